@@ -1,0 +1,148 @@
+//! HTTP: the router, its layers, and one module per feature.
+
+pub mod cached;
+pub mod contact;
+pub mod error;
+pub mod pages;
+pub mod site;
+pub mod static_files;
+pub mod views;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::{AppError, ErrorPage};
+pub use site::Site;
+
+use crate::AppState;
+
+/// The Content-Security-Policy: no inline script or style, nothing from other sites, no framing.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// The whole site: every feature's routes, behind the layers every response passes through.
+pub fn router(state: AppState) -> Router {
+    let timeout = Duration::from_secs(state.0.config.server.request_timeout_secs);
+    let router = Router::new()
+        .merge(pages::router())
+        .merge(contact::router())
+        .merge(static_files::router(&state))
+        .fallback(pages::fallback)
+        .layer(CatchPanicLayer::custom(|_| {
+            // The panic message is logged by the panic hook; the visitor sees the error page.
+            let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response_with_page();
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            response
+        }))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            render_error_pages,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ));
+    SECURITY_HEADERS
+        .into_iter()
+        .fold(router, |router, (name, value)| {
+            router.layer(SetResponseHeaderLayer::if_not_present(
+                header::HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            ))
+        })
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+trait IntoResponseWithPage {
+    fn into_response_with_page(self) -> Response;
+}
+
+impl IntoResponseWithPage for StatusCode {
+    fn into_response_with_page(self) -> Response {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = self;
+        response
+            .extensions_mut()
+            .insert(ErrorPage::for_status(self));
+        response
+    }
+}
+
+/// Security headers on every response, including errors and static files.
+const SECURITY_HEADERS: [(&str, &str); 6] = [
+    ("content-security-policy", CONTENT_SECURITY_POLICY),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+    ("x-frame-options", "DENY"),
+    (
+        "permissions-policy",
+        "camera=(), microphone=(), payment=(), usb=(), interest-cohort=()",
+    ),
+    ("cross-origin-opener-policy", "same-origin"),
+];
+
+/// Gives every error response the site's own error page, whoever produced it: our handlers,
+/// axum's extractors (whose plain-text messages would expose internals), timeouts or limits.
+async fn render_error_pages(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let request_headers = request.headers().clone();
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    let page = response.extensions().get::<ErrorPage>().cloned();
+    if is_html && page.is_none() {
+        // Already a page of ours (a form shown again with its errors, say).
+        return response;
+    }
+    let page = page.unwrap_or_else(|| ErrorPage::for_status(status));
+    let (mut parts, _) = response.into_parts();
+    let site = state.site();
+    let rendered = if status == StatusCode::NOT_FOUND
+        && page.heading == ErrorPage::for_status(status).heading
+    {
+        Ok(site.not_found().clone())
+    } else {
+        site::render_error_page(&state.0.config, status, &page.heading, &page.message)
+    };
+    let rendered = rendered.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "rendering the error page");
+        site.server_error().clone()
+    });
+    let fresh = rendered.respond(status, &request_headers);
+    for name in [
+        header::CONTENT_TYPE,
+        header::CONTENT_ENCODING,
+        header::CONTENT_LENGTH,
+        header::VARY,
+        header::CACHE_CONTROL,
+    ] {
+        parts.headers.remove(&name);
+        if let Some(value) = fresh.headers().get(&name) {
+            parts.headers.insert(name, value.clone());
+        }
+    }
+    parts.headers.remove(header::ETAG);
+    parts.headers.remove(header::LAST_MODIFIED);
+    Response::from_parts(parts, fresh.into_body())
+}

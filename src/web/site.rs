@@ -1,0 +1,460 @@
+//! The `Site`: a Library together with every page rendered from it, ready to serve.
+//!
+//! Built whole from a Library and swapped in whole, so a request sees one consistent site.
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use askama::Template;
+use axum::http::StatusCode;
+
+use super::cached::{CachedPage, http_date};
+use super::views::*;
+use crate::config::SiteConfig;
+use crate::content::front_matter::{StatementStatus, XRays};
+use crate::content::{Library, Page, PageKind};
+
+/// A Library and its rendered pages.
+#[derive(Debug)]
+pub struct Site {
+    pub library: Library,
+    pages: HashMap<String, CachedPage>,
+    not_found: CachedPage,
+    server_error: CachedPage,
+}
+
+/// A template failed to render: a bug in a template or its data, never the visitor's doing.
+#[derive(Debug, thiserror::Error)]
+#[error("rendering {path}: {source}")]
+pub struct RenderError {
+    pub path: String,
+    #[source]
+    pub source: askama::Error,
+}
+
+impl Site {
+    /// Renders every page of `library`.
+    pub fn build(library: Library, config: &SiteConfig) -> Result<Self, RenderError> {
+        let mut renderer = Renderer {
+            config,
+            library: &library,
+            pages: HashMap::new(),
+        };
+        renderer.render_all()?;
+        let pages = renderer.pages;
+        let not_found = render_error_page(
+            config,
+            StatusCode::NOT_FOUND,
+            "Page not found",
+            "We could not find the page you asked for. It may have moved, or the address may be mistyped.",
+        )?;
+        let server_error = render_error_page(
+            config,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Sorry, something went wrong",
+            "There is a problem with this website. Please try again in a few minutes.",
+        )?;
+        Ok(Self {
+            library,
+            pages,
+            not_found,
+            server_error,
+        })
+    }
+
+    /// The rendered page at `path`, if there is one.
+    pub fn page(&self, path: &str) -> Option<&CachedPage> {
+        self.pages.get(path)
+    }
+
+    /// Every rendered path, sorted; used by the export and by tests.
+    pub fn paths(&self) -> Vec<&str> {
+        let mut paths: Vec<&str> = self.pages.keys().map(String::as_str).collect();
+        paths.sort_unstable();
+        paths
+    }
+
+    pub fn not_found(&self) -> &CachedPage {
+        &self.not_found
+    }
+
+    pub fn server_error(&self) -> &CachedPage {
+        &self.server_error
+    }
+}
+
+/// Renders the error page with a heading and a message; used for 404, 500 and errors from handlers.
+pub fn render_error_page(
+    config: &SiteConfig,
+    status: StatusCode,
+    heading: &str,
+    message: &str,
+) -> Result<CachedPage, RenderError> {
+    let template = ErrorTemplate {
+        layout: Layout::new(config, "/", heading).noindex(),
+        heading: heading.to_string(),
+        message: message.to_string(),
+        status: status.as_u16(),
+    };
+    let html = template.render().map_err(|source| RenderError {
+        path: format!("error page {status}"),
+        source,
+    })?;
+    Ok(CachedPage::html(html).with_cache_control("no-store"))
+}
+
+struct Renderer<'a> {
+    config: &'a SiteConfig,
+    library: &'a Library,
+    pages: HashMap<String, CachedPage>,
+}
+
+impl Renderer<'_> {
+    fn add(
+        &mut self,
+        path: String,
+        template: &dyn askama::DynTemplate,
+        modified: Option<SystemTime>,
+    ) -> Result<(), RenderError> {
+        let html = template.dyn_render().map_err(|source| RenderError {
+            path: path.clone(),
+            source,
+        })?;
+        let page = CachedPage::html(html).with_last_modified(modified.and_then(http_date));
+        self.pages.insert(path, page);
+        Ok(())
+    }
+
+    fn layout<F>(&self, kind: PageKind, page: &Page<F>) -> Layout {
+        let path = kind.page_path(&page.slug);
+        Layout::new(self.config, &path, &page.meta.title)
+            .describe(&page.meta.summary)
+            .flags(page.meta.draft, page.meta.sample)
+    }
+
+    fn list_layout(&self, kind: PageKind, title: &str, description: &str) -> Layout {
+        Layout::new(self.config, kind.list_path(), title)
+            .describe(description)
+            .crumbs([])
+    }
+
+    fn render_all(&mut self) -> Result<(), RenderError> {
+        let lib = self.library;
+        let newest = |pages: &mut dyn Iterator<Item = Option<SystemTime>>| pages.flatten().max();
+
+        // Home.
+        let home = HomeTemplate {
+            layout: Layout::new(self.config, "/", &lib.home.meta.title)
+                .describe(&lib.home.meta.summary),
+            home: &lib.home,
+            procedure_count: lib.procedures.len(),
+            condition_count: lib.conditions.len(),
+        };
+        self.add("/".into(), &home, modified(&lib.home))?;
+
+        // Procedures.
+        let items: Vec<ListItem> = lib
+            .procedures
+            .iter()
+            .map(|s| {
+                ListItem::new(
+                    &s.meta.title,
+                    PageKind::Procedure.page_path(&s.slug),
+                    &s.meta.summary,
+                )
+            })
+            .collect();
+        let list = ProcedureListTemplate {
+            layout: self.list_layout(
+                PageKind::Procedure,
+                "Procedures",
+                "Information sheets about interventional radiology procedures, by body system and from A to Z.",
+            ),
+            by_category: category_groups(&lib.procedures),
+            by_letter: group_by_letter(items),
+        };
+        self.add(
+            "/procedures".into(),
+            &list,
+            newest(&mut lib.procedures.iter().map(modified)),
+        )?;
+        for sheet in &lib.procedures {
+            let category = *sheet.front.category.get_ref();
+            let link = |kind: PageKind, slug: &str| -> Option<ListItem> {
+                let meta = match kind {
+                    PageKind::Condition => lib.condition(slug).map(|p| &p.meta),
+                    _ => lib.procedure(slug).map(|p| &p.meta),
+                }?;
+                Some(ListItem::new(
+                    &meta.title,
+                    kind.page_path(slug),
+                    &meta.summary,
+                ))
+            };
+            let template = ProcedureTemplate {
+                layout: self.layout(PageKind::Procedure, sheet).crumbs([
+                    Crumb::new("Procedures", "/procedures"),
+                    Crumb::new(
+                        category.label(),
+                        format!("/procedures#{}", category.anchor()),
+                    ),
+                ]),
+                sheet,
+                category_label: category.label(),
+                category_anchor: category.anchor(),
+                radiation: RadiationPanel {
+                    uses_x_rays: match sheet.front.x_rays {
+                        XRays::Yes => "yes",
+                        XRays::Sometimes => "sometimes",
+                        XRays::No => "no",
+                    },
+                    dose: sheet
+                        .front
+                        .typical_dose_msv
+                        .as_ref()
+                        .map(|d| format!("{}", d.get_ref())),
+                },
+                treats: sheet
+                    .front
+                    .conditions
+                    .iter()
+                    .filter_map(|c| link(PageKind::Condition, c.get_ref()))
+                    .collect(),
+                related: sheet
+                    .front
+                    .related
+                    .iter()
+                    .filter_map(|r| link(PageKind::Procedure, r.get_ref()))
+                    .collect(),
+                stories: lib
+                    .stories_about(&sheet.slug)
+                    .into_iter()
+                    .map(|s| {
+                        ListItem::new(
+                            &s.meta.title,
+                            PageKind::Story.page_path(&s.slug),
+                            &s.meta.summary,
+                        )
+                    })
+                    .collect(),
+            };
+            self.add(
+                PageKind::Procedure.page_path(&sheet.slug),
+                &template,
+                modified(sheet),
+            )?;
+        }
+
+        // Conditions.
+        let items: Vec<ListItem> = lib
+            .conditions
+            .iter()
+            .map(|c| {
+                ListItem::new(
+                    &c.meta.title,
+                    PageKind::Condition.page_path(&c.slug),
+                    &c.meta.summary,
+                )
+            })
+            .collect();
+        let list = ConditionListTemplate {
+            layout: self.list_layout(
+                PageKind::Condition,
+                "Conditions",
+                "Conditions that interventional radiology can help with, and the procedures that treat them.",
+            ),
+            groups: group_by_letter(items),
+        };
+        self.add(
+            "/conditions".into(),
+            &list,
+            newest(&mut lib.conditions.iter().map(modified)),
+        )?;
+        for condition in &lib.conditions {
+            let template = ConditionTemplate {
+                layout: self
+                    .layout(PageKind::Condition, condition)
+                    .crumbs([Crumb::new("Conditions", "/conditions")]),
+                condition,
+                treatments: lib
+                    .treatments_for(&condition.slug)
+                    .into_iter()
+                    .map(|p| {
+                        ListItem::new(
+                            &p.meta.title,
+                            PageKind::Procedure.page_path(&p.slug),
+                            &p.meta.summary,
+                        )
+                    })
+                    .collect(),
+            };
+            self.add(
+                PageKind::Condition.page_path(&condition.slug),
+                &template,
+                modified(condition),
+            )?;
+        }
+
+        // Stories.
+        let list = StoryListTemplate {
+            layout: self.list_layout(
+                PageKind::Story,
+                "Patient stories",
+                "What having an interventional radiology procedure can be like, told in the first person.",
+            ),
+            stories: &lib.stories,
+        };
+        self.add(
+            "/stories".into(),
+            &list,
+            newest(&mut lib.stories.iter().map(modified)),
+        )?;
+        for story in &lib.stories {
+            let template = StoryTemplate {
+                layout: self
+                    .layout(PageKind::Story, story)
+                    .crumbs([Crumb::new("Patient stories", "/stories")]),
+                story,
+                procedures: story
+                    .front
+                    .procedures
+                    .iter()
+                    .filter_map(|slug| lib.procedure(slug.get_ref()))
+                    .map(|p| {
+                        ListItem::new(
+                            &p.meta.title,
+                            PageKind::Procedure.page_path(&p.slug),
+                            &p.meta.summary,
+                        )
+                    })
+                    .collect(),
+            };
+            self.add(
+                PageKind::Story.page_path(&story.slug),
+                &template,
+                modified(story),
+            )?;
+        }
+
+        // Statements.
+        let list = StatementListTemplate {
+            layout: self.list_layout(
+                PageKind::Statement,
+                "Position statements",
+                "The society's position statements, newest first, with whether each still stands.",
+            ),
+            statements: &lib.statements,
+        };
+        self.add(
+            "/statements".into(),
+            &list,
+            newest(&mut lib.statements.iter().map(modified)),
+        )?;
+        for statement in &lib.statements {
+            let successor = statement
+                .front
+                .superseded_by
+                .as_ref()
+                .and_then(|s| lib.statement(s.get_ref()))
+                .map(|s| {
+                    ListItem::new(
+                        &s.meta.title,
+                        PageKind::Statement.page_path(&s.slug),
+                        &s.meta.summary,
+                    )
+                });
+            let predecessors = lib
+                .statements
+                .iter()
+                .filter(|s| {
+                    s.front.status == StatementStatus::Superseded
+                        && s.front
+                            .superseded_by
+                            .as_ref()
+                            .is_some_and(|r| *r.get_ref() == statement.slug)
+                })
+                .map(|s| {
+                    ListItem::new(
+                        &s.meta.title,
+                        PageKind::Statement.page_path(&s.slug),
+                        &s.meta.summary,
+                    )
+                })
+                .collect();
+            let template = StatementTemplate {
+                layout: self
+                    .layout(PageKind::Statement, statement)
+                    .crumbs([Crumb::new("Position statements", "/statements")]),
+                statement,
+                successor,
+                predecessors,
+            };
+            self.add(
+                PageKind::Statement.page_path(&statement.slug),
+                &template,
+                modified(statement),
+            )?;
+        }
+
+        // Radiation guides.
+        let list = RadiationListTemplate {
+            layout: self.list_layout(
+                PageKind::Radiation,
+                "Radiation and your procedure",
+                "How much radiation X-ray, CT and interventional radiology procedures use, and what that means.",
+            ),
+            guides: &lib.radiation,
+        };
+        self.add(
+            "/radiation".into(),
+            &list,
+            newest(&mut lib.radiation.iter().map(modified)),
+        )?;
+        for page in &lib.radiation {
+            let template = ArticleTemplate {
+                layout: self
+                    .layout(PageKind::Radiation, page)
+                    .crumbs([Crumb::new("Radiation", "/radiation")]),
+                page,
+            };
+            self.add(
+                PageKind::Radiation.page_path(&page.slug),
+                &template,
+                modified(page),
+            )?;
+        }
+
+        // About pages.
+        let list = AboutListTemplate {
+            layout: self.list_layout(
+                PageKind::About,
+                "About interventional radiology and this site",
+                "What interventional radiology is, how doctors train in it, and how this site's information is written.",
+            ),
+            pages: &lib.about,
+        };
+        self.add(
+            "/about".into(),
+            &list,
+            newest(&mut lib.about.iter().map(modified)),
+        )?;
+        for page in &lib.about {
+            let template = ArticleTemplate {
+                layout: self
+                    .layout(PageKind::About, page)
+                    .crumbs([Crumb::new("About", "/about")]),
+                page,
+            };
+            self.add(
+                PageKind::About.page_path(&page.slug),
+                &template,
+                modified(page),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn modified<F>(page: &Page<F>) -> Option<SystemTime> {
+    page.source.modified
+}

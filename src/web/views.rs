@@ -1,0 +1,327 @@
+//! The askama templates and the data each one needs.
+//!
+//! Every page template extends `_layout.html` and carries a [`Layout`] with what the frame of the
+//! page needs: title, description, navigation, breadcrumbs and banners.
+
+use askama::Template;
+
+use crate::config::SiteConfig;
+use crate::content::front_matter::Category;
+use crate::content::{
+    AboutPage, Condition, HomePage, PatientStory, PositionStatement, ProcedureSheet, RadiationGuide,
+};
+
+/// A link in the breadcrumb trail.
+#[derive(Debug, Clone)]
+pub struct Crumb {
+    pub label: String,
+    pub href: String,
+}
+
+impl Crumb {
+    pub fn new(label: impl Into<String>, href: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            href: href.into(),
+        }
+    }
+}
+
+/// An entry of the main navigation.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub current: bool,
+}
+
+/// The main navigation: label and the path whose pages it covers.
+const NAVIGATION: [(&str, &str); 7] = [
+    ("Procedures", "/procedures"),
+    ("Conditions", "/conditions"),
+    ("Find an interventional radiologist", "/find"),
+    ("Radiation", "/radiation"),
+    ("Patient stories", "/stories"),
+    ("About", "/about"),
+    ("Contact", "/contact"),
+];
+
+/// What the shared layout needs to frame a page.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub site_name: String,
+    pub publisher: String,
+    /// The page title, without the site name.
+    pub title: String,
+    /// The meta description.
+    pub description: String,
+    /// The full canonical address of the page.
+    pub canonical: String,
+    pub nav: Vec<NavItem>,
+    /// Pages above this one; empty on the home page.
+    pub breadcrumbs: Vec<Crumb>,
+    pub noindex: bool,
+    pub draft: bool,
+    pub sample: bool,
+    /// What is in the header search box.
+    pub query: String,
+    /// The stylesheet's address.
+    pub stylesheet: String,
+}
+
+impl Layout {
+    /// A layout for the page at `path`.
+    pub fn new(config: &SiteConfig, path: &str, title: impl Into<String>) -> Self {
+        let nav = NAVIGATION
+            .iter()
+            .map(|(label, href)| NavItem {
+                label,
+                href,
+                current: path == *href || path.starts_with(&format!("{href}/")),
+            })
+            .collect();
+        Self {
+            site_name: config.site.name.clone(),
+            publisher: config.site.publisher.clone(),
+            title: title.into(),
+            description: String::new(),
+            canonical: format!("{}{}", config.site.base_url, path),
+            nav,
+            breadcrumbs: Vec::new(),
+            noindex: false,
+            draft: false,
+            sample: false,
+            query: String::new(),
+            stylesheet: "/static/site.css".to_string(),
+        }
+    }
+
+    pub fn describe(mut self, description: impl Into<String>) -> Self {
+        self.description = description.into();
+        self
+    }
+
+    /// Adds the trail of pages above this one; Home is always first.
+    pub fn crumbs(mut self, crumbs: impl IntoIterator<Item = Crumb>) -> Self {
+        self.breadcrumbs = std::iter::once(Crumb::new("Home", "/"))
+            .chain(crumbs)
+            .collect();
+        self
+    }
+
+    pub fn flags(mut self, draft: bool, sample: bool) -> Self {
+        self.draft = draft;
+        self.noindex |= draft;
+        self.sample = sample;
+        self
+    }
+
+    pub fn noindex(mut self) -> Self {
+        self.noindex = true;
+        self
+    }
+
+    pub fn with_query(mut self, query: impl Into<String>) -> Self {
+        self.query = query.into();
+        self
+    }
+
+    /// The `<title>`: the page, then the site.
+    pub fn full_title(&self) -> String {
+        if self.title == self.site_name {
+            self.title.clone()
+        } else {
+            format!("{} - {}", self.title, self.site_name)
+        }
+    }
+}
+
+/// A link to another page, with its summary, as used in lists.
+#[derive(Debug, Clone)]
+pub struct ListItem {
+    pub title: String,
+    pub href: String,
+    pub summary: String,
+}
+
+impl ListItem {
+    pub fn new(title: &str, href: String, summary: &str) -> Self {
+        Self {
+            title: title.to_string(),
+            href,
+            summary: summary.to_string(),
+        }
+    }
+}
+
+/// A group of links under a heading, such as procedures of one category or one letter.
+#[derive(Debug, Clone)]
+pub struct ListGroup {
+    pub id: String,
+    pub heading: String,
+    pub items: Vec<ListItem>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomeTemplate<'a> {
+    pub layout: Layout,
+    pub home: &'a HomePage,
+    pub procedure_count: usize,
+    pub condition_count: usize,
+}
+
+#[derive(Template)]
+#[template(path = "procedure_list.html")]
+pub struct ProcedureListTemplate {
+    pub layout: Layout,
+    pub by_category: Vec<ListGroup>,
+    pub by_letter: Vec<ListGroup>,
+}
+
+/// What the radiation panel on a procedure sheet says.
+#[derive(Debug, Clone)]
+pub struct RadiationPanel {
+    pub uses_x_rays: &'static str,
+    pub dose: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "procedure.html")]
+pub struct ProcedureTemplate<'a> {
+    pub layout: Layout,
+    pub sheet: &'a ProcedureSheet,
+    pub category_label: &'static str,
+    pub category_anchor: &'static str,
+    pub radiation: RadiationPanel,
+    pub treats: Vec<ListItem>,
+    pub related: Vec<ListItem>,
+    pub stories: Vec<ListItem>,
+}
+
+#[derive(Template)]
+#[template(path = "condition_list.html")]
+pub struct ConditionListTemplate {
+    pub layout: Layout,
+    pub groups: Vec<ListGroup>,
+}
+
+#[derive(Template)]
+#[template(path = "condition.html")]
+pub struct ConditionTemplate<'a> {
+    pub layout: Layout,
+    pub condition: &'a Condition,
+    pub treatments: Vec<ListItem>,
+}
+
+#[derive(Template)]
+#[template(path = "story_list.html")]
+pub struct StoryListTemplate<'a> {
+    pub layout: Layout,
+    pub stories: &'a [PatientStory],
+}
+
+#[derive(Template)]
+#[template(path = "story.html")]
+pub struct StoryTemplate<'a> {
+    pub layout: Layout,
+    pub story: &'a PatientStory,
+    pub procedures: Vec<ListItem>,
+}
+
+#[derive(Template)]
+#[template(path = "statement_list.html")]
+pub struct StatementListTemplate<'a> {
+    pub layout: Layout,
+    pub statements: &'a [PositionStatement],
+}
+
+#[derive(Template)]
+#[template(path = "statement.html")]
+pub struct StatementTemplate<'a> {
+    pub layout: Layout,
+    pub statement: &'a PositionStatement,
+    /// The statement that replaced this one.
+    pub successor: Option<ListItem>,
+    /// Statements this one replaced.
+    pub predecessors: Vec<ListItem>,
+}
+
+#[derive(Template)]
+#[template(path = "radiation_list.html")]
+pub struct RadiationListTemplate<'a> {
+    pub layout: Layout,
+    pub guides: &'a [RadiationGuide],
+}
+
+#[derive(Template)]
+#[template(path = "about_list.html")]
+pub struct AboutListTemplate<'a> {
+    pub layout: Layout,
+    pub pages: &'a [AboutPage],
+}
+
+/// A radiation guide or an about page: a plain article.
+#[derive(Template)]
+#[template(path = "article.html")]
+pub struct ArticleTemplate<'a> {
+    pub layout: Layout,
+    pub page: &'a crate::content::Page<crate::content::front_matter::PlainFrontMatter>,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorTemplate {
+    pub layout: Layout,
+    pub heading: String,
+    pub message: String,
+    pub status: u16,
+}
+
+/// Groups procedures or conditions by the first letter of their title.
+pub fn group_by_letter(items: Vec<ListItem>) -> Vec<ListGroup> {
+    let mut groups: Vec<ListGroup> = Vec::new();
+    for item in items {
+        let letter = item
+            .title
+            .chars()
+            .next()
+            .map(|c| c.to_ascii_uppercase())
+            .filter(char::is_ascii_alphabetic)
+            .unwrap_or('#');
+        match groups.last_mut() {
+            Some(group) if group.heading.starts_with(letter) => group.items.push(item),
+            _ => groups.push(ListGroup {
+                id: format!("letter-{}", letter.to_ascii_lowercase()),
+                heading: letter.to_string(),
+                items: vec![item],
+            }),
+        }
+    }
+    groups
+}
+
+/// The label of a category, for templates.
+pub fn category_groups(sheets: &[ProcedureSheet]) -> Vec<ListGroup> {
+    Category::ALL
+        .iter()
+        .filter_map(|category| {
+            let items: Vec<ListItem> = sheets
+                .iter()
+                .filter(|s| *s.front.category.get_ref() == *category)
+                .map(|s| {
+                    ListItem::new(
+                        &s.meta.title,
+                        format!("/procedures/{}", s.slug),
+                        &s.meta.summary,
+                    )
+                })
+                .collect();
+            (!items.is_empty()).then(|| ListGroup {
+                id: category.anchor().to_string(),
+                heading: category.label().to_string(),
+                items,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,236 @@
+//! Bad content is reported, all at once, as `path:line:col: message`, and never served.
+
+use std::path::Path;
+use std::process::Command;
+
+use irinfo::content::{Library, LoadOptions};
+
+use crate::support::{binary, copy_dir, repo};
+
+/// A copy of the minimal fixture in a temporary folder, to break on purpose.
+fn broken_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("tests/fixtures/minimal"), dir.path());
+    dir
+}
+
+fn load(dir: &Path) -> irinfo::content::LoadOutcome {
+    Library::load(&LoadOptions {
+        content_dir: dir.to_path_buf(),
+        static_dir: repo().join("static"),
+        include_drafts: false,
+        today: jiff::civil::date(2026, 6, 1),
+    })
+}
+
+const GOOD_FRONT: &str = "title = \"T\"\nsummary = \"S.\"\nlast_reviewed = 2026-01-10\nnext_review = 2028-01-10\nreviewed_by = \"R\"\n";
+
+fn about_page(front_extra: &str, body: &str) -> String {
+    format!("+++\n{GOOD_FRONT}{front_extra}+++\n\n{body}\n")
+}
+
+#[test]
+fn the_minimal_fixture_is_clean() {
+    let outcome = load(&repo().join("tests/fixtures/minimal"));
+    assert!(outcome.diagnostics.is_empty(), "{}", outcome.diagnostics);
+    let library = outcome.library.expect("builds");
+    assert_eq!(library.procedures.len(), 2, "the draft is left out");
+}
+
+#[test]
+fn each_error_kind_is_reported_at_its_line_and_column() {
+    // (file to write, its text, the expected "path:line:col" suffix, part of the message)
+    let cases: Vec<(&str, String, &str, &str)> = vec![
+        (
+            "pages/unclosed.md",
+            "+++\ntitle = \"Unclosed\nsummary = \"S\"\n+++\nBody\n".to_string(),
+            "pages/unclosed.md:2:",
+            "",
+        ),
+        (
+            "pages/unknown-key.md",
+            about_page("colour = \"red\"\n", "Body"),
+            "pages/unknown-key.md:7:1",
+            "unknown field `colour`",
+        ),
+        (
+            "pages/wrong-type.md",
+            about_page("draft = \"yes\"\n", "Body"),
+            "pages/wrong-type.md:7:9",
+            "invalid type",
+        ),
+        (
+            "pages/missing-field.md",
+            "+++\ntitle = \"T\"\nsummary = \"S.\"\nlast_reviewed = 2026-01-10\nnext_review = 2028-01-10\n+++\nBody\n"
+                .to_string(),
+            "pages/missing-field.md:",
+            "missing field `reviewed_by`",
+        ),
+        (
+            "pages/no-front-matter.md",
+            "Just text\n".to_string(),
+            "pages/no-front-matter.md:1:1",
+            "expected front matter",
+        ),
+        (
+            "pages/bad-link.md",
+            about_page("", "Intro line.\n\nSee [this](/procedures/nowhere)."),
+            "pages/bad-link.md:11:5",
+            "points to a page that does not exist",
+        ),
+        (
+            "pages/bad-anchor.md",
+            about_page("", "See [risks](/procedures/balloon#no-such-heading)."),
+            "pages/bad-anchor.md:9:5",
+            "not a heading on /procedures/balloon",
+        ),
+        (
+            "pages/bad-date.md",
+            about_page("", "Body").replace("next_review = 2028-01-10", "next_review = 2025-01-10"),
+            "pages/bad-date.md:5:15",
+            "`next_review` must be after `last_reviewed`",
+        ),
+        (
+            "procedures/sub/balloon.md",
+            "+++\n+++\n".to_string(),
+            "procedures/sub/balloon.md:1:1",
+            "duplicate slug `balloon`",
+        ),
+        (
+            "stories/bad-procedure.md",
+            format!(
+                "+++\n{GOOD_FRONT}procedures = [\"balloon\", \"nope\"]\npublished = 2026-01-01\n+++\nText\n"
+            ),
+            "stories/bad-procedure.md:7:26",
+            "no procedure sheet with the slug `nope`",
+        ),
+        (
+            "statements/orphan.md",
+            format!(
+                "+++\n{GOOD_FRONT}issued = 2020-01-01\nstatus = \"superseded\"\nsuperseded_by = \"missing-successor\"\n+++\nText\n"
+            ),
+            "statements/orphan.md:9:17",
+            "no statement with the slug `missing-successor`",
+        ),
+        (
+            "procedures/no-sections.md",
+            format!(
+                "+++\n{GOOD_FRONT}category = \"brain\"\nx_rays = \"no\"\nrelated = [\"ghost\"]\n+++\n## What is it?\nText\n"
+            ),
+            "procedures/no-sections.md:11:1",
+            "needs the section `## Why do I need it?`",
+        ),
+        (
+            "procedures/no-sections.md",
+            String::new(),
+            "procedures/no-sections.md:9:12",
+            "no procedure sheet with the slug `ghost`",
+        ),
+    ];
+
+    let dir = broken_copy();
+    for (file, text, _, _) in &cases {
+        if text.is_empty() {
+            continue;
+        }
+        let path = dir.path().join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let outcome = load(dir.path());
+    assert!(outcome.library.is_none(), "broken content must not build");
+    let report = outcome.diagnostics.to_string();
+    for (_, _, location, message) in &cases {
+        let found = report
+            .lines()
+            .any(|line| line.contains(location) && line.contains(message));
+        assert!(
+            found,
+            "expected `{location}` with `{message}` in:\n{report}"
+        );
+    }
+    // Every problem in one pass: one error line per case at least.
+    assert!(outcome.diagnostics.error_count() >= cases.len(), "{report}");
+}
+
+#[test]
+fn warnings_do_not_stop_the_site() {
+    let dir = broken_copy();
+    let long_summary = "word ".repeat(40);
+    std::fs::write(
+        dir.path().join("pages/long.md"),
+        format!(
+            "+++\ntitle = \"Long\"\nsummary = \"{long_summary}\"\nlast_reviewed = 2024-01-10\nnext_review = 2025-01-10\nreviewed_by = \"R\"\n+++\nBody\n"
+        ),
+    )
+    .unwrap();
+    let outcome = load(dir.path());
+    let report = outcome.diagnostics.to_string();
+    assert!(outcome.library.is_some(), "{report}");
+    assert_eq!(outcome.diagnostics.warning_count(), 2, "{report}");
+    assert!(
+        report.contains("pages/long.md:3:11: warning: the summary is 199 characters"),
+        "{report}"
+    );
+    assert!(
+        report.contains("pages/long.md:5:15: warning: the review was due"),
+        "{report}"
+    );
+}
+
+#[test]
+fn check_exits_zero_on_shipped_content_and_one_on_broken_content() {
+    let ok = Command::new(binary())
+        .arg("check")
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        ok.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(
+        stdout.contains(" procedures, ") && stdout.contains(": 0 errors"),
+        "{stdout}"
+    );
+
+    let dir = broken_copy();
+    std::fs::write(
+        dir.path().join("procedures/balloon.md"),
+        "+++\ntitle = 42\n+++\n",
+    )
+    .unwrap();
+    let broken = Command::new(binary())
+        .arg("check")
+        .arg("--content")
+        .arg(dir.path())
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&broken.stdout);
+    assert_eq!(broken.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("procedures/balloon.md:2:9: error:"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn serve_refuses_to_start_on_broken_content() {
+    let dir = broken_copy();
+    std::fs::write(dir.path().join("pages/disclaimer.md"), "no front matter\n").unwrap();
+    let output = Command::new(binary())
+        .args(["serve", "--addr", "127.0.0.1:0", "--content"])
+        .arg(dir.path())
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("pages/disclaimer.md:1:1: error: expected front matter"),
+        "{stderr}"
+    );
+}

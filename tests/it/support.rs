@@ -1,0 +1,134 @@
+//! Helpers shared by the integration tests.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use irinfo::config::SiteConfig;
+use irinfo::{App, AppState};
+use tower::ServiceExt;
+
+/// The repository root, where the shipped content lives.
+pub fn repo() -> PathBuf {
+    irinfo::crate_dir()
+}
+
+/// Settings that read the shipped content and static files.
+pub fn shipped_config() -> SiteConfig {
+    let mut config = SiteConfig::default();
+    config.paths.content = repo().join("content");
+    config.paths.static_files = repo().join("static");
+    config
+}
+
+/// Settings that read a fixture folder under `tests/fixtures/`.
+pub fn fixture_config(name: &str) -> SiteConfig {
+    let mut config = shipped_config();
+    config.paths.content = repo().join("tests/fixtures").join(name);
+    config
+}
+
+/// State for the shipped content, built once per test binary: the content does not change.
+pub fn shipped_state() -> AppState {
+    static STATE: OnceLock<AppState> = OnceLock::new();
+    STATE.get_or_init(|| state_for(shipped_config())).clone()
+}
+
+/// State for any settings; panics with the content's errors if it does not build.
+pub fn state_for(config: SiteConfig) -> AppState {
+    let (site, _) = irinfo::build_site(&config).unwrap_or_else(|e| panic!("{e}"));
+    AppState::new(App::new(config, site))
+}
+
+/// The router for the shipped content.
+pub fn shipped_router() -> Router {
+    irinfo::web::router(shipped_state())
+}
+
+/// A response read whole.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The text of the first `<title>`.
+    pub fn title(&self) -> &str {
+        between(&self.body, "<title>", "</title>").unwrap_or("")
+    }
+
+    /// The text of the first `<h1>`.
+    pub fn h1(&self) -> &str {
+        between(&self.body, "<h1>", "</h1>").unwrap_or("")
+    }
+}
+
+pub fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = text.find(start)? + start.len();
+    let to = text[from..].find(end)? + from;
+    Some(&text[from..to])
+}
+
+/// Sends one request through the router in-process.
+pub async fn send(router: &Router, request: Request<Body>) -> TestResponse {
+    let response = router.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    TestResponse {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// GET `path` with no special headers.
+pub async fn get(router: &Router, path: &str) -> TestResponse {
+    send(router, request(Method::GET, path)).await
+}
+
+pub fn request(method: Method, path: &str) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .body(Body::empty())
+        .expect("valid request")
+}
+
+/// Copies a folder tree, for tests that break a copy of some content.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Path of the built `irinfo` binary, for tests that run it as a process.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_irinfo"))
+}
