@@ -234,3 +234,25 @@ fn serve_refuses_to_start_on_broken_content() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_invalid_settings_file_is_a_clear_startup_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("site.toml");
+    std::fs::write(&config, "[server]\nadress = \"127.0.0.1:1\"\n").unwrap();
+    for command in ["serve", "check"] {
+        let output = Command::new(binary())
+            .arg(command)
+            .arg("--config")
+            .arg(&config)
+            .current_dir(repo())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{command}");
+        assert!(
+            stderr.contains("site.toml:2:1: unknown field `adress`"),
+            "{command}: {stderr}"
+        );
+    }
+}

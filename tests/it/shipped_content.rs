@@ -1,0 +1,133 @@
+//! The shipped content is complete: the counts, sections and review fields the site promises.
+
+use irinfo::content::front_matter::StatementStatus;
+use irinfo::content::library::PROCEDURE_SECTIONS;
+
+use crate::support::shipped_state;
+
+/// The procedures a UK patient is most likely to be offered; each must have a sheet.
+const REQUIRED_PROCEDURES: [&str; 30] = [
+    "angiogram",
+    "angioplasty",
+    "arterial-stenting",
+    "endovascular-aneurysm-repair",
+    "embolisation-for-bleeding",
+    "uterine-fibroid-embolisation",
+    "prostate-artery-embolisation",
+    "varicocele-embolisation",
+    "pelvic-vein-embolisation",
+    "endovenous-ablation",
+    "dvt-thrombolysis",
+    "ivc-filter",
+    "picc-line",
+    "tunnelled-central-line-and-port",
+    "fistuloplasty",
+    "image-guided-biopsy",
+    "nephrostomy",
+    "antegrade-ureteric-stent",
+    "biliary-drainage",
+    "biliary-stent",
+    "radiologically-inserted-gastrostomy",
+    "abscess-drainage",
+    "vertebroplasty",
+    "oesophageal-stent",
+    "tumour-ablation",
+    "cryoablation",
+    "chemoembolisation",
+    "selective-internal-radiation-therapy",
+    "tips",
+    "mechanical-thrombectomy",
+];
+
+#[test]
+fn every_required_procedure_has_a_complete_sheet() {
+    let state = shipped_state();
+    let site = state.site();
+    let library = &site.library;
+    for slug in REQUIRED_PROCEDURES {
+        let sheet = library
+            .procedure(slug)
+            .unwrap_or_else(|| panic!("no sheet for {slug}"));
+        let sections: Vec<&str> = sheet.body.sections().map(|h| h.text.as_str()).collect();
+        for required in PROCEDURE_SECTIONS {
+            assert!(sections.contains(&required), "{slug} lacks `## {required}`");
+        }
+        let words = sheet.body.plain_text.split_whitespace().count();
+        assert!((600..=1500).contains(&words), "{slug} has {words} words");
+        assert!(
+            !sheet.front.also_known_as.is_empty(),
+            "{slug} has no other names"
+        );
+        assert!(
+            !sheet.front.conditions.is_empty(),
+            "{slug} treats no condition"
+        );
+        assert!(
+            sheet.front.professional.is_some(),
+            "{slug} has no professional section"
+        );
+    }
+}
+
+#[test]
+fn the_other_kinds_have_what_the_site_promises() {
+    let state = shipped_state();
+    let site = state.site();
+    let library = &site.library;
+    assert!(library.procedures.len() >= 30);
+    assert!(library.conditions.len() >= 30);
+    assert!(library.stories.len() >= 8);
+    assert!(library.radiation.len() >= 4);
+    assert!(library.statements.len() >= 5);
+    assert!(
+        library.stories.iter().all(|s| s.meta.sample),
+        "stories are illustrative"
+    );
+    assert!(
+        library.statements.iter().all(|s| s.meta.sample),
+        "statements are illustrative"
+    );
+    assert!(
+        library
+            .stories
+            .iter()
+            .all(|s| !s.front.procedures.is_empty())
+    );
+    assert!(
+        library
+            .statements
+            .iter()
+            .any(|s| s.front.status == StatementStatus::Superseded),
+        "one statement is superseded by another"
+    );
+    for slug in [
+        "what-is-interventional-radiology",
+        "training",
+        "emergency-cover",
+        "how-we-write-our-information",
+        "disclaimer",
+        "privacy",
+        "accessibility",
+    ] {
+        assert!(
+            library.about.iter().any(|p| p.slug == slug),
+            "no about page {slug}"
+        );
+    }
+}
+
+#[test]
+fn every_page_is_reviewed_within_three_years() {
+    let state = shipped_state();
+    let site = state.site();
+    for page in site.library.all_pages() {
+        let meta = page.meta;
+        let limit = meta
+            .last_reviewed
+            .0
+            .saturating_add(jiff::Span::new().years(3));
+        assert!(meta.next_review.0 > meta.last_reviewed.0, "{}", page.path());
+        assert!(meta.next_review.0 <= limit, "{}", page.path());
+        assert!(!meta.reviewed_by.is_empty(), "{}", page.path());
+    }
+}
