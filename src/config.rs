@@ -2,7 +2,7 @@
 //!
 //! Unknown keys are errors, like in content: a misspelt setting must not be ignored in silence.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -15,6 +15,8 @@ pub struct SiteConfig {
     pub site: SiteSettings,
     pub server: ServerSettings,
     pub paths: PathSettings,
+    pub contact: ContactSettings,
+    pub mail: MailSettings,
 }
 
 /// How the site presents itself.
@@ -82,6 +84,128 @@ impl Default for PathSettings {
     }
 }
 
+/// The contact form: who gets the messages, and how hard the form is to abuse.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContactSettings {
+    /// The From of every message: the site's own address, which the relay accepts mail from.
+    pub sender: String,
+    /// Who receives the messages on each topic.
+    pub recipients: ContactRecipients,
+    /// Submissions each client may make per hour, once its burst is used up.
+    pub rate_per_hour: u32,
+    /// Submissions a client may make in quick succession.
+    pub burst: u32,
+    /// Addresses of reverse proxies in front of the site. Only when the connection comes from
+    /// one of these is `X-Forwarded-For` believed; otherwise anyone could claim any address.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Minutes a form stays valid after it is shown.
+    pub form_valid_minutes: u64,
+    /// Hex key (64 hex digits) for signing form tokens, so forms stay valid across restarts and
+    /// across servers. Empty: a new random key at each start.
+    pub form_key: String,
+    /// Largest form submission accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// Seconds a submission may take to arrive.
+    pub body_timeout_secs: u64,
+}
+
+impl Default for ContactSettings {
+    fn default() -> Self {
+        Self {
+            sender: "IR Info website <no-reply@example.org>".to_string(),
+            recipients: ContactRecipients::default(),
+            rate_per_hour: 20,
+            burst: 5,
+            trusted_proxies: Vec::new(),
+            form_valid_minutes: 120,
+            form_key: String::new(),
+            body_limit_bytes: 32 * 1024,
+            body_timeout_secs: 5,
+        }
+    }
+}
+
+/// The address that receives each topic of the contact form.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContactRecipients {
+    pub website: String,
+    pub information_sheets: String,
+    pub finding_a_radiologist: String,
+    pub press: String,
+    pub other: String,
+}
+
+impl Default for ContactRecipients {
+    fn default() -> Self {
+        let office = "Patient information team <enquiries@example.org>".to_string();
+        Self {
+            website: office.clone(),
+            information_sheets: office.clone(),
+            finding_a_radiologist: office.clone(),
+            press: "Press office <press@example.org>".to_string(),
+            other: office,
+        }
+    }
+}
+
+/// How TLS is used to reach the relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RelayTls {
+    /// Plain connection upgraded with STARTTLS, which must succeed (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on the same machine or a trusted network.
+    None,
+}
+
+/// The mail queue and the relay it delivers to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSettings {
+    /// The spool folder that holds the queue.
+    pub spool: PathBuf,
+    /// The SMTP relay's host name. Empty: no relay, and messages wait in the queue.
+    pub relay_host: String,
+    pub relay_port: u16,
+    pub relay_tls: RelayTls,
+    /// User name for SMTP AUTH; empty for a relay that needs none.
+    pub relay_user: String,
+    /// Password for SMTP AUTH. The environment variable `IRINFO_SMTP_PASSWORD` overrides it,
+    /// so the secret need not be in the file.
+    pub relay_password: String,
+    /// Seconds one delivery may take before it is given up and retried later.
+    pub send_timeout_secs: u64,
+    /// Seconds before the first retry; doubled at each retry up to `retry_max_secs`.
+    pub retry_min_secs: u64,
+    pub retry_max_secs: u64,
+    /// Days a message is retried before it is moved to `failed/`.
+    pub max_age_days: u64,
+    /// Days a delivered message is kept in `sent/`; 0 removes it at once.
+    pub keep_sent_days: u64,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            spool: PathBuf::from("var/spool"),
+            relay_host: String::new(),
+            relay_port: 587,
+            relay_tls: RelayTls::Starttls,
+            relay_user: String::new(),
+            relay_password: String::new(),
+            send_timeout_secs: 60,
+            retry_min_secs: 300,
+            retry_max_secs: 4000,
+            max_age_days: 5,
+            keep_sent_days: 7,
+        }
+    }
+}
+
 impl SiteConfig {
     /// Reads `path`. A missing file is an error only when the caller insists on it.
     pub fn load(path: &Path, must_exist: bool) -> anyhow::Result<Self> {
@@ -124,6 +248,8 @@ impl SiteConfig {
         if self.server.request_timeout_secs == 0 {
             return Err("1:1: server.request_timeout_secs must be at least 1".to_string());
         }
+        crate::mail::validate_settings(&self.contact, &self.mail)
+            .map_err(|message| format!("1:1: {message}"))?;
         Ok(())
     }
 }

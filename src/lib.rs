@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod content;
+pub mod mail;
 pub mod web;
 
 use std::path::PathBuf;
@@ -22,13 +23,22 @@ use web::Site;
 pub struct App {
     pub config: SiteConfig,
     site: ArcSwap<Site>,
+    /// The contact form's mail queue, form tokens and rate limits.
+    pub contact: web::contact::ContactService,
 }
 
 impl App {
     pub fn new(config: SiteConfig, site: Site) -> Self {
+        Self::with_clock(config, site, Arc::new(mail::SystemClock))
+    }
+
+    /// Like `new`, with a clock of the caller's choosing (tests move time forward).
+    pub fn with_clock(config: SiteConfig, site: Site, clock: Arc<dyn mail::Clock>) -> Self {
+        let contact = web::contact::ContactService::new(&config, clock);
         Self {
             config,
             site: ArcSwap::from_pointee(site),
+            contact,
         }
     }
 
@@ -101,7 +111,65 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!("serving on http://{}", listener.local_addr()?);
-    serve_on(listener, state, shutdown_signal()).await
+    let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
+    let delivery = start_mail(&state.0, mail_stopped);
+    let shutdown = async move {
+        shutdown_signal().await;
+        let _ = stop_mail.send(true);
+    };
+    let served = serve_on(listener, state, shutdown).await;
+    if let Some(delivery) = delivery {
+        // The worker finishes or abandons its send within its grace period; either way the
+        // message is safe in the queue.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), delivery).await;
+    }
+    served
+}
+
+/// Tidies the spool after a crash and starts the delivery worker, if a relay is configured.
+/// A spool that cannot be used does not stop the site: the form answers 503 until it is fixed.
+pub fn start_mail(
+    app: &App,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let queue = app.contact.queue.clone();
+    let spool = queue.root().display().to_string();
+    match queue.prepare() {
+        Ok(recovery) => {
+            if recovery.removed_from_tmp > 0 {
+                tracing::warn!(
+                    "removed {} incomplete file(s) left in {spool}/tmp by a crash",
+                    recovery.removed_from_tmp
+                );
+            }
+            if recovery.waiting > 0 {
+                tracing::info!("{} message(s) waiting in the mail queue", recovery.waiting);
+            }
+        }
+        Err(e) => tracing::error!(
+            "the mail spool {spool} cannot be used: {e}; the contact form will answer 503"
+        ),
+    }
+    let worker = match mail::DeliveryWorker::from_settings(
+        &app.config.mail,
+        queue,
+        app.contact.clock().clone(),
+    ) {
+        Ok(Some(worker)) => worker,
+        Ok(None) => {
+            tracing::warn!(
+                "no SMTP relay configured (mail.relay_host): contact messages wait in {spool}/queue until one is"
+            );
+            return None;
+        }
+        Err(e) => {
+            tracing::error!(
+                "the SMTP relay settings cannot be used: {e}; contact messages wait in {spool}/queue"
+            );
+            return None;
+        }
+    };
+    Some(tokio::spawn(worker.run(app.contact.new_mail.clone(), stop)))
 }
 
 /// Serves on an already bound listener until `shutdown` completes.

@@ -1,4 +1,5 @@
-//! The `irinfo` command: `serve` (the default) runs the website; `check` proof-reads the content.
+//! The `irinfo` command: `serve` (the default) runs the website; `check` proof-reads the content;
+//! `queue` lets staff see and steer the contact form's mail queue.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -38,6 +39,31 @@ enum Command {
     Serve(ServeArgs),
     /// Check all content without serving it.
     Check,
+    /// See and manage the contact form's mail queue.
+    #[command(subcommand)]
+    Queue(QueueCommand),
+}
+
+#[derive(Subcommand)]
+enum QueueCommand {
+    /// One line per message: id, state, age, attempts, next attempt, topic.
+    List,
+    /// Everything about one message, then the message itself.
+    Show {
+        /// The message id, as `list` shows it.
+        id: String,
+    },
+    /// Send failed messages again, and deferred ones now. Without an id: all of them.
+    Retry {
+        /// Only this message.
+        id: Option<String>,
+    },
+    /// Remove delivered messages from sent/.
+    PurgeSent {
+        /// Only those delivered more than this many days ago.
+        #[arg(long)]
+        older_than_days: Option<u64>,
+    },
 }
 
 #[derive(Args, Default)]
@@ -64,6 +90,13 @@ fn main() -> ExitCode {
             }
         }
         Command::Check => check(&cli.common),
+        Command::Queue(command) => match queue_command(&cli.common, command) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("irinfo: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -139,5 +172,135 @@ fn check(common: &CommonArgs) -> ExitCode {
             println!("{errors} errors, {warnings} warnings");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn queue_command(common: &CommonArgs, command: QueueCommand) -> anyhow::Result<()> {
+    use irinfo::mail::{MailQueue, QueueId};
+    let config = load_config(common)?;
+    let queue = MailQueue::new(config.mail.spool.clone());
+    let now = jiff::Timestamp::now();
+    match command {
+        QueueCommand::List => {
+            let entries = queue
+                .list()
+                .with_context(|| format!("reading the spool {}", queue.root().display()))?;
+            if entries.is_empty() {
+                println!("The mail queue in {} is empty.", queue.root().display());
+                return Ok(());
+            }
+            println!(
+                "{:<44} {:<9} {:>8} {:>8}  {:<22} TOPIC",
+                "ID", "STATE", "AGE", "ATTEMPTS", "NEXT ATTEMPT"
+            );
+            for entry in entries {
+                let age = entry
+                    .created
+                    .map_or_else(|| "?".to_string(), |c| human_duration(now, c));
+                let next = match entry.status {
+                    irinfo::mail::MessageStatus::Queued | irinfo::mail::MessageStatus::Deferred => {
+                        match entry.state.next_attempt_at() {
+                            Some(at) if at > now => {
+                                at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
+                            }
+                            _ => "now".to_string(),
+                        }
+                    }
+                    _ => "-".to_string(),
+                };
+                let topic = if entry.topic.is_empty() {
+                    "-"
+                } else {
+                    &entry.topic
+                };
+                println!(
+                    "{:<44} {:<9} {:>8} {:>8}  {:<22} {topic}",
+                    entry.id.as_str(),
+                    entry.status.label(),
+                    age,
+                    entry.state.attempts,
+                    next
+                );
+            }
+        }
+        QueueCommand::Show { id } => {
+            let id = QueueId::parse(&id)?;
+            let (status, path) = queue.find(&id)?;
+            println!("Id:           {id}");
+            println!("State:        {}", status.label());
+            println!("File:         {}", path.display());
+            let folder = path
+                .parent()
+                .and_then(|p| p.file_name())
+                .and_then(|n| n.to_str())
+                .unwrap_or("queue");
+            let state = queue.state(folder, &id);
+            println!("Attempts:     {}", state.attempts);
+            if let Some(at) = state.next_attempt_at() {
+                println!("Next attempt: {}", at.strftime("%Y-%m-%d %H:%M:%S UTC"));
+            }
+            if let Some(error) = &state.last_error {
+                println!("Last error:   {error}");
+            }
+            match queue.read(folder, &id) {
+                Ok(message) => {
+                    println!(
+                        "Created:      {} ({} ago)",
+                        message.created.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                        human_duration(now, message.created)
+                    );
+                    println!("Topic:        {}", message.topic);
+                    println!("Message-ID:   {}", message.message_id);
+                    println!(
+                        "Envelope:     from {} to {}",
+                        message.envelope_from,
+                        message.envelope_to.join(", ")
+                    );
+                    println!();
+                    print!(
+                        "{}",
+                        String::from_utf8_lossy(&message.body).replace("\r\n", "\n")
+                    );
+                }
+                Err(e) => println!("Cannot read:  {e}"),
+            }
+        }
+        QueueCommand::Retry { id } => {
+            let id = id.as_deref().map(QueueId::parse).transpose()?;
+            let touched = queue.retry(id.as_ref(), now)?;
+            if touched.is_empty() {
+                println!("Nothing to retry: no failed or deferred messages.");
+            }
+            for id in touched {
+                println!("{id}: will be sent at the next delivery run");
+            }
+        }
+        QueueCommand::PurgeSent { older_than_days } => {
+            let before = older_than_days
+                .map(|days| {
+                    now.checked_sub(jiff::SignedDuration::from_hours(
+                        days.saturating_mul(24).min(1_000_000) as i64,
+                    ))
+                })
+                .transpose()
+                .context("that many days ago is out of range")?;
+            let removed = queue.purge_sent(before)?;
+            println!(
+                "Removed {removed} delivered message(s) from {}.",
+                queue.root().join("sent").display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// "45s", "12m", "3h 5m", "2d 4h".
+fn human_duration(now: jiff::Timestamp, then: jiff::Timestamp) -> String {
+    let seconds = now.duration_since(then).as_secs().max(0);
+    match seconds {
+        0..60 => format!("{seconds}s"),
+        60..3600 => format!("{}m", seconds / 60),
+        3600..86400 => format!("{}h {}m", seconds / 3600, seconds % 3600 / 60),
+        _ => format!("{}d {}h", seconds / 86400, seconds % 86400 / 3600),
     }
 }

@@ -1,0 +1,806 @@
+//! The mail spool: a queue of messages on the local filesystem, kept the way Maildir keeps mail,
+//! so that a message the site has accepted survives a crash or a power cut.
+//!
+//! ```text
+//! spool/
+//!   tmp/      being written; anything here after a crash is incomplete and is removed at startup
+//!   queue/    waiting for delivery: <id>.msg, and <id>.state once an attempt has been made
+//!   sent/     delivered, kept for `mail.keep_sent_days`
+//!   failed/   refused by the relay (5xx) or too old to retry; `irinfo queue retry` sends again
+//!   corrupt/  files that could not be read or failed their checksum
+//! ```
+//!
+//! A message file is one line of JSON (envelope, topic, times, length and SHA-256 of the message)
+//! followed by the complete RFC 5322 message. It is written to `tmp/`, fsynced, linked into
+//! `queue/` and the directory fsynced before `enqueue` returns. Linking (not renaming) means a
+//! second message with the same id can never replace the first: the link fails instead.
+//! The `.state` file beside it (attempts, next attempt, last error) is replaced atomically;
+//! losing it only means an earlier retry, never a lost message.
+
+use std::fmt;
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The spool's folders, in the order a message passes through them.
+pub const TMP: &str = "tmp";
+pub const QUEUE: &str = "queue";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+pub const CORRUPT: &str = "corrupt";
+const ALL_DIRS: [&str; 5] = [TMP, QUEUE, SENT, FAILED, CORRUPT];
+const MESSAGE_EXT: &str = "msg";
+const STATE_EXT: &str = "state";
+const FORMAT_VERSION: u32 = 1;
+
+/// A message's name in the spool: the second its form was issued, then 32 hex digits.
+/// Only digits, lower-case hex and one dash, so an id can never name a path outside the spool.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct QueueId(String);
+
+impl QueueId {
+    /// Checks text from a file name or the command line.
+    pub fn parse(text: &str) -> Result<Self, QueueError> {
+        let valid = text.split_once('-').is_some_and(|(seconds, nonce)| {
+            (1..=12).contains(&seconds.len())
+                && seconds.bytes().all(|b| b.is_ascii_digit())
+                && nonce.len() == 32
+                && nonce
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        });
+        if valid {
+            Ok(Self(text.to_string()))
+        } else {
+            Err(QueueError::BadId(text.chars().take(80).collect()))
+        }
+    }
+
+    /// The id for a message whose form was issued at `issued` with this random nonce.
+    pub fn new(issued: Timestamp, nonce: &[u8; 16]) -> Self {
+        let hex: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+        Self(format!("{}-{hex}", issued.as_second().max(0)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for QueueId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A message as it is stored: what the relay needs, plus what staff see in `queue list`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpoolMessage {
+    pub id: QueueId,
+    /// The SMTP envelope sender (MAIL FROM).
+    pub envelope_from: String,
+    /// The SMTP envelope recipients (RCPT TO).
+    pub envelope_to: Vec<String>,
+    pub topic: String,
+    /// The Message-ID header, kept the same on every retry.
+    pub message_id: String,
+    pub created: Timestamp,
+    /// The complete RFC 5322 message.
+    pub body: Vec<u8>,
+}
+
+/// The first line of a message file.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileHeader {
+    format: u32,
+    id: String,
+    envelope_from: String,
+    envelope_to: Vec<String>,
+    topic: String,
+    message_id: String,
+    created: i64,
+    length: usize,
+    sha256: String,
+}
+
+/// How delivery of one message has gone so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeliveryState {
+    pub attempts: u32,
+    /// Unix seconds; none means "as soon as possible".
+    pub next_attempt: Option<i64>,
+    pub last_attempt: Option<i64>,
+    pub last_error: Option<String>,
+    /// When staff last asked for a retry; the age limit counts from here instead.
+    pub retried_at: Option<i64>,
+    /// When it was sent or given up.
+    pub finished: Option<i64>,
+}
+
+impl DeliveryState {
+    pub fn next_attempt_at(&self) -> Option<Timestamp> {
+        self.next_attempt
+            .and_then(|s| Timestamp::from_second(s).ok())
+    }
+
+    /// Whether an attempt is due at `now`.
+    pub fn is_due(&self, now: Timestamp) -> bool {
+        self.next_attempt_at().is_none_or(|at| at <= now)
+    }
+
+    /// Where the age limit counts from.
+    pub fn age_from(&self, created: Timestamp) -> Timestamp {
+        self.retried_at
+            .and_then(|s| Timestamp::from_second(s).ok())
+            .map_or(created, |retried| retried.max(created))
+    }
+}
+
+/// Which folder a message is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageStatus {
+    /// In `queue/`, never tried.
+    Queued,
+    /// In `queue/`, tried and waiting to be tried again.
+    Deferred,
+    Sent,
+    Failed,
+    Corrupt,
+}
+
+impl MessageStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            MessageStatus::Queued => "queued",
+            MessageStatus::Deferred => "deferred",
+            MessageStatus::Sent => "sent",
+            MessageStatus::Failed => "failed",
+            MessageStatus::Corrupt => "corrupt",
+        }
+    }
+}
+
+/// One line of `queue list`.
+#[derive(Debug, Clone)]
+pub struct QueueEntry {
+    pub id: QueueId,
+    pub status: MessageStatus,
+    /// None for a corrupt file.
+    pub created: Option<Timestamp>,
+    pub topic: String,
+    pub state: DeliveryState,
+}
+
+/// What `enqueue` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enqueued {
+    /// Written and durable.
+    New,
+    /// A message with this id was already in the spool; nothing was written.
+    Duplicate,
+}
+
+/// What went wrong in the spool.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("{0:?} is not a queue id (expected digits, a dash and 32 hex digits)")]
+    BadId(String),
+    #[error("no message {0} in the spool")]
+    NotFound(QueueId),
+    #[error("message {id} is corrupt: {reason}")]
+    Corrupt { id: QueueId, reason: String },
+    #[error("{action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> QueueError + use<> {
+    let path = path.to_path_buf();
+    move |source| QueueError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// What `prepare` found and tidied at startup.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recovery {
+    /// Incomplete files removed from `tmp/`.
+    pub removed_from_tmp: usize,
+    /// Messages in `queue/` that delivery resumes.
+    pub waiting: usize,
+}
+
+/// The spool folder. Cheap to create: nothing is touched until it is used, so a site whose
+/// spool is broken still serves its pages, and the form answers 503.
+#[derive(Debug, Clone)]
+pub struct MailQueue {
+    root: PathBuf,
+}
+
+impl MailQueue {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn dir(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+
+    fn message_path(&self, dir: &str, id: &QueueId) -> PathBuf {
+        self.dir(dir).join(format!("{id}.{MESSAGE_EXT}"))
+    }
+
+    fn state_path(&self, dir: &str, id: &QueueId) -> PathBuf {
+        self.dir(dir).join(format!("{id}.{STATE_EXT}"))
+    }
+
+    /// Creates the folders.
+    pub fn create_dirs(&self) -> Result<(), QueueError> {
+        for name in ALL_DIRS {
+            let dir = self.dir(name);
+            fs::create_dir_all(&dir).map_err(io_error("creating", &dir))?;
+        }
+        Ok(())
+    }
+
+    /// Run once when the server starts, before it accepts submissions: creates the folders,
+    /// removes what a crash left half-written in `tmp/`, and removes `.state` files whose message
+    /// has already moved on. Only the server may do this: a `tmp/` file may be in use while it runs.
+    pub fn prepare(&self) -> Result<Recovery, QueueError> {
+        self.create_dirs()?;
+        let mut recovery = Recovery::default();
+        let tmp = self.dir(TMP);
+        for entry in fs::read_dir(&tmp).map_err(io_error("reading", &tmp))? {
+            let path = entry.map_err(io_error("reading", &tmp))?.path();
+            match fs::remove_file(&path) {
+                Ok(()) => recovery.removed_from_tmp += 1,
+                Err(e) => tracing::warn!(path = %path.display(), "cannot remove from tmp/: {e}"),
+            }
+        }
+        if recovery.removed_from_tmp > 0 {
+            sync_dir(&tmp)?;
+        }
+        for dir in [QUEUE, SENT, FAILED] {
+            for (id, path) in self.files(dir, STATE_EXT)? {
+                if !self.message_path(dir, &id).exists() {
+                    let _ = fs::remove_file(&path);
+                }
+            }
+        }
+        recovery.waiting = self.files(QUEUE, MESSAGE_EXT)?.len();
+        Ok(recovery)
+    }
+
+    /// Writes `message` durably into `queue/`. When this returns `Ok`, the message survives a
+    /// crash; on any error nothing is left behind. A message whose id is already anywhere in
+    /// the spool is not written again.
+    pub fn enqueue(&self, message: &SpoolMessage) -> Result<Enqueued, QueueError> {
+        let id = &message.id;
+        for dir in [QUEUE, SENT, FAILED, CORRUPT] {
+            if self.message_path(dir, id).exists() {
+                return Ok(Enqueued::Duplicate);
+            }
+        }
+        let bytes = encode(message);
+        // Two requests carrying the same form may race here; each gets its own tmp file, and
+        // the link below lets only one of them into the queue.
+        let mut suffix = [0u8; 8];
+        fill_random(&mut suffix);
+        let tmp_name = format!(
+            "{id}.{}.{}",
+            std::process::id(),
+            suffix
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
+        let tmp_path = self.dir(TMP).join(tmp_name);
+        if let Err(e) = write_synced(&tmp_path, &bytes) {
+            let _ = fs::remove_file(&tmp_path);
+            if e.kind() != io::ErrorKind::NotFound {
+                return Err(io_error("writing", &tmp_path)(e));
+            }
+            // The folders are missing (a new or cleaned spool): create them and try once more.
+            self.create_dirs()?;
+            if let Err(e) = write_synced(&tmp_path, &bytes) {
+                let _ = fs::remove_file(&tmp_path);
+                return Err(io_error("writing", &tmp_path)(e));
+            }
+        }
+        let queue_dir = self.dir(QUEUE);
+        let target = self.message_path(QUEUE, id);
+        let linked = fs::hard_link(&tmp_path, &target);
+        let _ = fs::remove_file(&tmp_path);
+        match linked {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(Enqueued::Duplicate),
+            Err(e) => return Err(io_error("linking into", &queue_dir)(e)),
+        }
+        if let Err(e) = sync_dir(&queue_dir) {
+            // Not known to be durable, so it must not count as accepted.
+            let _ = fs::remove_file(&target);
+            return Err(e);
+        }
+        Ok(Enqueued::New)
+    }
+
+    /// Reads and checks a message in `dir`.
+    pub fn read(&self, dir: &str, id: &QueueId) -> Result<SpoolMessage, QueueError> {
+        let path = self.message_path(dir, id);
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(QueueError::NotFound(id.clone()));
+            }
+            Err(e) => return Err(io_error("reading", &path)(e)),
+        };
+        decode(id, &bytes)
+    }
+
+    /// Finds a message in any folder.
+    pub fn find(&self, id: &QueueId) -> Result<(MessageStatus, PathBuf), QueueError> {
+        for dir in [QUEUE, SENT, FAILED, CORRUPT] {
+            let path = self.message_path(dir, id);
+            if path.exists() {
+                let status = match dir {
+                    QUEUE if self.state(QUEUE, id).attempts > 0 => MessageStatus::Deferred,
+                    QUEUE => MessageStatus::Queued,
+                    SENT => MessageStatus::Sent,
+                    FAILED => MessageStatus::Failed,
+                    _ => MessageStatus::Corrupt,
+                };
+                return Ok((status, path));
+            }
+        }
+        Err(QueueError::NotFound(id.clone()))
+    }
+
+    /// The delivery state of a message in `dir`; a missing or unreadable state file reads as a
+    /// fresh message, which at worst is tried sooner than planned.
+    pub fn state(&self, dir: &str, id: &QueueId) -> DeliveryState {
+        fs::read(self.state_path(dir, id))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default()
+    }
+
+    /// Replaces the state of a message in `queue/`.
+    pub fn save_state(&self, id: &QueueId, state: &DeliveryState) -> Result<(), QueueError> {
+        self.write_state(QUEUE, id, state)
+    }
+
+    fn write_state(
+        &self,
+        dir: &str,
+        id: &QueueId,
+        state: &DeliveryState,
+    ) -> Result<(), QueueError> {
+        let path = self.state_path(dir, id);
+        let tmp = self.dir(TMP).join(format!("{id}.{STATE_EXT}"));
+        let json = serde_json::to_vec(state).unwrap_or_default();
+        // A crash may have left this name behind; the state it held is stale anyway.
+        let _ = fs::remove_file(&tmp);
+        write_synced(&tmp, &json).map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            io_error("writing", &tmp)(e)
+        })?;
+        fs::rename(&tmp, &path).map_err(io_error("replacing", &path))?;
+        sync_dir(&self.dir(dir))
+    }
+
+    /// The ids of the messages waiting in `queue/`, oldest first.
+    pub fn waiting(&self) -> Result<Vec<QueueId>, QueueError> {
+        Ok(self
+            .files(QUEUE, MESSAGE_EXT)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect())
+    }
+
+    /// Moves a message (and its state) from `queue/` to `to`, recording `state` with it.
+    pub fn finish(&self, id: &QueueId, to: &str, state: &DeliveryState) -> Result<(), QueueError> {
+        let from = self.message_path(QUEUE, id);
+        let target = self.message_path(to, id);
+        fs::create_dir_all(self.dir(to)).map_err(io_error("creating", &self.dir(to)))?;
+        fs::rename(&from, &target).map_err(io_error("moving", &from))?;
+        sync_dir(&self.dir(to))?;
+        sync_dir(&self.dir(QUEUE))?;
+        let _ = fs::remove_file(self.state_path(QUEUE, id));
+        if to != CORRUPT {
+            self.write_state(to, id, state)?;
+        }
+        Ok(())
+    }
+
+    /// Removes a delivered message at once (when `keep_sent_days` is 0).
+    pub fn remove_delivered(&self, id: &QueueId) -> Result<(), QueueError> {
+        let path = self.message_path(QUEUE, id);
+        fs::remove_file(&path).map_err(io_error("removing", &path))?;
+        let _ = fs::remove_file(self.state_path(QUEUE, id));
+        sync_dir(&self.dir(QUEUE))
+    }
+
+    /// Moves a file that cannot be read or checked out of the way, so the rest still go.
+    pub fn quarantine(&self, id: &QueueId) -> Result<(), QueueError> {
+        self.finish(id, CORRUPT, &DeliveryState::default())
+    }
+
+    /// Puts a failed message back in the queue, or makes a deferred one due now. Returns the
+    /// ids it touched. With no id: every failed and deferred message.
+    pub fn retry(&self, id: Option<&QueueId>, now: Timestamp) -> Result<Vec<QueueId>, QueueError> {
+        let ids: Vec<(QueueId, &str)> = match id {
+            Some(id) => match self.find(id)?.0 {
+                MessageStatus::Failed => vec![(id.clone(), FAILED)],
+                MessageStatus::Queued | MessageStatus::Deferred => vec![(id.clone(), QUEUE)],
+                MessageStatus::Sent => return Err(QueueError::NotFound(id.clone())),
+                MessageStatus::Corrupt => {
+                    return Err(QueueError::Corrupt {
+                        id: id.clone(),
+                        reason: "a corrupt message cannot be sent; see corrupt/".to_string(),
+                    });
+                }
+            },
+            None => self
+                .files(FAILED, MESSAGE_EXT)?
+                .into_iter()
+                .map(|(id, _)| (id, FAILED))
+                .chain(
+                    self.files(QUEUE, MESSAGE_EXT)?
+                        .into_iter()
+                        .map(|(id, _)| (id, QUEUE)),
+                )
+                .collect(),
+        };
+        let mut touched = Vec::new();
+        for (id, dir) in ids {
+            let mut state = self.state(dir, &id);
+            if dir == QUEUE && state.is_due(now) {
+                continue;
+            }
+            state.next_attempt = None;
+            state.finished = None;
+            state.retried_at = Some(now.as_second());
+            if dir == FAILED {
+                self.write_state(FAILED, &id, &state)?;
+                let from = self.message_path(FAILED, &id);
+                let to = self.message_path(QUEUE, &id);
+                fs::rename(&from, &to).map_err(io_error("moving", &from))?;
+                sync_dir(&self.dir(QUEUE))?;
+                let state_from = self.state_path(FAILED, &id);
+                fs::rename(&state_from, self.state_path(QUEUE, &id))
+                    .map_err(io_error("moving", &state_from))?;
+                sync_dir(&self.dir(QUEUE))?;
+                sync_dir(&self.dir(FAILED))?;
+            } else {
+                self.save_state(&id, &state)?;
+            }
+            touched.push(id);
+        }
+        Ok(touched)
+    }
+
+    /// Removes delivered messages that finished before `before` (all of them with `None`).
+    /// Returns how many went.
+    pub fn purge_sent(&self, before: Option<Timestamp>) -> Result<usize, QueueError> {
+        let mut removed = 0;
+        for (id, path) in self.files(SENT, MESSAGE_EXT)? {
+            let state = self.state(SENT, &id);
+            let finished = state.finished.and_then(|s| Timestamp::from_second(s).ok());
+            let old_enough = match (before, finished) {
+                (None, _) => true,
+                (Some(before), Some(finished)) => finished < before,
+                // No record of when: judge by the file's own time.
+                (Some(before), None) => fs::metadata(&path)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| Timestamp::try_from(t).ok())
+                    .is_some_and(|t| t < before),
+            };
+            if old_enough {
+                fs::remove_file(&path).map_err(io_error("removing", &path))?;
+                let _ = fs::remove_file(self.state_path(SENT, &id));
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            sync_dir(&self.dir(SENT))?;
+        }
+        Ok(removed)
+    }
+
+    /// Every message in the spool, oldest first within each folder.
+    pub fn list(&self) -> Result<Vec<QueueEntry>, QueueError> {
+        let mut entries = Vec::new();
+        for dir in [QUEUE, FAILED, CORRUPT, SENT] {
+            for (id, _) in self.files(dir, MESSAGE_EXT)? {
+                let state = self.state(dir, &id);
+                let message = if dir == CORRUPT {
+                    None
+                } else {
+                    self.read(dir, &id).ok()
+                };
+                let status = match (dir, &message) {
+                    (_, None) => MessageStatus::Corrupt,
+                    (QUEUE, _) if state.attempts > 0 => MessageStatus::Deferred,
+                    (QUEUE, _) => MessageStatus::Queued,
+                    (SENT, _) => MessageStatus::Sent,
+                    _ => MessageStatus::Failed,
+                };
+                entries.push(QueueEntry {
+                    created: message.as_ref().map(|m| m.created),
+                    topic: message.map(|m| m.topic).unwrap_or_default(),
+                    id,
+                    status,
+                    state,
+                });
+            }
+        }
+        Ok(entries)
+    }
+
+    /// The `(id, path)` of every file with extension `ext` in `dir`, sorted by id. Files with
+    /// other names are ignored: they are not ours.
+    fn files(&self, dir: &str, ext: &str) -> Result<Vec<(QueueId, PathBuf)>, QueueError> {
+        let dir_path = self.dir(dir);
+        let entries = match fs::read_dir(&dir_path) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_error("reading", &dir_path)(e)),
+        };
+        let mut files = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(io_error("reading", &dir_path))?.path();
+            let Some(stem) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(&format!(".{ext}")))
+            else {
+                continue;
+            };
+            if let Ok(id) = QueueId::parse(stem) {
+                files.push((id, path));
+            }
+        }
+        files.sort();
+        Ok(files)
+    }
+}
+
+/// Writes `bytes` to a new file and flushes it to disk.
+fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = File::create_new(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Flushes a directory, so that a file created, linked or renamed in it survives a power cut.
+fn sync_dir(dir: &Path) -> Result<(), QueueError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_error("syncing", dir))
+}
+
+/// Random bytes from the operating system. If it cannot give any (it practically always can),
+/// the time and process id still keep names apart.
+pub fn fill_random(bytes: &mut [u8]) {
+    if getrandom::fill(bytes).is_err() {
+        let seed = format!(
+            "{:?}{}{:p}",
+            std::time::SystemTime::now(),
+            std::process::id(),
+            bytes
+        );
+        let digest = Sha256::digest(seed.as_bytes());
+        for (byte, d) in bytes.iter_mut().zip(digest.iter().cycle()) {
+            *byte = *d;
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn encode(message: &SpoolMessage) -> Vec<u8> {
+    let header = FileHeader {
+        format: FORMAT_VERSION,
+        id: message.id.to_string(),
+        envelope_from: message.envelope_from.clone(),
+        envelope_to: message.envelope_to.clone(),
+        topic: message.topic.clone(),
+        message_id: message.message_id.clone(),
+        created: message.created.as_second(),
+        length: message.body.len(),
+        sha256: hex(&Sha256::digest(&message.body)),
+    };
+    // serde_json escapes every control character, so the header is always exactly one line.
+    let mut bytes = serde_json::to_vec(&header).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes.extend_from_slice(&message.body);
+    bytes
+}
+
+fn decode(id: &QueueId, bytes: &[u8]) -> Result<SpoolMessage, QueueError> {
+    let corrupt = |reason: &str| QueueError::Corrupt {
+        id: id.clone(),
+        reason: reason.to_string(),
+    };
+    let newline = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .ok_or_else(|| corrupt("no header line"))?;
+    let header: FileHeader = serde_json::from_slice(&bytes[..newline])
+        .map_err(|e| corrupt(&format!("unreadable header: {e}")))?;
+    let body = &bytes[newline + 1..];
+    if header.format != FORMAT_VERSION {
+        return Err(corrupt(&format!("unknown format {}", header.format)));
+    }
+    if header.id != id.as_str() {
+        return Err(corrupt("the file name and the id inside differ"));
+    }
+    if body.len() != header.length {
+        return Err(corrupt(&format!(
+            "{} bytes of message where {} were written",
+            body.len(),
+            header.length
+        )));
+    }
+    if hex(&Sha256::digest(body)) != header.sha256 {
+        return Err(corrupt("checksum mismatch"));
+    }
+    if header.envelope_to.is_empty() || header.envelope_from.is_empty() {
+        return Err(corrupt("no sender or no recipient"));
+    }
+    let created =
+        Timestamp::from_second(header.created).map_err(|_| corrupt("impossible creation time"))?;
+    Ok(SpoolMessage {
+        id: id.clone(),
+        envelope_from: header.envelope_from,
+        envelope_to: header.envelope_to,
+        topic: header.topic,
+        message_id: header.message_id,
+        created,
+        body: body.to_vec(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(id: &QueueId) -> SpoolMessage {
+        SpoolMessage {
+            id: id.clone(),
+            envelope_from: "site@example.org".to_string(),
+            envelope_to: vec!["team@example.org".to_string()],
+            topic: "press".to_string(),
+            message_id: format!("<{id}@example.org>"),
+            created: Timestamp::from_second(1_800_000_000).unwrap(),
+            body: b"Subject: hi\r\n\r\nHello\r\n".to_vec(),
+        }
+    }
+
+    fn id(n: u8) -> QueueId {
+        QueueId::new(Timestamp::from_second(1_800_000_000).unwrap(), &[n; 16])
+    }
+
+    #[test]
+    fn ids_cannot_name_other_paths() {
+        for bad in [
+            "",
+            "..",
+            "../etc/passwd",
+            "1800000000-0000000000000000000000000000000g",
+            "1800000000-000000000000000000000000000000000",
+            "1800000000/00000000000000000000000000000000",
+            "-00000000000000000000000000000000",
+            "1800000000-0000000000000000000000000000000A",
+        ] {
+            assert!(QueueId::parse(bad).is_err(), "{bad:?}");
+        }
+        let good = id(7).to_string();
+        assert_eq!(QueueId::parse(&good).unwrap().as_str(), good);
+    }
+
+    #[test]
+    fn a_message_round_trips_and_is_queued_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = MailQueue::new(dir.path().join("spool"));
+        let message = sample(&id(1));
+        assert_eq!(queue.enqueue(&message).unwrap(), Enqueued::New);
+        assert_eq!(queue.enqueue(&message).unwrap(), Enqueued::Duplicate);
+        assert_eq!(queue.read(QUEUE, &message.id).unwrap(), message);
+        assert_eq!(queue.waiting().unwrap(), vec![message.id.clone()]);
+        assert_eq!(fs::read_dir(queue.dir(TMP)).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn damaged_files_are_reported_as_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = MailQueue::new(dir.path());
+        let message = sample(&id(2));
+        queue.enqueue(&message).unwrap();
+        let path = queue.message_path(QUEUE, &message.id);
+        let good = fs::read(&path).unwrap();
+        let damages: Vec<Vec<u8>> = vec![
+            Vec::new(),
+            good[..good.len() - 1].to_vec(),
+            good.iter()
+                .map(|&b| if b == b'H' { b'J' } else { b })
+                .collect(),
+            b"not json\nbody".to_vec(),
+        ];
+        for damaged in damages {
+            fs::write(&path, &damaged).unwrap();
+            assert!(
+                matches!(
+                    queue.read(QUEUE, &message.id),
+                    Err(QueueError::Corrupt { .. })
+                ),
+                "{:?}",
+                String::from_utf8_lossy(&damaged)
+            );
+        }
+    }
+
+    #[test]
+    fn prepare_cleans_tmp_and_counts_the_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = MailQueue::new(dir.path());
+        queue.enqueue(&sample(&id(3))).unwrap();
+        fs::write(queue.dir(TMP).join("half-written"), b"{\"form").unwrap();
+        let recovery = queue.prepare().unwrap();
+        assert_eq!(
+            recovery,
+            Recovery {
+                removed_from_tmp: 1,
+                waiting: 1
+            }
+        );
+        assert_eq!(fs::read_dir(queue.dir(TMP)).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn failed_messages_can_be_retried_and_sent_ones_purged() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = MailQueue::new(dir.path());
+        let now = Timestamp::from_second(1_800_000_100).unwrap();
+        let failed = sample(&id(4));
+        let sent = sample(&id(5));
+        queue.enqueue(&failed).unwrap();
+        queue.enqueue(&sent).unwrap();
+        let done = DeliveryState {
+            attempts: 1,
+            finished: Some(now.as_second()),
+            ..DeliveryState::default()
+        };
+        queue.finish(&failed.id, FAILED, &done).unwrap();
+        queue.finish(&sent.id, SENT, &done).unwrap();
+        assert_eq!(queue.find(&failed.id).unwrap().0, MessageStatus::Failed);
+        assert_eq!(queue.retry(None, now).unwrap(), vec![failed.id.clone()]);
+        assert_eq!(queue.find(&failed.id).unwrap().0, MessageStatus::Deferred);
+        assert_eq!(
+            queue.state(QUEUE, &failed.id).retried_at,
+            Some(now.as_second())
+        );
+        assert_eq!(queue.purge_sent(Some(now)).unwrap(), 0);
+        assert_eq!(queue.purge_sent(None).unwrap(), 1);
+        assert!(matches!(queue.find(&sent.id), Err(QueueError::NotFound(_))));
+    }
+}
