@@ -1,0 +1,37 @@
+// axe-core on every page kind of the table: zero violations of WCAG 2.2 AA and below, and no
+// console errors (the CSP reports any inline style or script there).
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { axeViolations, describeViolations, openEntry, testOptions, useSiteAndBrowser } from './lib/harness.mjs';
+import { PAGES } from './lib/pages.mjs';
+
+const env = useSiteAndBrowser();
+
+describe('axe-core finds no WCAG 2.2 AA violations', () => {
+  for (const entry of PAGES) {
+    test(`${entry.name} (${entry.kind}) ${entry.path}`, testOptions(entry), async () => {
+      const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      const problems = [];
+      page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() !== 'error') return;
+        // The page's own error status (404, 422) is reported as a failed load; that is expected.
+        if (/the server responded with a status of/.test(message.text()) &&
+          message.location().url === page.url()) return;
+        problems.push(`console: ${message.text()}`);
+      });
+      try {
+        await openEntry(page, env.baseUrl, entry);
+        const violations = await axeViolations(page);
+        assert.equal(violations.length, 0,
+          `axe found ${violations.length} violation(s) on ${page.url()}:\n${describeViolations(violations)}`);
+        assert.deepEqual(problems, [], `the browser reported problems on ${page.url()}`);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+});

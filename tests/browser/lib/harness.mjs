@@ -1,0 +1,424 @@
+// The shared harness of the browser tests: starts the real `irinfo` binary on a free loopback
+// port, launches Debian's Chromium through playwright-core, runs axe-core in a page, and walks the
+// steps of a form flow from the page table (pages.mjs).
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
+import { chromium } from 'playwright-core';
+
+import { PENDING_UNTIL_MERGE } from './pages.mjs';
+
+const require = createRequire(import.meta.url);
+
+/** The repository's root folder: the binary runs from here, with the shipped site.toml. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Where screenshots (and the printed PDF) go; the CI keeps target/ as the build's output. */
+export const SCREENSHOT_DIR = join(REPO_ROOT, 'target', 'screenshots');
+
+/** Debian's Chromium; playwright-core downloads no browser of its own. */
+export const CHROMIUM = process.env.IRINFO_CHROMIUM || '/usr/bin/chromium';
+
+/** The WCAG levels the site promises (2.2 AA, and everything below it). */
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
+
+// The flags keep a headless Chromium from reaching out to Google's services: this machine has no
+// network beyond loopback, and every refused connection would slow the browser down.
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/**
+ * Why the browser tests must be skipped here, or `false` when they run.
+ * Only a developer's machine without Chromium skips (with a notice); in CI a missing browser is
+ * a failure, so CI gets `false` and the launch itself fails loudly.
+ */
+export function skipReason() {
+  if (existsSync(CHROMIUM) || IN_CI) return false;
+  const reason = `${CHROMIUM} is missing: install it with apt-get install chromium (scripts/test does)`;
+  if (!skipReason.warned) {
+    process.stdout.write(`# NOTICE: browser tests skipped: ${reason}\n`);
+    skipReason.warned = true;
+  }
+  return reason;
+}
+
+/** The newest built irinfo binary: IRINFO_BIN, or target/{debug,release}/irinfo. */
+export function irinfoBinary() {
+  if (process.env.IRINFO_BIN) return process.env.IRINFO_BIN;
+  const built = ['debug', 'release']
+    .map((profile) => join(REPO_ROOT, 'target', profile, 'irinfo'))
+    .filter((path) => existsSync(path))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  if (built.length === 0) {
+    throw new Error('no irinfo binary in target/debug or target/release: run `cargo build` first');
+  }
+  return built[0];
+}
+
+/** A loopback port that nothing listens on right now. */
+async function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * Starts `irinfo serve` on a free 127.0.0.1 port from the repository root, and waits until it
+ * answers. Returns `{ baseUrl, stop }`.
+ */
+export async function startSite() {
+  const binary = irinfoBinary();
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const child = spawn(binary, ['serve', '--addr', `127.0.0.1:${port}`], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'irinfo=warn,tower_http=warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => { output += chunk; });
+  child.stderr.on('data', (chunk) => { output += chunk; });
+  let exited = null;
+  const exit = new Promise((resolveExit) => {
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      resolveExit(exited);
+    });
+  });
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited) {
+      throw new Error(`${binary} exited (${JSON.stringify(exited)}) before answering:\n${output}`);
+    }
+    try {
+      const response = await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${binary} did not answer on ${baseUrl} within 60 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  const stop = async () => {
+    if (exited) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exit;
+    clearTimeout(timer);
+  };
+  return { baseUrl, stop, output: () => output };
+}
+
+/** Launches headless Chromium. */
+export async function launchBrowser() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing; CI never skips the browser tests: apt-get install chromium`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * Registers before/after hooks that start the site and the browser once for a test file, and
+ * returns an object whose `baseUrl` and `browser` are set once they are up.
+ */
+export function useSiteAndBrowser() {
+  const env = { baseUrl: null, browser: null, site: null };
+  if (skipReason()) return env;
+  before(async () => {
+    env.site = await startSite();
+    env.baseUrl = env.site.baseUrl;
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.site?.stop();
+  });
+  return env;
+}
+
+/** Whether a page of the table needs a route that is not on this branch yet. */
+export function pendingReason(entry) {
+  const paths = [new URL(entry.path, 'http://x').pathname, entry.expect?.path, ...(entry.needs ?? [])];
+  const missing = [...new Set(paths.filter((path) => PENDING_UNTIL_MERGE.includes(path)))];
+  return missing.length > 0 ? `pending until merge: ${missing.join(', ')}` : false;
+}
+
+/**
+ * Node's test options for one page of the table: skipped with a printed notice when its route is
+ * pending, or when there is no browser on a developer's machine.
+ */
+export function testOptions(entry) {
+  const pending = pendingReason(entry);
+  if (pending) {
+    if (!testOptions.noticed) {
+      process.stdout.write('# NOTICE: pages on routes not merged yet are skipped: ' +
+        `${PENDING_UNTIL_MERGE.join(' ')} (empty PENDING_UNTIL_MERGE in lib/pages.mjs to run them)\n`);
+      testOptions.noticed = true;
+    }
+    return { skip: pending };
+  }
+  return { skip: skipReason() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages and steps
+
+/**
+ * Opens a page of the table in `page` and walks its steps (filling and submitting forms).
+ * Checks the status of every navigation; returns the last navigation's response.
+ */
+export async function openEntry(page, baseUrl, entry) {
+  let response = await page.goto(new URL(entry.path, baseUrl).href);
+  if (!response) throw new Error(`no response for ${entry.path}`);
+  for (const step of entry.steps ?? []) {
+    response = (await runStep(page, step)) ?? response;
+  }
+  const wanted = entry.status ?? 200;
+  if (!statusMatches(wanted, response.status())) {
+    throw new Error(`${entry.name}: expected status ${wanted} at ${page.url()}, got ${response.status()}`);
+  }
+  await checkExpectations(page, entry.name, entry.expect);
+  return response;
+}
+
+/** Whether a status is the one wanted: a number, or a list of the acceptable ones. */
+function statusMatches(wanted, got) {
+  return Array.isArray(wanted) ? wanted.includes(got) : wanted === got;
+}
+
+/** A locator for a step's target: a CSS selector, or `{ label: /text/ }` for a labelled field. */
+function locate(page, target) {
+  if (typeof target === 'string') return page.locator(target);
+  if (target.label) return page.getByLabel(target.label);
+  throw new Error(`unknown target ${JSON.stringify(target)}`);
+}
+
+/** One step of a form flow. Returns the navigation response when the step navigated. */
+async function runStep(page, step) {
+  if (step.fill !== undefined) {
+    await locate(page, step.fill).first().fill(step.value);
+    return null;
+  }
+  if (step.choose !== undefined) {
+    // A choice may be a <select> or radio buttons; take the first real option either way.
+    const field = locate(page, step.choose).first();
+    const tag = await field.evaluate((el) => el.tagName.toLowerCase());
+    if (tag === 'select') {
+      const value = await field.evaluate((el) => [...el.options].find((o) => o.value !== '')?.value);
+      await field.selectOption(step.value ?? value);
+    } else {
+      await field.check();
+    }
+    return null;
+  }
+  if (step.submit !== undefined) {
+    const form = locate(page, step.submit).first();
+    const button = form.locator('button[type=submit], button:not([type]), input[type=submit]').first();
+    const [response] = await Promise.all([page.waitForNavigation(), button.click()]);
+    if (!response) throw new Error(`submitting ${step.submit} did not load a page`);
+    if (step.status !== undefined && !statusMatches(step.status, response.status())) {
+      throw new Error(`submitting ${step.submit}: expected status ${step.status}, got ${response.status()}`);
+    }
+    if (step.expect) await checkExpectations(page, `after submitting ${step.submit}`, step.expect);
+    return response;
+  }
+  throw new Error(`unknown step ${JSON.stringify(step)}`);
+}
+
+/** Checks what a page of the table says it shows once its steps are done. */
+export async function checkExpectations(page, name, expect) {
+  if (!expect) return;
+  const url = new URL(page.url());
+  if (expect.path && url.pathname !== expect.path) {
+    throw new Error(`${name}: expected to be at ${expect.path}, but at ${url.pathname}`);
+  }
+  if (expect.visible) {
+    const count = await page.locator(expect.visible).count();
+    if (count === 0 || !(await page.locator(expect.visible).first().isVisible())) {
+      throw new Error(`${name}: expected ${expect.visible} to be shown at ${page.url()}`);
+    }
+  }
+  if (expect.text) {
+    const text = await page.locator('main').innerText();
+    if (!expect.text.test(text)) {
+      throw new Error(`${name}: main content does not match ${expect.text}:\n${text.slice(0, 600)}`);
+    }
+  }
+  if (expect.errorSummary !== undefined) {
+    const shown = (await page.locator('.error-summary').count()) > 0;
+    if (shown !== expect.errorSummary) {
+      throw new Error(`${name}: expected ${expect.errorSummary ? 'an' : 'no'} error summary at ${page.url()}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// axe-core
+
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core in the page for the WCAG 2.2 AA tags and returns the violations.
+ * The script is evaluated through the DevTools protocol, which the site's CSP (rightly) does not
+ * govern, so the page keeps its real security headers during the test.
+ */
+export async function axeViolations(page) {
+  const loaded = await page.evaluate(() => typeof window.axe === 'object');
+  if (!loaded) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async (tags) => {
+    const results = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: tags },
+      resultTypes: ['violations'],
+    });
+    return results.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: n.failureSummary })),
+    }));
+  }, AXE_TAGS);
+}
+
+/** A readable account of axe violations for a failed assertion. */
+export function describeViolations(violations) {
+  return violations
+    .map((v) => {
+      const nodes = v.nodes
+        .slice(0, 5)
+        .map((n) => `    at ${n.target}\n      ${n.summary.replace(/\n/g, '\n      ')}`)
+        .join('\n');
+      const more = v.nodes.length > 5 ? `\n    ...and ${v.nodes.length - 5} more` : '';
+      return `  ${v.id} (${v.impact}): ${v.help}\n${nodes}${more}`;
+    })
+    .join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small screens
+
+/**
+ * How far the document is wider than the viewport, with the elements that stick out furthest,
+ * so a failure says what to fix.
+ */
+export async function horizontalOverflow(page) {
+  return page.evaluate(() => {
+    const root = document.documentElement;
+    const viewport = root.clientWidth;
+    const overflow = Math.max(root.scrollWidth, document.body.scrollWidth) - viewport;
+    const culprits = [];
+    if (overflow > 0) {
+      for (const el of document.body.querySelectorAll('*')) {
+        // An element sticks out when its box does, or when its content spills out of it.
+        const rect = el.getBoundingClientRect();
+        const spills = el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'visible';
+        const right = (spills ? rect.left + el.scrollWidth : rect.right) + window.scrollX;
+        if (right > viewport + 0.5) {
+          const name = el.tagName.toLowerCase() + (el.id ? `#${el.id}` : '') +
+            (el.classList.length ? `.${[...el.classList].join('.')}` : '');
+          culprits.push({ name, right: Math.round(right) });
+        }
+      }
+    }
+    return { viewport, overflow, culprits: culprits.slice(-8) };
+  });
+}
+
+/** Makes sure the screenshot folder exists and returns the path of one screenshot. */
+export function screenshotPath(file) {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  return join(SCREENSHOT_DIR, file);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keyboard
+
+/**
+ * Presses `key` up to `presses` times and records each element that gets focus, with its style
+ * while focused and (afterwards) while not focused. Stops when focus leaves the page or comes
+ * back round to an element it has seen. Each stop says whether its focus can be seen:
+ * a focus outline of 2 px or more, or a box shadow or background that only focus gives.
+ */
+export async function focusStops(page, { presses, key = 'Tab' }) {
+  await page.evaluate(() => {
+    window.__irinfoStops = [];
+    window.__irinfoLook = (el) => {
+      const s = getComputedStyle(el);
+      return {
+        outlineStyle: s.outlineStyle, outlineWidth: s.outlineWidth, outlineColor: s.outlineColor,
+        boxShadow: s.boxShadow, backgroundColor: s.backgroundColor, color: s.color,
+      };
+    };
+  });
+  const stops = [];
+  for (let i = 0; i < presses; i += 1) {
+    await page.keyboard.press(key);
+    const stop = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body || window.__irinfoStops.includes(el)) return null;
+      window.__irinfoStops.push(el);
+      const rect = el.getBoundingClientRect();
+      const label = (el.innerText || el.getAttribute('aria-label') || el.id || '').trim().slice(0, 40);
+      return {
+        name: `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${label}"`,
+        focused: window.__irinfoLook(el),
+        focusVisible: el.matches(':focus-visible'),
+        onScreen: rect.width > 0 && rect.height > 0 && rect.bottom > 0 && rect.right > 0 &&
+          rect.top < window.innerHeight && rect.left < window.innerWidth,
+      };
+    });
+    if (!stop) break;
+    stops.push(stop);
+  }
+  await page.evaluate(() => document.activeElement?.blur());
+  const unfocused = await page.evaluate(() => window.__irinfoStops.map((el) => window.__irinfoLook(el)));
+  return stops.map((stop, i) => {
+    const f = stop.focused;
+    const u = unfocused[i];
+    const transparent = (colour) => colour === 'transparent' || /rgba\(.*,\s*0\)$/.test(colour);
+    const outline = f.outlineStyle !== 'none' && parseFloat(f.outlineWidth) >= 2 &&
+      !transparent(f.outlineColor) &&
+      (u.outlineStyle === 'none' || f.outlineColor !== u.outlineColor || f.outlineWidth !== u.outlineWidth);
+    const shadow = f.boxShadow !== 'none' && f.boxShadow !== u.boxShadow;
+    const background = !transparent(f.backgroundColor) && f.backgroundColor !== u.backgroundColor;
+    return { ...stop, indicated: stop.focusVisible && (outline || shadow || background) };
+  });
+}
+
+/** The focused element, described, and the id of its nearest ancestor-or-self with an id. */
+export async function activeElement(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    return {
+      tag: el?.tagName.toLowerCase() ?? null,
+      id: el?.id || null,
+      className: el?.className || '',
+      inMain: Boolean(el && document.querySelector('main')?.contains(el) && el.tagName !== 'MAIN'),
+      inErrorSummary: Boolean(el?.closest('.error-summary')),
+    };
+  });
+}

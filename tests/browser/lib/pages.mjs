@@ -1,0 +1,130 @@
+// The one table of pages that every browser test walks: each page kind the site has, where it
+// is, and for forms the steps that reach the state under test.
+//
+// Fields of an entry:
+//   name    unique; names the screenshots (target/screenshots/<name>-320.png)
+//   kind    the page kind, as issue 9 lists them
+//   path    where the browser starts
+//   steps   for forms: [{ fill, value } | { choose } | { submit, status?, expect? }], walked in
+//           order; `fill`/`choose`/`submit` take a CSS selector or { label: /text/ }
+//   status  the HTTP status of the page once the steps are done (default 200); a list accepts
+//           any of its statuses (a form with errors may answer 400 or 422)
+//   expect  what the page must then show: { path, visible, text, errorSummary }
+//   needs   other routes the flow depends on (for PENDING_UNTIL_MERGE)
+//   print   true: the print test checks this page as a printed leaflet
+//   noJs    true: the no-JavaScript test walks this flow with JavaScript off
+
+/**
+ * Routes built on other branches that are not on this one yet. A page of the table that starts
+ * at one of these, lands on one, or `needs` one is skipped with a printed notice.
+ * Delete this list (make it empty) once those branches are merged, to run the whole suite.
+ */
+export const PENDING_UNTIL_MERGE = [
+  '/find',
+  '/search',
+  '/a-z',
+  '/radiation/doses',
+  '/radiation/compare',
+  '/contact',
+];
+
+// Searches that must find something, and must not. The header search box is on every page.
+const searchFor = (words) => [
+  { fill: '#header-search-q', value: words },
+  { submit: 'form[role=search]' },
+];
+
+// The finder's one text box; its label is "postcode or town" (the lead adjusts after merge).
+const FINDER_BOX = { label: /postcode or town/i };
+
+// The contact form's own form (the header search is a form too).
+const CONTACT_FORM = 'main form';
+
+export const PAGES = [
+  { name: 'home', kind: 'home', path: '/', expect: { visible: 'main .cards' } },
+
+  // Each list page.
+  { name: 'procedure-list', kind: 'list', path: '/procedures', expect: { visible: 'a[href="/procedures/angioplasty"]' } },
+  { name: 'condition-list', kind: 'list', path: '/conditions', expect: { visible: 'a[href="/conditions/uterine-fibroids"]' } },
+  { name: 'story-list', kind: 'list', path: '/stories', expect: { visible: 'main .link-list' } },
+  { name: 'statement-list', kind: 'list', path: '/statements', expect: { visible: 'main .link-list' } },
+  { name: 'radiation-list', kind: 'list', path: '/radiation', expect: { visible: 'main .link-list' } },
+  { name: 'about-list', kind: 'list', path: '/about', expect: { visible: 'main a[href="/about/accessibility"]' } },
+  { name: 'a-z', kind: 'list', path: '/a-z', expect: { visible: 'main a[href="/procedures/angioplasty"]' } },
+
+  // Content pages: one of each kind.
+  {
+    name: 'procedure', kind: 'procedure', path: '/procedures/angioplasty', print: true,
+    expect: { visible: '.review-dates', text: /Radiation at a glance/ },
+  },
+  { name: 'condition', kind: 'condition', path: '/conditions/peripheral-arterial-disease', expect: { visible: 'main h1' } },
+  {
+    name: 'story', kind: 'story', path: '/stories/getting-back-to-my-allotment-after-angioplasty',
+    expect: { visible: '.banner-sample' },
+  },
+  {
+    name: 'statement', kind: 'statement', path: '/statements/prostate-artery-embolisation-2019',
+    expect: { visible: '.banner-warning', text: /has been replaced/ },
+  },
+  { name: 'radiation-guide', kind: 'radiation', path: '/radiation/what-is-a-radiation-dose', expect: { visible: '.review-dates' } },
+  {
+    name: 'radiation-doses', kind: 'radiation chart', path: '/radiation/doses',
+    expect: { visible: 'main svg, main figure', text: /mSv/ },
+  },
+  {
+    name: 'radiation-compare', kind: 'radiation compare', path: '/radiation/compare',
+    expect: { visible: 'main form' },
+  },
+  { name: 'about-page', kind: 'article', path: '/about/accessibility', expect: { visible: 'main h1' } },
+
+  // The finder: empty, with results, with an error.
+  { name: 'finder-empty', kind: 'finder', path: '/find', expect: { visible: 'main form', errorSummary: false } },
+  {
+    name: 'finder-results', kind: 'finder', path: '/find', noJs: true,
+    steps: [{ fill: FINDER_BOX, value: 'Leeds' }, { submit: 'main form' }],
+    expect: { path: '/find', errorSummary: false, visible: 'main ol li, main ul.link-list li, main .result' },
+  },
+  {
+    name: 'finder-error', kind: 'finder', path: '/find', noJs: true, status: [400, 422],
+    steps: [{ fill: FINDER_BOX, value: '' }, { submit: 'main form' }],
+    expect: { path: '/find', errorSummary: true },
+  },
+
+  // Search: with results and with none, from the header search box of the home page.
+  {
+    name: 'search-results', kind: 'search', path: '/', noJs: true,
+    steps: searchFor('angioplasty'),
+    expect: { path: '/search', visible: 'main a[href="/procedures/angioplasty"]' },
+  },
+  {
+    name: 'search-none', kind: 'search', path: '/', noJs: true,
+    steps: searchFor('zzqxv'),
+    expect: { path: '/search', text: /no (results|pages|matches)|nothing|did not find|could not find/i },
+  },
+
+  // The contact form: empty, with validation errors, and sent after the errors are put right.
+  { name: 'contact-empty', kind: 'contact', path: '/contact', expect: { visible: CONTACT_FORM, errorSummary: false } },
+  {
+    name: 'contact-errors', kind: 'contact', path: '/contact', noJs: true, status: [400, 422],
+    steps: [{ fill: '[name=email]', value: 'not an email address' }, { submit: CONTACT_FORM }],
+    expect: { path: '/contact', errorSummary: true },
+  },
+  {
+    name: 'contact-sent', kind: 'contact', path: '/contact', noJs: true,
+    steps: [
+      { submit: CONTACT_FORM, status: [400, 422], expect: { errorSummary: true } },
+      { fill: '[name=name]', value: 'Pat Example' },
+      { fill: '[name=email]', value: 'pat@example.org' },
+      { choose: '[name=topic]' },
+      { fill: '[name=message]', value: 'Is there a leaflet about angioplasty in large print?' },
+      { submit: CONTACT_FORM },
+    ],
+    expect: { errorSummary: false, text: /thank you|message (has been )?sent|we have (got|received)/i },
+  },
+
+  // The 404 page.
+  { name: 'not-found', kind: '404', path: '/no-such-page-here', status: 404, expect: { visible: 'main h1' } },
+];
+
+/** The entries whose flow ends on a form with errors: the keyboard test checks their focus. */
+export const FAILED_FORMS = PAGES.filter((entry) => entry.expect?.errorSummary === true);

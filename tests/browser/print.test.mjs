@@ -1,0 +1,57 @@
+// Print: a procedure sheet printed from the browser is a leaflet. Navigation, the header search
+// and the footer links are gone; the page's address and its review dates are there.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { openEntry, screenshotPath, testOptions, useSiteAndBrowser } from './lib/harness.mjs';
+import { PAGES } from './lib/pages.mjs';
+
+const env = useSiteAndBrowser();
+
+const HIDDEN_IN_PRINT = {
+  'main navigation': 'nav.main-nav',
+  'header search': 'form[role=search]',
+  'footer links': '.footer-links',
+  breadcrumbs: 'nav.breadcrumbs',
+};
+
+describe('printed pages', () => {
+  for (const entry of PAGES.filter((e) => e.print)) {
+    test(`${entry.name} (${entry.kind}) ${entry.path} prints as a leaflet`, testOptions(entry), async () => {
+      const context = await env.browser.newContext({ viewport: { width: 800, height: 1000 } });
+      const page = await context.newPage();
+      try {
+        await openEntry(page, env.baseUrl, entry);
+        // On screen these are there, so the print check below tests the print styles.
+        for (const [what, selector] of Object.entries(HIDDEN_IN_PRINT)) {
+          assert.ok(await page.locator(selector).first().isVisible(), `${what} should show on screen`);
+        }
+        assert.equal(await page.locator('.print-only').first().isVisible(), false,
+          'the printed-from line should not show on screen');
+
+        await page.emulateMedia({ media: 'print' });
+        for (const [what, selector] of Object.entries(HIDDEN_IN_PRINT)) {
+          assert.equal(await page.locator(selector).first().isVisible(), false, `${what} should not print`);
+        }
+        assert.ok(await page.locator('main h1').isVisible(), 'the title should print');
+
+        const printedFrom = page.locator('.print-only').first();
+        assert.ok(await printedFrom.isVisible(), 'the page address should print');
+        const path = new URL(entry.path, env.baseUrl).pathname;
+        assert.match(await printedFrom.innerText(), new RegExp(`https?://\\S+${path.replace(/[/.-]/g, '\\$&')}\\b`));
+
+        const review = page.locator('main .review-dates').first();
+        assert.ok(await review.isVisible(), 'the review dates should print');
+        const reviewText = await review.innerText();
+        assert.match(reviewText, /last reviewed: \d{1,2} \w+ \d{4}/i);
+        assert.match(reviewText, /next review due: \d{1,2} \w+ \d{4}/i);
+
+        await page.screenshot({ path: screenshotPath(`${entry.name}-print.png`), fullPage: true });
+        await page.pdf({ path: screenshotPath(`${entry.name}-print.pdf`), format: 'A4' });
+      } finally {
+        await context.close();
+      }
+    });
+  }
+});

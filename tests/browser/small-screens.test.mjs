@@ -1,0 +1,43 @@
+// Small screens: at 320 px wide no page scrolls sideways. Every page kind is photographed at
+// 320 px and 1280 px into target/screenshots/ for a person to look at. The breadcrumbs line up
+// with the heading (they once sat centred above a left-aligned page at 1280 px).
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { horizontalOverflow, openEntry, screenshotPath, testOptions, useSiteAndBrowser } from './lib/harness.mjs';
+import { PAGES } from './lib/pages.mjs';
+
+const env = useSiteAndBrowser();
+
+const WIDTHS = [320, 1280];
+
+describe('no sideways scrolling; screenshots at 320 and 1280 px', () => {
+  for (const entry of PAGES) {
+    test(`${entry.name} (${entry.kind}) ${entry.path}`, testOptions(entry), async () => {
+      for (const width of WIDTHS) {
+        const context = await env.browser.newContext({ viewport: { width, height: 800 } });
+        const page = await context.newPage();
+        try {
+          await openEntry(page, env.baseUrl, entry);
+          const { viewport, overflow, culprits } = await horizontalOverflow(page);
+          await page.screenshot({ path: screenshotPath(`${entry.name}-${width}.png`), fullPage: true });
+          assert.equal(viewport, width, `the viewport should be ${width} px wide`);
+          assert.equal(overflow, 0,
+            `at ${width} px ${page.url()} is ${overflow} px wider than the screen; ` +
+            `elements past the edge: ${culprits.map((c) => `${c.name} (to ${c.right} px)`).join(', ')}`);
+          // The trail of pages above this one starts where the heading starts, so the eye finds it.
+          const offset = await page.evaluate(() => {
+            const crumbs = document.querySelector('nav.breadcrumbs ol');
+            const heading = document.querySelector('main h1');
+            if (!crumbs || !heading) return 0;
+            return Math.round(crumbs.getBoundingClientRect().left - heading.getBoundingClientRect().left);
+          });
+          assert.equal(offset, 0, `at ${width} px the breadcrumbs start ${offset} px away from the heading`);
+        } finally {
+          await context.close();
+        }
+      }
+    });
+  }
+});
