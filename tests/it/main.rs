@@ -3,5 +3,6 @@
 
 mod support;
 
+mod contact;
 mod content_errors;
 mod pages;
