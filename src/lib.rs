@@ -106,6 +106,7 @@ pub fn crate_dir() -> PathBuf {
 /// requests in flight before returning.
 pub async fn serve(state: AppState) -> anyhow::Result<()> {
     use anyhow::Context;
+    let signal = shutdown_signal();
     let addr = state.0.config.server.addr;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -114,7 +115,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
     let delivery = start_mail(&state.0, mail_stopped);
     let shutdown = async move {
-        shutdown_signal().await;
+        signal.await;
         let _ = stop_mail.send(true);
     };
     let served = serve_on(listener, state, shutdown).await;
@@ -188,28 +189,44 @@ pub async fn serve_on(
     .map_err(|e| anyhow::anyhow!("server error: {e}"))
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when
+/// the future is first polled, so a SIGTERM that arrives while the server starts still stops it
+/// gracefully instead of killing it. Call it inside the runtime.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(e) => {
-                tracing::error!("cannot listen for SIGTERM: {e}");
-                std::future::pending::<()>().await;
+    let (interrupt, terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |listener: std::io::Result<tokio::signal::unix::Signal>, name: &str| {
+                let name = name.to_string();
+                async move {
+                    match listener {
+                        Ok(mut signal) => {
+                            signal.recv().await;
+                        }
+                        Err(e) => {
+                            tracing::error!("cannot listen for {name}: {e}");
+                            std::future::pending::<()>().await;
+                        }
+                    }
+                }
+            };
+            tokio::select! {
+                () = wait(interrupt, "SIGINT") => {},
+                () = wait(terminate, "SIGTERM") => {},
             }
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: finishing requests in flight");
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }

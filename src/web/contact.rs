@@ -3,8 +3,8 @@
 //!
 //! The form is rendered per request because it carries a fresh signed token and, when shown
 //! again, what the visitor typed. In order, a submission passes: the body limit and deadline,
-//! the per-client rate limit, the cross-site check (tower-http's `CsrfLayer` on the headers,
-//! then the signed, time-limited form token), the honeypot, the field checks, and finally the
+//! the cross-site check (tower-http's `CsrfLayer` on the headers, then the signed, time-limited
+//! form token), the honeypot, the field checks, the per-client rate limit, and finally the
 //! durable write to the mail queue. Only after that write is the visitor redirected to thanks.
 
 use std::collections::HashMap;
@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use askama::Template;
 use axum::Router;
 use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -635,10 +636,15 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
     let app = &state.0;
     let settings = &app.config.contact;
     let service = &app.contact;
-    let peer = request
-        .extensions()
+    let extensions = request.extensions();
+    let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+        .map(|c| c.0.ip())
+        .or_else(|| {
+            extensions
+                .get::<MockConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip())
+        });
     let client = client_key(peer, request.headers(), &settings.trusted_proxies);
     if let Some(length) = request
         .headers()
@@ -658,28 +664,6 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
         Err(response) => return Ok(response),
     };
     let values = FormValues::parse(&body);
-
-    if let Err(wait) = service.limiter.check(client, Instant::now()) {
-        let minutes = wait.as_secs().div_ceil(60);
-        let notice = Notice {
-            heading: "Please wait before sending another message".to_string(),
-            text: format!(
-                "You have sent several messages in a short time. Your message has not been sent. Please wait {} and then press Send again. What you typed is still below.",
-                if minutes <= 1 {
-                    "a minute".to_string()
-                } else {
-                    format!("{minutes} minutes")
-                }
-            ),
-        };
-        tracing::info!(%client, retry_after_secs = wait.as_secs(), "contact form rate limit");
-        let html = form_page(&app.config, service, values, Vec::new(), Some(notice))?;
-        let mut response = private_html(StatusCode::TOO_MANY_REQUESTS, html);
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
-        return Ok(response);
-    }
 
     let now = service.clock.now();
     let id = match service.tokens.check(&values.form_token, now) {
@@ -724,6 +708,30 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
     if service.already_queued(&id) {
         return Ok(Redirect::to(THANK_YOU_PATH).into_response());
     }
+    // Only submissions that would be queued use up the allowance: a visitor correcting
+    // mistakes is not held back, while a flood of messages is.
+    if let Err(wait) = service.limiter.check(client, Instant::now()) {
+        let minutes = wait.as_secs().div_ceil(60);
+        let notice = Notice {
+            heading: "Please wait before sending another message".to_string(),
+            text: format!(
+                "You have sent several messages in a short time. Your message has not been sent. Please wait {} and then press Send again. What you typed is still below.",
+                if minutes <= 1 {
+                    "a minute".to_string()
+                } else {
+                    format!("{minutes} minutes")
+                }
+            ),
+        };
+        tracing::info!(%client, retry_after_secs = wait.as_secs(), "contact form rate limit");
+        let html = form_page(&app.config, service, values, Vec::new(), Some(notice))?;
+        let mut response = private_html(StatusCode::TOO_MANY_REQUESTS, html);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+        return Ok(response);
+    }
+
     let spooled = message::compose(&submission, settings, &id, now)
         .map_err(|e| AppError::Internal(format!("composing a contact message: {e}")))?;
     let queue = service.queue.clone();

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod contact;
 mod content_errors;
 mod pages;
 mod shipped_content;

@@ -1,0 +1,188 @@
+//! Crash safety with the real binary: concurrent submissions, then SIGKILL. Every submission
+//! that was answered with a 303 must be in the queue afterwards, whole.
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use irinfo::mail::MailQueue;
+
+use super::*;
+use crate::support::*;
+
+/// One HTTP/1.1 exchange over a fresh connection; returns the status and the whole answer.
+fn http(address: SocketAddr, request: &str) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.write_all(request.as_bytes())?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer)?;
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status line"))?;
+    Ok((status, text))
+}
+
+fn get_form(address: SocketAddr) -> std::io::Result<String> {
+    let (status, page) = http(
+        address,
+        "GET /contact HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    )?;
+    if status != 200 {
+        return Err(std::io::Error::other(format!("GET /contact: {status}")));
+    }
+    Ok(hidden_token(&page))
+}
+
+fn post(address: SocketAddr, body: &str) -> std::io::Result<u16> {
+    let request = format!(
+        "POST /contact HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    http(address, &request).map(|(status, _)| status)
+}
+
+fn write_settings(dir: &Path, port: u16) -> std::path::PathBuf {
+    let settings = dir.join("site.toml");
+    let text = format!(
+        "[server]\naddr = \"127.0.0.1:{port}\"\n\n[paths]\ncontent = {content:?}\nstatic = {static_dir:?}\n\n[contact]\nburst = 1000000\nrate_per_hour = 1000000\n\n[mail]\nspool = {spool:?}\n",
+        content = repo().join("tests/fixtures/minimal"),
+        static_dir = repo().join("static"),
+        spool = dir.join("spool"),
+    );
+    std::fs::write(&settings, text).unwrap();
+    settings
+}
+
+/// Starts the binary and waits until it serves the form.
+fn start_server(settings: &Path, address: SocketAddr, log: &Path) -> Child {
+    let log = std::fs::File::create(log).unwrap();
+    let mut child = Command::new(binary())
+        .arg("--config")
+        .arg(settings)
+        .arg("serve")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("the irinfo binary starts");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while get_form(address).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("irinfo exited early with {status}");
+        }
+        assert!(Instant::now() < deadline, "irinfo did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+#[test]
+fn sigkill_under_concurrent_submissions_loses_and_corrupts_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let address: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let settings = write_settings(dir.path(), port);
+    let spool = dir.path().join("spool");
+    let mut server = start_server(&settings, address, &dir.path().join("first.log"));
+
+    let accepted = Arc::new(Mutex::new(BTreeSet::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients: Vec<_> = (0..6)
+        .map(|client| {
+            let accepted = accepted.clone();
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                for n in 0.. {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let Ok(token) = get_form(address) else { break };
+                    let marker = format!("marker-{client}-{n}-end");
+                    let message = format!("Crash test message {marker}");
+                    let body = encode(&valid_fields(&token, &[("message", &message)]));
+                    match post(address, &body) {
+                        Ok(303) => {
+                            accepted.lock().unwrap().insert(marker);
+                        }
+                        Ok(status) => panic!("unexpected status {status}"),
+                        // The server was killed mid-request: that one was never confirmed.
+                        Err(_) => break,
+                    }
+                }
+            })
+        })
+        .collect();
+
+    // Let the submissions build up, then kill the server without warning.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while accepted.lock().unwrap().len() < 60 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    server.kill().expect("SIGKILL");
+    server.wait().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    for client in clients {
+        client.join().expect("a client thread failed");
+    }
+    let accepted = accepted.lock().unwrap().clone();
+    assert!(
+        accepted.len() >= 60,
+        "only {} submissions got through",
+        accepted.len()
+    );
+
+    // Every file in queue/ reads back whole, and every confirmed submission is among them.
+    let queue = MailQueue::new(&spool);
+    let mut found = BTreeSet::new();
+    for id in queue.waiting().unwrap() {
+        let message = queue
+            .read("queue", &id)
+            .unwrap_or_else(|e| panic!("corrupt after SIGKILL: {e}"));
+        let text = String::from_utf8_lossy(&message.body).into_owned();
+        let marker = between(&text, "Crash test message ", "\r\n")
+            .expect("the marker")
+            .to_string();
+        assert!(found.insert(marker), "a submission was queued twice");
+    }
+    let missing: Vec<_> = accepted.difference(&found).collect();
+    assert!(missing.is_empty(), "confirmed but not queued: {missing:?}");
+    eprintln!(
+        "{} confirmed, {} queued, {} in tmp/ at the kill",
+        accepted.len(),
+        found.len(),
+        files_in(&spool, "tmp").len()
+    );
+
+    // A restart tidies tmp/, keeps the queue, and a later SIGTERM stops it cleanly.
+    let mut server = start_server(&settings, address, &dir.path().join("second.log"));
+    assert!(files_in(&spool, "tmp").is_empty());
+    assert_eq!(queue.waiting().unwrap().len(), found.len());
+    let log = std::fs::read_to_string(dir.path().join("second.log")).unwrap();
+    assert_eq!(
+        log.matches("no SMTP relay configured").count(),
+        1,
+        "said once: {log}"
+    );
+    let status = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let exit = loop {
+        if let Some(exit) = server.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "irinfo did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "{exit}");
+}
