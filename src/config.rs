@@ -15,6 +15,7 @@ pub struct SiteConfig {
     pub site: SiteSettings,
     pub server: ServerSettings,
     pub paths: PathSettings,
+    pub finder: FinderSettings,
 }
 
 /// How the site presents itself.
@@ -80,6 +81,15 @@ impl Default for PathSettings {
             static_files: PathBuf::from("static"),
         }
     }
+}
+
+/// The finder (`[finder]`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct FinderSettings {
+    /// A CSV of postcode districts with latitude and longitude (format in the README). Without
+    /// it, postcodes are placed by their postcode area, which is coarser.
+    pub postcode_districts: Option<PathBuf>,
 }
 
 impl SiteConfig {

@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod content;
+pub mod finder;
 pub mod web;
 
 use std::path::PathBuf;
@@ -74,6 +75,7 @@ pub fn load_options(config: &SiteConfig) -> LoadOptions {
         static_dir: config.paths.static_files.clone(),
         include_drafts: config.server.drafts,
         today: jiff::ZonedDateTime::now().date(),
+        postcode_districts: config.finder.postcode_districts.clone(),
     }
 }
 
