@@ -4,4 +4,5 @@
 mod support;
 
 mod content_errors;
+mod finder;
 mod pages;
