@@ -727,16 +727,18 @@ fn render_search(
     let results = place
         .as_ref()
         .map(|place| search_results(library, &form, place, page));
-    let title = match (&place, form.errors.is_empty()) {
-        (_, false) => format!("Error: {TITLE}"),
-        (Some(place), true) => format!("Results near {} - {TITLE}", place.label),
-        (None, true) => TITLE.to_string(),
+    let mut layout = match (&place, form.errors.is_empty()) {
+        (Some(place), true) => {
+            Layout::new(config, FIND_PATH, format!("Results near {}", place.label))
+                .crumbs([Crumb::new(TITLE, FIND_PATH)])
+        }
+        _ => Layout::new(config, FIND_PATH, TITLE).crumbs([]),
     };
+    if !form.errors.is_empty() {
+        layout = layout.with_errors();
+    }
     let template = FindTemplate {
-        layout: Layout::new(config, FIND_PATH, title)
-            .describe(DESCRIPTION)
-            .crumbs([])
-            .noindex(),
+        layout: layout.describe(DESCRIPTION).noindex(),
         sample: library.finder.directory.has_samples(),
         procedures: procedure_options(library),
         radii: RADII,

@@ -81,6 +81,9 @@ async fn a_postcode_and_procedure_lists_the_nearest_leeds_entries_first() {
     assert!(body.contains("href=\"tel:01134960001\""));
     assert!(body.contains("Example listings only."));
     assert_eq!(response.header("cache-control"), "no-store");
+    assert!(response.title().starts_with("Results near LS6 3EX - "));
+    let crumbs = between(body, "class=\"breadcrumbs", "</nav>").unwrap();
+    assert!(crumbs.contains("<a href=\"/find\">Find an interventional radiologist</a>"));
     assert!(body.contains("<meta name=\"robots\" content=\"noindex\">"));
 }
 
@@ -194,7 +197,17 @@ async fn places_the_site_cannot_find_get_a_clear_message_in_the_error_summary() 
             response.body.contains("aria-describedby=\"q-hint q-error"),
             "{path}"
         );
-        assert!(response.title().starts_with("Error: "), "{path}");
+        assert!(
+            response
+                .title()
+                .starts_with("Error: Find an interventional radiologist"),
+            "{path}"
+        );
+        let crumbs = between(&response.body, "class=\"breadcrumbs", "</nav>").unwrap();
+        assert!(
+            !crumbs.contains("Error"),
+            "{path}: the prefix belongs in <title> only"
+        );
         assert!(!response.body.contains("results-heading"), "{path}");
     }
 }
@@ -462,6 +475,11 @@ async fn browse_region_and_listing_pages_cover_every_entry() {
         assert_eq!(page.status, StatusCode::OK, "{}", region.slug);
         assert!(
             page.body.contains("Example listings only."),
+            "{}",
+            region.slug
+        );
+        assert!(
+            !page.body.contains("(Wales)") && !page.body.contains("(Scotland)"),
             "{}",
             region.slug
         );
