@@ -17,6 +17,7 @@ pub struct SiteConfig {
     pub paths: PathSettings,
     pub contact: ContactSettings,
     pub mail: MailSettings,
+    pub finder: FinderSettings,
 }
 
 /// How the site presents itself.
@@ -204,6 +205,15 @@ impl Default for MailSettings {
             keep_sent_days: 7,
         }
     }
+}
+
+/// The finder (`[finder]`).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct FinderSettings {
+    /// A CSV of postcode districts with latitude and longitude (format in the README). Without
+    /// it, postcodes are placed by their postcode area, which is coarser.
+    pub postcode_districts: Option<PathBuf>,
 }
 
 impl SiteConfig {

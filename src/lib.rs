@@ -6,6 +6,7 @@
 pub mod config;
 pub mod content;
 pub mod mail;
+pub mod finder;
 pub mod web;
 
 use std::path::PathBuf;
@@ -84,6 +85,7 @@ pub fn load_options(config: &SiteConfig) -> LoadOptions {
         static_dir: config.paths.static_files.clone(),
         include_drafts: config.server.drafts,
         today: jiff::ZonedDateTime::now().date(),
+        postcode_districts: config.finder.postcode_districts.clone(),
     }
 }
 

@@ -58,6 +58,8 @@ pub struct LoadOptions {
     pub include_drafts: bool,
     /// The date review warnings are measured against.
     pub today: Date,
+    /// The operator's CSV of postcode districts for the finder (site.toml `[finder]`), if any.
+    pub postcode_districts: Option<PathBuf>,
 }
 
 /// One content file as read from disk, kept so that later checks can point into it.
@@ -192,6 +194,8 @@ pub struct Library {
     pub about: Vec<AboutPage>,
     /// Whether drafts were included when this Library was built.
     pub includes_drafts: bool,
+    /// The finder's places and directory of services.
+    pub finder: crate::finder::Finder,
 }
 
 /// What loading produced: the Library when there were no errors, and every problem found.
@@ -253,6 +257,14 @@ impl Library {
                 .then(a.slug.cmp(&b.slug))
         });
 
+        let procedure_slugs: HashSet<&str> = procedures.iter().map(|p| p.slug.as_str()).collect();
+        let finder = crate::finder::load(
+            &options.content_dir,
+            options.postcode_districts.as_deref(),
+            &procedure_slugs,
+            &mut diagnostics,
+        );
+
         let Some(home) = home else {
             return LoadOutcome {
                 library: None,
@@ -268,6 +280,7 @@ impl Library {
             statements,
             about,
             includes_drafts: options.include_drafts,
+            finder,
         };
         library.check_references(options, &mut diagnostics);
         let library = (!diagnostics.has_errors()).then_some(library);
@@ -354,6 +367,10 @@ impl Library {
         ]
         .iter()
         .map(|(n, kind)| format!("{n} {}", kind.plural()))
+        .chain(
+            (!self.finder.directory.is_empty())
+                .then(|| format!("{} directory entries", self.finder.directory.len())),
+        )
         .collect::<Vec<_>>()
         .join(", ")
     }

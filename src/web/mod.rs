@@ -3,6 +3,7 @@
 pub mod cached;
 pub mod contact;
 pub mod error;
+pub mod finder;
 pub mod pages;
 pub mod site;
 pub mod static_files;
@@ -35,6 +36,7 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .merge(pages::router())
         .merge(contact::router())
+        .merge(finder::router())
         .merge(static_files::router(&state))
         .fallback(pages::fallback)
         .layer(CatchPanicLayer::custom(|_| {

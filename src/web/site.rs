@@ -41,7 +41,8 @@ impl Site {
             pages: HashMap::new(),
         };
         renderer.render_all()?;
-        let pages = renderer.pages;
+        let mut pages = renderer.pages;
+        pages.extend(super::finder::prerender(config, &library)?);
         let not_found = render_error_page(
             config,
             StatusCode::NOT_FOUND,

@@ -67,6 +67,8 @@ pub struct Layout {
     pub query: String,
     /// The stylesheet's address.
     pub stylesheet: String,
+    /// Put before the `<title>` only, such as "Error: " when a form is shown with problems.
+    pub title_prefix: &'static str,
 }
 
 impl Layout {
@@ -93,6 +95,7 @@ impl Layout {
             sample: false,
             query: String::new(),
             stylesheet: "/static/site.css".to_string(),
+            title_prefix: "",
         }
     }
 
@@ -126,12 +129,19 @@ impl Layout {
         self
     }
 
+    /// Marks a form page shown again with problems: its `<title>` starts "Error: ", so screen
+    /// reader users hear at once that something needs fixing (a GOV.UK pattern).
+    pub fn with_errors(mut self) -> Self {
+        self.title_prefix = "Error: ";
+        self
+    }
+
     /// The `<title>`: the page, then the site.
     pub fn full_title(&self) -> String {
         if self.title == self.site_name {
-            self.title.clone()
+            format!("{}{}", self.title_prefix, self.title)
         } else {
-            format!("{} - {}", self.title, self.site_name)
+            format!("{}{} - {}", self.title_prefix, self.title, self.site_name)
         }
     }
 }

@@ -5,5 +5,6 @@ mod support;
 
 mod contact;
 mod content_errors;
+mod finder;
 mod pages;
 mod shipped_content;

@@ -1,0 +1,25 @@
+//! The finder: find an interventional radiologist by postcode or town, procedure and distance.
+//!
+//! Data comes from `content/geography/` (postcode areas and towns), an optional operator CSV of
+//! postcode districts, and `content/directory/` (the listings). It is read and checked with the
+//! rest of the content by [`load`], kept in the `Library`, and searched in memory.
+
+pub mod directory;
+pub mod gazetteer;
+pub mod geo;
+pub mod load;
+pub mod postcode;
+pub mod regions;
+
+pub use directory::{Directory, Entry, Hit, Located, Query, Results};
+pub use gazetteer::{Gazetteer, Lookup, Place, Precision};
+pub use geo::LatLon;
+pub use load::load;
+pub use regions::{Nation, REGIONS, Region};
+
+/// Everything the finder searches: places to search from, and the directory to search.
+#[derive(Debug, Default)]
+pub struct Finder {
+    pub gazetteer: Gazetteer,
+    pub directory: Directory,
+}
