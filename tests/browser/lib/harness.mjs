@@ -239,7 +239,16 @@ async function runStep(page, step) {
   if (step.submit !== undefined) {
     const form = locate(page, step.submit).first();
     const button = form.locator('button[type=submit], button:not([type]), input[type=submit]').first();
-    const [response] = await Promise.all([page.waitForNavigation(), button.click()]);
+    // The browser's own validation would stop the form before the server could answer with its
+    // error summary; say so plainly rather than time out waiting for a page that never comes.
+    const blocked = await form.evaluate((f, b) => (f.noValidate || b.formNoValidate ? [] : [...f.elements]
+      .filter((e) => e.willValidate && !e.checkValidity())
+      .map((e) => `${e.name || e.id}: ${e.validationMessage}`)), await button.elementHandle());
+    if (blocked.length > 0) {
+      throw new Error(`the browser's own validation blocks submitting ${step.submit} (${blocked.join('; ')}): ` +
+        'GOV.UK-style forms set novalidate so that the server shows its error summary');
+    }
+    const [response] = await Promise.all([page.waitForNavigation({ timeout: 15_000 }), button.click()]);
     if (!response) throw new Error(`submitting ${step.submit} did not load a page`);
     if (step.status !== undefined && !statusMatches(step.status, response.status())) {
       throw new Error(`submitting ${step.submit}: expected status ${step.status}, got ${response.status()}`);
@@ -409,7 +418,7 @@ export async function focusStops(page, { presses, key = 'Tab' }) {
   });
 }
 
-/** The focused element, described, and the id of its nearest ancestor-or-self with an id. */
+/** The focused element: its tag and id, and where it is on the page. */
 export async function activeElement(page) {
   return page.evaluate(() => {
     const el = document.activeElement;
@@ -417,7 +426,9 @@ export async function activeElement(page) {
       tag: el?.tagName.toLowerCase() ?? null,
       id: el?.id || null,
       className: el?.className || '',
-      inMain: Boolean(el && document.querySelector('main')?.contains(el) && el.tagName !== 'MAIN'),
+      // In the main content, or after it (a page whose main content has no link or field).
+      afterMainStart: Boolean(el && el.tagName !== 'MAIN' &&
+        (document.querySelector('main').compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING)),
       inErrorSummary: Boolean(el?.closest('.error-summary')),
     };
   });
