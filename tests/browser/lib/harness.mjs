@@ -18,7 +18,7 @@ const require = createRequire(import.meta.url);
 /** The repository's root folder: the binary runs from here, with the shipped site.toml. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** Where screenshots (and the printed PDF) go; the CI keeps target/ as the build's output. */
+/** Where screenshots (and the printed PDF) go: under target/, which git ignores. */
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'target', 'screenshots');
 
 /** Debian's Chromium; playwright-core downloads no browser of its own. */
@@ -29,8 +29,13 @@ export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
 
 const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 
-// The flags keep a headless Chromium from reaching out to Google's services: this machine has no
-// network beyond loopback, and every refused connection would slow the browser down.
+// Each notice is printed once per test file (each file runs in its own process).
+let toldNoBrowser = false;
+let toldPending = false;
+
+// Tests run as root (no sandbox then) on machines without a GPU. The other flags keep Chromium
+// from reaching out to Google's services: there is no network beyond loopback here, and every
+// refused connection would slow the browser down.
 const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -49,9 +54,9 @@ const CHROMIUM_ARGS = [
 export function skipReason() {
   if (existsSync(CHROMIUM) || IN_CI) return false;
   const reason = `${CHROMIUM} is missing: install it with apt-get install chromium (scripts/test does)`;
-  if (!skipReason.warned) {
+  if (!toldNoBrowser) {
     process.stdout.write(`# NOTICE: browser tests skipped: ${reason}\n`);
-    skipReason.warned = true;
+    toldNoBrowser = true;
   }
   return reason;
 }
@@ -175,10 +180,10 @@ export function pendingReason(entry) {
 export function testOptions(entry) {
   const pending = pendingReason(entry);
   if (pending) {
-    if (!testOptions.noticed) {
+    if (!toldPending) {
       process.stdout.write('# NOTICE: pages on routes not merged yet are skipped: ' +
         `${PENDING_UNTIL_MERGE.join(' ')} (empty PENDING_UNTIL_MERGE in lib/pages.mjs to run them)\n`);
-      testOptions.noticed = true;
+      toldPending = true;
     }
     return { skip: pending };
   }
