@@ -277,6 +277,14 @@ export async function checkExpectations(page, name, expect) {
       throw new Error(`${name}: expected ${expect.visible} to be shown at ${page.url()}`);
     }
   }
+  if (expect.onFirstScreen) {
+    const top = await page.locator(expect.onFirstScreen).first()
+      .evaluate((el) => ({ top: el.getBoundingClientRect().top + window.scrollY, height: window.innerHeight }));
+    if (top.top >= top.height) {
+      throw new Error(`${name}: ${expect.onFirstScreen} should start on the first screen ` +
+        `(${top.height} px high), but starts at ${Math.round(top.top)} px`);
+    }
+  }
   if (expect.text) {
     const text = await page.locator('main').innerText();
     if (!expect.text.test(text)) {
