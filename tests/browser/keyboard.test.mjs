@@ -25,11 +25,17 @@ describe('the skip link moves focus to the main content', () => {
   for (const entry of PAGES) {
     test(`${entry.name} (${entry.kind}) ${entry.path}`, testOptions(entry), async () => {
       await withPage(entry, { width: 1280, height: 800 }, async (page) => {
-        // Start from the top of the page, as a keyboard user arriving there does.
-        await page.evaluate(() => document.activeElement?.blur());
-        await page.keyboard.press('Tab');
         const skip = page.locator('a.skip-link');
-        assert.ok(await skip.evaluate((el) => el === document.activeElement), 'the first Tab should reach the skip link');
+        if (entry.steps) {
+          // A page reached through a form starts with focus where the form put it (on an error
+          // summary, say), so here the skip link is focused directly.
+          await skip.focus();
+        } else {
+          // Start from the top of the page, as a keyboard user arriving there does.
+          await page.evaluate(() => document.activeElement?.blur());
+          await page.keyboard.press('Tab');
+          assert.ok(await skip.evaluate((el) => el === document.activeElement), 'the first Tab should reach the skip link');
+        }
         const box = await skip.boundingBox();
         assert.ok(box && box.x >= 0 && box.y >= 0 && box.width > 0, 'the focused skip link should be on screen');
 
@@ -37,7 +43,8 @@ describe('the skip link moves focus to the main content', () => {
         const focused = await activeElement(page);
         assert.equal(focused.id, 'main-content', 'Enter on the skip link should focus <main>');
         await page.keyboard.press('Tab');
-        assert.ok((await activeElement(page)).inMain, 'the next Tab should go to a link or field in the main content');
+        assert.ok((await activeElement(page)).afterMainStart,
+          'the next Tab should go on from the start of the main content, past the header');
       });
     });
   }

@@ -1,11 +1,13 @@
-// Small screens: at 320 px wide no page scrolls sideways. Every page kind is photographed at
+// Small screens: at 320 px wide no page scrolls sideways, even with WCAG 1.4.12 text spacing. Every page kind is photographed at
 // 320 px and 1280 px into target/screenshots/ for a person to look at. The breadcrumbs line up
 // with the heading (they once sat centred above a left-aligned page at 1280 px).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { horizontalOverflow, openEntry, screenshotPath, testOptions, useSiteAndBrowser } from './lib/harness.mjs';
+import {
+  applyTextSpacing, horizontalOverflow, openEntry, screenshotPath, testOptions, useSiteAndBrowser,
+} from './lib/harness.mjs';
 import { PAGES } from './lib/pages.mjs';
 
 const env = useSiteAndBrowser();
@@ -34,6 +36,15 @@ describe('no sideways scrolling; screenshots at 320 and 1280 px', () => {
             return Math.round(crumbs.getBoundingClientRect().left - heading.getBoundingClientRect().left);
           });
           assert.equal(offset, 0, `at ${width} px the breadcrumbs start ${offset} px away from the heading`);
+          if (width === 320) {
+            // A reader who needs more space between letters, words and lines still gets a page
+            // that fits (WCAG 1.4.12).
+            assert.ok(await applyTextSpacing(page) > 0, 'the text spacing should take effect');
+            const spaced = await horizontalOverflow(page);
+            assert.equal(spaced.overflow, 0,
+              `with WCAG text spacing at 320 px ${page.url()} is ${spaced.overflow} px too wide: ` +
+              spaced.culprits.map((c) => c.name).join(', '));
+          }
         } finally {
           await context.close();
         }

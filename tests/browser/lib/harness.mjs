@@ -18,7 +18,7 @@ const require = createRequire(import.meta.url);
 /** The repository's root folder: the binary runs from here, with the shipped site.toml. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** Where screenshots (and the printed PDF) go; the CI keeps target/ as the build's output. */
+/** Where screenshots (and the printed PDF) go: under target/, which git ignores. */
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'target', 'screenshots');
 
 /** Debian's Chromium; playwright-core downloads no browser of its own. */
@@ -29,8 +29,13 @@ export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
 
 const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 
-// The flags keep a headless Chromium from reaching out to Google's services: this machine has no
-// network beyond loopback, and every refused connection would slow the browser down.
+// Each notice is printed once per test file (each file runs in its own process).
+let toldNoBrowser = false;
+let toldPending = false;
+
+// Tests run as root (no sandbox then) on machines without a GPU. The other flags keep Chromium
+// from reaching out to Google's services: there is no network beyond loopback here, and every
+// refused connection would slow the browser down.
 const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -49,9 +54,9 @@ const CHROMIUM_ARGS = [
 export function skipReason() {
   if (existsSync(CHROMIUM) || IN_CI) return false;
   const reason = `${CHROMIUM} is missing: install it with apt-get install chromium (scripts/test does)`;
-  if (!skipReason.warned) {
+  if (!toldNoBrowser) {
     process.stdout.write(`# NOTICE: browser tests skipped: ${reason}\n`);
-    skipReason.warned = true;
+    toldNoBrowser = true;
   }
   return reason;
 }
@@ -175,10 +180,10 @@ export function pendingReason(entry) {
 export function testOptions(entry) {
   const pending = pendingReason(entry);
   if (pending) {
-    if (!testOptions.noticed) {
+    if (!toldPending) {
       process.stdout.write('# NOTICE: pages on routes not merged yet are skipped: ' +
         `${PENDING_UNTIL_MERGE.join(' ')} (empty PENDING_UNTIL_MERGE in lib/pages.mjs to run them)\n`);
-      testOptions.noticed = true;
+      toldPending = true;
     }
     return { skip: pending };
   }
@@ -239,7 +244,16 @@ async function runStep(page, step) {
   if (step.submit !== undefined) {
     const form = locate(page, step.submit).first();
     const button = form.locator('button[type=submit], button:not([type]), input[type=submit]').first();
-    const [response] = await Promise.all([page.waitForNavigation(), button.click()]);
+    // The browser's own validation would stop the form before the server could answer with its
+    // error summary; say so plainly rather than time out waiting for a page that never comes.
+    const blocked = await form.evaluate((f, b) => (f.noValidate || b.formNoValidate ? [] : [...f.elements]
+      .filter((e) => e.willValidate && !e.checkValidity())
+      .map((e) => `${e.name || e.id}: ${e.validationMessage}`)), await button.elementHandle());
+    if (blocked.length > 0) {
+      throw new Error(`the browser's own validation blocks submitting ${step.submit} (${blocked.join('; ')}): ` +
+        'GOV.UK-style forms set novalidate so that the server shows its error summary');
+    }
+    const [response] = await Promise.all([page.waitForNavigation({ timeout: 15_000 }), button.click()]);
     if (!response) throw new Error(`submitting ${step.submit} did not load a page`);
     if (step.status !== undefined && !statusMatches(step.status, response.status())) {
       throw new Error(`submitting ${step.submit}: expected status ${step.status}, got ${response.status()}`);
@@ -261,6 +275,14 @@ export async function checkExpectations(page, name, expect) {
     const count = await page.locator(expect.visible).count();
     if (count === 0 || !(await page.locator(expect.visible).first().isVisible())) {
       throw new Error(`${name}: expected ${expect.visible} to be shown at ${page.url()}`);
+    }
+  }
+  if (expect.onFirstScreen) {
+    const top = await page.locator(expect.onFirstScreen).first()
+      .evaluate((el) => ({ top: el.getBoundingClientRect().top + window.scrollY, height: window.innerHeight }));
+    if (top.top >= top.height) {
+      throw new Error(`${name}: ${expect.onFirstScreen} should start on the first screen ` +
+        `(${top.height} px high), but starts at ${Math.round(top.top)} px`);
     }
   }
   if (expect.text) {
@@ -409,7 +431,7 @@ export async function focusStops(page, { presses, key = 'Tab' }) {
   });
 }
 
-/** The focused element, described, and the id of its nearest ancestor-or-self with an id. */
+/** The focused element: its tag and id, and where it is on the page. */
 export async function activeElement(page) {
   return page.evaluate(() => {
     const el = document.activeElement;
@@ -417,8 +439,26 @@ export async function activeElement(page) {
       tag: el?.tagName.toLowerCase() ?? null,
       id: el?.id || null,
       className: el?.className || '',
-      inMain: Boolean(el && document.querySelector('main')?.contains(el) && el.tagName !== 'MAIN'),
+      // In the main content, or after it (a page whose main content has no link or field).
+      afterMainStart: Boolean(el && el.tagName !== 'MAIN' &&
+        (document.querySelector('main').compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING)),
       inErrorSummary: Boolean(el?.closest('.error-summary')),
     };
+  });
+}
+
+/**
+ * Applies the text spacing of WCAG 1.4.12 (line height 1.5, paragraph spacing 2, letter spacing
+ * 0.12, word spacing 0.16, all relative to the font size), as a reader's own style sheet would.
+ * A constructed style sheet is used because the site's CSP rightly refuses an inline <style>.
+ * Returns the letter spacing a paragraph then has, in px, to prove the sheet took effect.
+ */
+export async function applyTextSpacing(page) {
+  return page.evaluate(() => {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(`* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
+      word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }`);
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+    return parseFloat(getComputedStyle(document.querySelector('main p, main li, main h1')).letterSpacing);
   });
 }

@@ -9,7 +9,7 @@
 //           order; `fill`/`choose`/`submit` take a CSS selector or { label: /text/ }
 //   status  the HTTP status of the page once the steps are done (default 200); a list accepts
 //           any of its statuses (a form with errors may answer 400 or 422)
-//   expect  what the page must then show: { path, visible, text, errorSummary }
+//   expect  what the page must then show: { path, visible, onFirstScreen, text, errorSummary }
 //   needs   other routes the flow depends on (for PENDING_UNTIL_MERGE)
 //   print   true: the print test checks this page as a printed leaflet
 //   noJs    true: the no-JavaScript test walks this flow with JavaScript off
@@ -41,7 +41,9 @@ const FINDER_BOX = { label: /postcode or town/i };
 const CONTACT_FORM = 'main form';
 
 export const PAGES = [
-  { name: 'home', kind: 'home', path: '/', expect: { visible: 'main .cards' } },
+  // The ways in (procedures, conditions, finder...) show on a phone's first screen, not after
+  // the prose: a worried reader should not have to scroll to find them.
+  { name: 'home', kind: 'home', path: '/', expect: { visible: 'main .cards', onFirstScreen: 'main .cards' } },
 
   // Each list page.
   { name: 'procedure-list', kind: 'list', path: '/procedures', expect: { visible: 'a[href="/procedures/angioplasty"]' } },
