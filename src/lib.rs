@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod content;
+pub mod radiation;
 pub mod web;
 
 use std::path::PathBuf;

@@ -4,6 +4,7 @@ pub mod cached;
 pub mod contact;
 pub mod error;
 pub mod pages;
+pub mod radiation;
 pub mod site;
 pub mod static_files;
 pub mod views;
@@ -35,6 +36,7 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .merge(pages::router())
         .merge(contact::router())
+        .merge(radiation::router())
         .merge(static_files::router(&state))
         .fallback(pages::fallback)
         .layer(CatchPanicLayer::custom(|_| {
