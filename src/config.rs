@@ -18,6 +18,7 @@ pub struct SiteConfig {
     pub contact: ContactSettings,
     pub mail: MailSettings,
     pub finder: FinderSettings,
+    pub radiation: RadiationSettings,
 }
 
 /// How the site presents itself.
@@ -216,6 +217,37 @@ pub struct FinderSettings {
     pub postcode_districts: Option<PathBuf>,
 }
 
+/// The figures the radiation pages compute with: `[radiation]` in `site.toml`. Each comes with
+/// its source, which the pages show next to it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RadiationSettings {
+    /// The average yearly dose to people in the UK, in millisieverts, used as the yardstick for
+    /// "about the same as N days of natural background radiation".
+    pub annual_background_msv: f64,
+    /// Where `annual_background_msv` comes from, shown on the page.
+    pub background_source: String,
+    /// The added lifetime risk of cancer per sievert of effective dose, as a fraction.
+    pub risk_per_sievert: f64,
+    /// Where `risk_per_sievert` comes from, shown on the page.
+    pub risk_source: String,
+}
+
+impl Default for RadiationSettings {
+    fn default() -> Self {
+        Self {
+            annual_background_msv: 2.7,
+            background_source: "UK Health Security Agency (formerly Public Health England), \
+                Ionising radiation exposure of the UK population: 2010 review (PHE-CRCE-026)"
+                .to_string(),
+            risk_per_sievert: 0.05,
+            risk_source: "International Commission on Radiological Protection, \
+                ICRP Publication 103 (2007): a nominal risk of about 5% per sievert"
+                .to_string(),
+        }
+    }
+}
+
 impl SiteConfig {
     /// Reads `path`. A missing file is an error only when the caller insists on it.
     pub fn load(path: &Path, must_exist: bool) -> anyhow::Result<Self> {
@@ -260,6 +292,25 @@ impl SiteConfig {
         }
         crate::mail::validate_settings(&self.contact, &self.mail)
             .map_err(|message| format!("1:1: {message}"))?;
+        let radiation = &self.radiation;
+        if !(radiation.annual_background_msv.is_finite() && radiation.annual_background_msv > 0.0) {
+            return Err(
+                "1:1: radiation.annual_background_msv must be a positive number".to_string(),
+            );
+        }
+        if !(radiation.risk_per_sievert > 0.0 && radiation.risk_per_sievert <= 1.0) {
+            return Err(
+                "1:1: radiation.risk_per_sievert must be a fraction above 0 and at most 1, such as 0.05"
+                    .to_string(),
+            );
+        }
+        if radiation.background_source.trim().is_empty() || radiation.risk_source.trim().is_empty()
+        {
+            return Err(
+                "1:1: radiation.background_source and radiation.risk_source must name their source"
+                    .to_string(),
+            );
+        }
         Ok(())
     }
 }
@@ -273,6 +324,8 @@ mod tests {
         let config = SiteConfig::parse("").unwrap();
         assert_eq!(config.server.addr.to_string(), "127.0.0.1:3000");
         assert_eq!(config.paths.content, PathBuf::from("content"));
+        assert_eq!(config.radiation.annual_background_msv, 2.7);
+        assert_eq!(config.radiation.risk_per_sievert, 0.05);
     }
 
     #[test]
@@ -285,6 +338,19 @@ mod tests {
                 "base_url must start",
             ),
             ("[server]\nrequest_timeout_secs = 0\n", "at least 1"),
+            (
+                "[radiation]\nannual_background_msv = 0\n",
+                "annual_background_msv must be a positive number",
+            ),
+            ("[radiation]\nrisk_per_sievert = 5\n", "at most 1"),
+            (
+                "[radiation]\nrisk_source = \" \"\n",
+                "must name their source",
+            ),
+            (
+                "[radiation]\nbackground_msv = 2\n",
+                "unknown field `background_msv`",
+            ),
         ];
         for (text, expected) in cases {
             let err = SiteConfig::parse(text).unwrap_err();

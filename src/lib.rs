@@ -7,6 +7,7 @@ pub mod config;
 pub mod content;
 pub mod mail;
 pub mod finder;
+pub mod radiation;
 pub mod web;
 
 use std::path::PathBuf;

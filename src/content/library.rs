@@ -9,6 +9,7 @@ use jiff::civil::Date;
 use serde::de::DeserializeOwned;
 
 use super::diagnostics::Diagnostics;
+use super::doses::DoseTable;
 use super::front_matter::{
     self, ConditionFrontMatter, FrontMatterMeta, PageMeta, PlainFrontMatter, ProcedureFrontMatter,
     SlugRef, StatementFrontMatter, StatementStatus, StoryFrontMatter,
@@ -192,6 +193,8 @@ pub struct Library {
     pub statements: Vec<PositionStatement>,
     /// Sorted by title.
     pub about: Vec<AboutPage>,
+    /// The typical radiation doses from `radiation/doses.toml`.
+    pub doses: DoseTable,
     /// Whether drafts were included when this Library was built.
     pub includes_drafts: bool,
     /// The finder's places and directory of services.
@@ -237,6 +240,7 @@ impl Library {
         let mut radiation = loader.load_kind::<PlainFrontMatter>(PageKind::Radiation);
         let mut statements = loader.load_kind::<StatementFrontMatter>(PageKind::Statement);
         let mut about = loader.load_kind::<PlainFrontMatter>(PageKind::About);
+        let doses = DoseTable::load(&options.content_dir, options.today, &mut diagnostics);
 
         let by_title =
             |a: &PageMeta, b: &PageMeta| a.title.to_lowercase().cmp(&b.title.to_lowercase());
@@ -279,10 +283,14 @@ impl Library {
             radiation,
             statements,
             about,
+            doses,
             includes_drafts: options.include_drafts,
             finder,
         };
         library.check_references(options, &mut diagnostics);
+        library
+            .doses
+            .check_against(&library.procedures, &library.radiation, &mut diagnostics);
         let library = (!diagnostics.has_errors()).then_some(library);
         LoadOutcome {
             library,

@@ -1,11 +1,13 @@
 //! Content: Markdown files with TOML front matter, read once into an immutable [`Library`].
 
 pub mod diagnostics;
+pub mod doses;
 pub mod front_matter;
 pub mod library;
 pub mod markdown;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
+pub use doses::{DoseEntry, DoseGroup, DoseSource, DoseTable};
 pub use library::{
     AboutPage, Condition, GENERATED_PATHS, HomePage, Library, LoadOptions, LoadOutcome, Page,
     PageKind, PageRef, PatientStory, PositionStatement, ProcedureSheet, RadiationGuide,

@@ -5,6 +5,7 @@ pub mod contact;
 pub mod error;
 pub mod finder;
 pub mod pages;
+pub mod radiation;
 pub mod site;
 pub mod static_files;
 pub mod views;
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(contact::router())
         .merge(finder::router())
+        .merge(radiation::router())
         .merge(static_files::router(&state))
         .fallback(pages::fallback)
         .layer(CatchPanicLayer::custom(|_| {

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use super::cached::{CachedPage, http_date};
 use super::views::*;
 use crate::config::SiteConfig;
-use crate::content::front_matter::{StatementStatus, XRays};
+use crate::content::front_matter::StatementStatus;
 use crate::content::{Library, Page, PageKind};
 
 /// A Library and its rendered pages.
@@ -203,18 +203,7 @@ impl Renderer<'_> {
                 sheet,
                 category_label: category.label(),
                 category_anchor: category.anchor(),
-                radiation: RadiationPanel {
-                    uses_x_rays: match sheet.front.x_rays {
-                        XRays::Yes => "yes",
-                        XRays::Sometimes => "sometimes",
-                        XRays::No => "no",
-                    },
-                    dose: sheet
-                        .front
-                        .typical_dose_msv
-                        .as_ref()
-                        .map(|d| format!("{}", d.get_ref())),
-                },
+                radiation: super::radiation::panel(sheet, lib, self.config),
                 treats: sheet
                     .front
                     .conditions
@@ -424,6 +413,10 @@ impl Renderer<'_> {
                 modified(page),
             )?;
         }
+
+        // The table and chart of doses.
+        let doses = super::radiation::doses_page(lib, self.config);
+        self.add("/radiation/doses".into(), &doses, lib.doses.modified())?;
 
         // About pages.
         let list = AboutListTemplate {

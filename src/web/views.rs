@@ -189,11 +189,16 @@ pub struct ProcedureListTemplate {
     pub by_letter: Vec<ListGroup>,
 }
 
-/// What the radiation panel on a procedure sheet says.
+/// What the radiation panel on a procedure sheet says; built by [`super::radiation::panel`].
 #[derive(Debug, Clone)]
 pub struct RadiationPanel {
     pub uses_x_rays: &'static str,
-    pub dose: Option<String>,
+    /// The typical dose and what it means, when the table of doses has this procedure.
+    pub dose: Option<super::radiation::DoseFacts>,
+    /// A link comparing this procedure with familiar exams: its address and its words.
+    pub compare: Option<(String, String)>,
+    /// The full reference for the dose.
+    pub source_citation: Option<String>,
 }
 
 #[derive(Template)]

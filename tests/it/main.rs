@@ -8,3 +8,4 @@ mod content_errors;
 mod finder;
 mod pages;
 mod shipped_content;
+mod radiation;

@@ -1,0 +1,701 @@
+//! Radiation doses as patients can see and compare them: the panel on each procedure sheet, the
+//! table and chart at `/radiation/doses` (rendered once, with the site) and the comparison page at
+//! `/radiation/compare` (rendered per request from the chosen entries).
+//!
+//! Every phrase comes from [`crate::radiation`] applied to the one table of doses in the
+//! [`Library`]; the charts are inline SVG built here, so they need no JavaScript.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+
+use super::error::AppError;
+use super::views::{Crumb, Layout, RadiationPanel};
+use crate::AppState;
+use crate::config::{RadiationSettings, SiteConfig};
+use crate::content::front_matter::XRays;
+use crate::content::{DoseEntry, DoseGroup, DoseTable, Library, ProcedureSheet};
+use crate::radiation::{self, RiskBand};
+
+/// The fewest and most entries the comparison page compares.
+pub const COMPARE_MIN: usize = 2;
+pub const COMPARE_MAX: usize = 4;
+
+/// Familiar exams a procedure's panel offers to compare it with, when the table has them.
+const FAMILIAR_EXAMS: [&str; 2] = ["chest-x-ray", "ct-abdomen-pelvis"];
+
+/// Routes for the pages that depend on the request. (`/radiation/doses` is pre-rendered.)
+pub fn router() -> Router<AppState> {
+    Router::new().route("/radiation/compare", get(compare))
+}
+
+/// One entry of the table with everything computed from it, ready to show.
+#[derive(Debug, Clone)]
+pub struct DoseFacts {
+    pub id: String,
+    pub name: String,
+    pub note: Option<String>,
+    /// The procedure sheet, for interventional entries.
+    pub href: Option<String>,
+    /// "12", without a unit.
+    pub msv: String,
+    /// "about 4.5 years".
+    pub background: String,
+    pub band: RiskBand,
+    pub source_short: String,
+    pub source_anchor: String,
+}
+
+impl DoseFacts {
+    pub fn new(entry: &DoseEntry, table: &DoseTable, settings: &RadiationSettings) -> Self {
+        let source_short = table
+            .source(&entry.source)
+            .map_or_else(|| entry.source.clone(), |s| s.short.clone());
+        Self {
+            id: entry.id.clone(),
+            name: entry.name.clone(),
+            note: entry.note.clone(),
+            href: entry
+                .procedure
+                .as_ref()
+                .map(|slug| format!("/procedures/{slug}")),
+            msv: radiation::trim_number(entry.msv),
+            background: radiation::background_equivalent(entry.msv, settings.annual_background_msv),
+            band: RiskBand::for_dose(entry.msv, settings.risk_per_sievert),
+            source_short,
+            source_anchor: format!("source-{}", entry.source),
+        }
+    }
+}
+
+/// The radiation panel of a procedure sheet: computed from the table when it has the procedure.
+pub fn panel(sheet: &ProcedureSheet, library: &Library, config: &SiteConfig) -> RadiationPanel {
+    let table = &library.doses;
+    let entry = table.for_procedure(&sheet.slug);
+    let compare = entry.and_then(|entry| {
+        let others: Vec<&DoseEntry> = FAMILIAR_EXAMS
+            .iter()
+            .filter_map(|id| table.entry(id))
+            .filter(|other| other.id != entry.id)
+            .collect();
+        (!others.is_empty()).then(|| {
+            let names: Vec<String> = others.iter().map(|o| lower_first(&o.name)).collect();
+            (
+                compare_query(
+                    std::iter::once(entry.id.as_str()).chain(others.iter().map(|o| o.id.as_str())),
+                ),
+                format!("Compare this dose with a {}", names.join(" and a ")),
+            )
+        })
+    });
+    RadiationPanel {
+        uses_x_rays: match sheet.front.x_rays {
+            XRays::Yes => "yes",
+            XRays::Sometimes => "sometimes",
+            XRays::No => "no",
+        },
+        dose: entry.map(|e| DoseFacts::new(e, table, &config.radiation)),
+        compare,
+        source_citation: entry
+            .and_then(|e| table.source(&e.source))
+            .map(|s| s.citation.clone()),
+    }
+}
+
+/// `/radiation/compare?items=a&items=b`: the address of a comparison.
+pub fn compare_query<'a>(ids: impl IntoIterator<Item = &'a str>) -> String {
+    let query: Vec<String> = ids.into_iter().map(|id| format!("items={id}")).collect();
+    format!("/radiation/compare?{}", query.join("&"))
+}
+
+/// A logarithmic scale shared by every chart, so that bars of the same dose are the same length on
+/// every page.
+#[derive(Debug, Clone, Copy)]
+pub struct LogScale {
+    /// Powers of ten at the left and right ends.
+    low_exponent: i32,
+    high_exponent: i32,
+}
+
+impl LogScale {
+    /// A scale from a decade below the lowest dose (so the smallest bar is still visible) to the
+    /// decade at or above the highest.
+    pub fn for_range(min_msv: f64, max_msv: f64) -> Self {
+        let low = min_msv.max(1e-6).log10().floor() as i32 - 1;
+        let high = (max_msv.max(1e-6).log10().ceil() as i32).max(low + 2);
+        Self {
+            low_exponent: low,
+            high_exponent: high,
+        }
+    }
+
+    /// The scale for everything in `table`.
+    pub fn for_table(table: &DoseTable) -> Self {
+        let (min, max) = table.range().unwrap_or((0.01, 100.0));
+        Self::for_range(min, max)
+    }
+
+    /// Where `msv` falls, from 0 (left end) to 1 (right end).
+    pub fn position(self, msv: f64) -> f64 {
+        let span = f64::from(self.high_exponent - self.low_exponent);
+        ((msv.max(1e-12).log10() - f64::from(self.low_exponent)) / span).clamp(0.0, 1.0)
+    }
+}
+
+/// The geometry of a bar chart, in SVG user units; `_dose_chart.html` draws it.
+#[derive(Debug, Clone)]
+pub struct BarChart {
+    /// Unique on the page; prefixes the ids of the title and description.
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub width: u32,
+    pub height: u32,
+    /// The y of the top and bottom of the grid lines.
+    pub grid_top: u32,
+    pub grid_bottom: u32,
+    pub ticks: Vec<ChartTick>,
+    /// Where the annual background dose falls, if it is on the scale.
+    pub reference_x: Option<String>,
+    pub bars: Vec<ChartBar>,
+}
+
+/// A grid line at a power of ten.
+#[derive(Debug, Clone)]
+pub struct ChartTick {
+    pub x: String,
+    /// Empty for the line at the left end, which needs no label.
+    pub label: String,
+    pub anchor: &'static str,
+}
+
+/// One bar, with its label above it and its value after it.
+#[derive(Debug, Clone)]
+pub struct ChartBar {
+    pub label: String,
+    pub value: String,
+    pub label_y: u32,
+    pub bar_y: u32,
+    pub bar_width: String,
+    pub value_x: String,
+    pub value_y: u32,
+}
+
+/// The chart is narrow and the labels sit above the bars, so that it reads at 320 px wide.
+const CHART_WIDTH: u32 = 320;
+const BAR_AREA: f64 = 240.0;
+const AXIS_HEIGHT: u32 = 22;
+const ROW_HEIGHT: u32 = 44;
+const BAR_HEIGHT: u32 = 14;
+/// A bar is never thinner than this, so even the smallest dose is visible.
+const MIN_BAR: f64 = 2.0;
+
+/// Lays out a chart of `entries`, in the order given.
+pub fn bar_chart(
+    id: &str,
+    title: &str,
+    entries: &[&DoseEntry],
+    scale: LogScale,
+    settings: &RadiationSettings,
+) -> BarChart {
+    let units = |x: f64| format!("{:.1}", x);
+    let bars: Vec<ChartBar> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let top = AXIS_HEIGHT + i as u32 * ROW_HEIGHT;
+            let width = (scale.position(entry.msv) * BAR_AREA).max(MIN_BAR);
+            ChartBar {
+                label: entry.name.clone(),
+                value: format!("{} mSv", radiation::trim_number(entry.msv)),
+                label_y: top + 16,
+                bar_y: top + 22,
+                bar_width: units(width),
+                value_x: units(width + 5.0),
+                value_y: top + 22 + BAR_HEIGHT - 2,
+            }
+        })
+        .collect();
+    // Room below the last bar for the second row of scale labels.
+    let height = AXIS_HEIGHT + bars.len() as u32 * ROW_HEIGHT + 22;
+    let ticks = (scale.low_exponent..=scale.high_exponent)
+        .map(|exponent| {
+            let x = scale.position(10f64.powi(exponent)) * BAR_AREA;
+            let first = exponent == scale.low_exponent;
+            let last = exponent == scale.high_exponent;
+            ChartTick {
+                x: units(x),
+                label: if first {
+                    String::new()
+                } else {
+                    decade_label(exponent)
+                },
+                anchor: if last { "end" } else { "middle" },
+            }
+        })
+        .collect();
+    let background = settings.annual_background_msv;
+    let position = scale.position(background);
+    let reference_x = (position > 0.0 && position < 1.0).then(|| units(position * BAR_AREA));
+    let description = chart_description(entries, settings, reference_x.is_some());
+    BarChart {
+        id: id.to_string(),
+        title: title.to_string(),
+        description,
+        width: CHART_WIDTH,
+        height,
+        grid_top: AXIS_HEIGHT - 6,
+        grid_bottom: height - 16,
+        ticks,
+        reference_x,
+        bars,
+    }
+}
+
+/// "0.001", "1", "100": the value at a power of ten, written out.
+fn decade_label(exponent: i32) -> String {
+    if exponent >= 0 {
+        format!("{}", 10u64.pow(exponent as u32))
+    } else {
+        format!("{:.*}", (-exponent) as usize, 10f64.powi(exponent))
+    }
+}
+
+fn chart_description(
+    entries: &[&DoseEntry],
+    settings: &RadiationSettings,
+    has_reference: bool,
+) -> String {
+    let lowest = entries.iter().min_by(|a, b| a.msv.total_cmp(&b.msv));
+    let highest = entries.iter().max_by(|a, b| a.msv.total_cmp(&b.msv));
+    let mut text = match (lowest, highest) {
+        (Some(low), Some(high)) if entries.len() > 1 => format!(
+            "{} bars on a logarithmic scale, where each grid line is ten times the one before. \
+             The lowest dose is {} at {} mSv; the highest is {} at {} mSv.",
+            entries.len(),
+            low.name,
+            radiation::trim_number(low.msv),
+            high.name,
+            radiation::trim_number(high.msv),
+        ),
+        (Some(only), _) => format!(
+            "One bar on a logarithmic scale: {} at {} mSv.",
+            only.name,
+            radiation::trim_number(only.msv)
+        ),
+        _ => "No doses to show.".to_string(),
+    };
+    if has_reference {
+        text.push_str(&format!(
+            " A dashed line marks {} mSv, about one year of natural background radiation.",
+            radiation::trim_number(settings.annual_background_msv)
+        ));
+    }
+    text.push_str(" The table gives the same figures.");
+    text
+}
+
+/// One group of the table at `/radiation/doses`: its chart and its rows, lowest dose first.
+#[derive(Debug, Clone)]
+pub struct DoseGroupView {
+    pub id: String,
+    pub heading: String,
+    pub chart: BarChart,
+    pub rows: Vec<DoseFacts>,
+}
+
+/// A risk band and whether UKHSA defines it, for the key on the doses page.
+#[derive(Debug, Clone)]
+pub struct BandKey {
+    pub label: &'static str,
+    pub range: &'static str,
+    pub ukhsa: bool,
+}
+
+/// What both radiation pages say about how the figures are worked out.
+#[derive(Debug, Clone)]
+pub struct Method {
+    pub background_msv: String,
+    pub background_source: String,
+    /// "5%".
+    pub risk_percent: String,
+    pub risk_source: String,
+    pub bands: Vec<BandKey>,
+}
+
+impl Method {
+    fn new(settings: &RadiationSettings) -> Self {
+        Self {
+            background_msv: radiation::trim_number(settings.annual_background_msv),
+            background_source: settings.background_source.clone(),
+            risk_percent: format!(
+                "{}%",
+                radiation::trim_number((settings.risk_per_sievert * 1000.0).round() / 10.0)
+            ),
+            risk_source: settings.risk_source.clone(),
+            bands: RiskBand::ALL
+                .iter()
+                .map(|b| BandKey {
+                    label: b.label(),
+                    range: b.range(),
+                    ukhsa: b.is_ukhsa_band(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "radiation_doses.html")]
+pub struct DosesTemplate<'a> {
+    pub layout: Layout,
+    pub groups: Vec<DoseGroupView>,
+    pub table: &'a DoseTable,
+    pub method: Method,
+}
+
+/// The page at `/radiation/doses`, rendered once with the site.
+pub fn doses_page<'a>(library: &'a Library, config: &SiteConfig) -> DosesTemplate<'a> {
+    let table = &library.doses;
+    let scale = LogScale::for_table(table);
+    let groups = DoseGroup::ALL
+        .iter()
+        .filter_map(|group| {
+            let entries: Vec<&DoseEntry> = table.group(*group).collect();
+            (!entries.is_empty()).then(|| DoseGroupView {
+                id: group.anchor().to_string(),
+                heading: group.label().to_string(),
+                chart: bar_chart(
+                    &format!("chart-{}", group.anchor()),
+                    &format!("Typical doses: {}", group.label()),
+                    &entries,
+                    scale,
+                    &config.radiation,
+                ),
+                rows: entries
+                    .iter()
+                    .map(|e| DoseFacts::new(e, table, &config.radiation))
+                    .collect(),
+            })
+        })
+        .collect();
+    DosesTemplate {
+        layout: Layout::new(config, "/radiation/doses", "Typical radiation doses")
+            .describe(
+                "Typical radiation doses from X-rays, CT scans, nuclear medicine scans and interventional radiology, compared with natural background radiation.",
+            )
+            .crumbs([Crumb::new("Radiation", "/radiation")]),
+        groups,
+        table,
+        method: Method::new(&config.radiation),
+    }
+}
+
+/// A checkbox on the comparison form.
+#[derive(Debug, Clone)]
+pub struct CompareOption {
+    pub id: String,
+    pub name: String,
+    pub msv: String,
+    pub checked: bool,
+}
+
+/// The checkboxes of one group.
+#[derive(Debug, Clone)]
+pub struct CompareGroup {
+    pub id: String,
+    pub heading: String,
+    pub options: Vec<CompareOption>,
+}
+
+#[derive(Template)]
+#[template(path = "radiation_compare.html")]
+pub struct CompareTemplate {
+    pub layout: Layout,
+    /// What was wrong with the choice; shown in the error summary and by the checkboxes.
+    pub error: Option<String>,
+    /// The id of the first checkbox, for the error summary's link.
+    pub first_option: String,
+    pub groups: Vec<CompareGroup>,
+    /// The chosen entries, lowest dose first; empty until a valid choice is made.
+    pub results: Vec<DoseFacts>,
+    pub chart: Option<BarChart>,
+    /// "A CT scan gives about 500 times the dose of a chest X-ray."
+    pub summary: Option<String>,
+    /// The full address of this comparison, to share.
+    pub share_url: Option<String>,
+    pub method: Method,
+}
+
+/// Why a choice of entries cannot be compared, in words for the visitor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChoiceError {
+    /// The address could not be read as a form at all.
+    Unreadable,
+    Unknown {
+        count: usize,
+    },
+    TooFew,
+    TooMany {
+        count: usize,
+    },
+}
+
+impl ChoiceError {
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unreadable => "We could not read the choice in the address. The link may be broken. Please choose again below.".to_string(),
+            Self::Unknown { count: 1 } => "One of the tests in the address is not in our table. The link may be old or mistyped. Please choose again below.".to_string(),
+            Self::Unknown { count } => format!(
+                "{count} of the tests in the address are not in our table. The link may be old or mistyped. Please choose again below."
+            ),
+            Self::TooFew => format!(
+                "Choose at least {COMPARE_MIN} tests or procedures to compare."
+            ),
+            Self::TooMany { count } => format!(
+                "Choose no more than {COMPARE_MAX} tests or procedures. You chose {count}."
+            ),
+        }
+    }
+}
+
+/// Checks the ids from the address: known, distinct, and between two and four of them. Returns
+/// the known ids (in the order given) whatever happens, so the form can keep them ticked.
+pub fn check_choice<'a>(
+    table: &'a DoseTable,
+    requested: &[String],
+) -> (Vec<&'a DoseEntry>, Option<ChoiceError>) {
+    let mut chosen: Vec<&DoseEntry> = Vec::new();
+    let mut unknown = 0;
+    for id in requested {
+        match table.entry(id.trim()) {
+            Some(entry) if !chosen.iter().any(|c| c.id == entry.id) => chosen.push(entry),
+            Some(_) => {}
+            None => unknown += 1,
+        }
+    }
+    let error = if unknown > 0 {
+        Some(ChoiceError::Unknown { count: unknown })
+    } else if chosen.len() > COMPARE_MAX {
+        Some(ChoiceError::TooMany {
+            count: chosen.len(),
+        })
+    } else if chosen.len() < COMPARE_MIN {
+        Some(ChoiceError::TooFew)
+    } else {
+        None
+    };
+    (chosen, error)
+}
+
+/// The most `items` values read from one address; more is certainly too many, and reading them
+/// all would only cost time.
+const MAX_ITEMS_READ: usize = 50;
+
+/// `GET /radiation/compare`: the form, and the comparison when two to four entries are chosen.
+async fn compare(
+    State(state): State<AppState>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let site = state.site();
+    let config = &state.0.config;
+    let table = &site.library.doses;
+    let (chosen, error) = match query {
+        Ok(Query(pairs)) => {
+            // The form sends `submitted`, so that sending it with nothing ticked is an error,
+            // while the first visit (no query at all) is not.
+            let submitted = pairs.iter().any(|(key, _)| key == "submitted");
+            let requested: Vec<String> = pairs
+                .into_iter()
+                .filter(|(key, value)| key == "items" && !value.trim().is_empty())
+                .map(|(_, value)| value)
+                .take(MAX_ITEMS_READ)
+                .collect();
+            if requested.is_empty() && !submitted {
+                (Vec::new(), None)
+            } else {
+                check_choice(table, &requested)
+            }
+        }
+        Err(_) => (Vec::new(), Some(ChoiceError::Unreadable)),
+    };
+    let page = compare_page(table, config, &chosen, error.as_ref());
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let html = page.render()?;
+    let mut response = (status, Html(html)).into_response();
+    if error.is_some() {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(response)
+}
+
+/// The comparison page for a choice (valid or not).
+pub fn compare_page(
+    table: &DoseTable,
+    config: &SiteConfig,
+    chosen: &[&DoseEntry],
+    error: Option<&ChoiceError>,
+) -> CompareTemplate {
+    let settings = &config.radiation;
+    let mut sorted: Vec<&DoseEntry> = chosen.to_vec();
+    sorted.sort_by(|a, b| a.msv.total_cmp(&b.msv));
+    let valid = error.is_none() && sorted.len() >= COMPARE_MIN;
+    let results: Vec<DoseFacts> = if valid {
+        sorted
+            .iter()
+            .map(|e| DoseFacts::new(e, table, settings))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let chart = valid.then(|| {
+        bar_chart(
+            "chart-compare",
+            "Typical doses compared",
+            &sorted,
+            LogScale::for_table(table),
+            settings,
+        )
+    });
+    let summary = match (sorted.first(), sorted.last()) {
+        (Some(low), Some(high)) if valid => {
+            let ratio = radiation::ratio_phrase(high.msv, low.msv);
+            // Names are quoted as labels, so no article ("a", "an") has to be guessed for them.
+            Some(if ratio == "about the same as" {
+                format!(
+                    "‘{}’ and ‘{}’ give about the same dose.",
+                    low.name, high.name
+                )
+            } else {
+                format!("‘{}’ gives {ratio} the dose of ‘{}’.", high.name, low.name)
+            })
+        }
+        _ => None,
+    };
+    let share_url = valid.then(|| {
+        format!(
+            "{}{}",
+            config.site.base_url,
+            compare_query(chosen.iter().map(|e| e.id.as_str()))
+        )
+    });
+    let groups = DoseGroup::ALL
+        .iter()
+        .filter_map(|group| {
+            let options: Vec<CompareOption> = table
+                .group(*group)
+                .map(|e| CompareOption {
+                    id: e.id.clone(),
+                    name: e.name.clone(),
+                    msv: radiation::trim_number(e.msv),
+                    checked: chosen.iter().any(|c| c.id == e.id),
+                })
+                .collect();
+            (!options.is_empty()).then(|| CompareGroup {
+                id: group.anchor().to_string(),
+                heading: group.label().to_string(),
+                options,
+            })
+        })
+        .collect::<Vec<_>>();
+    let title = match error {
+        Some(_) => "Error: Compare radiation doses",
+        None => "Compare radiation doses",
+    };
+    CompareTemplate {
+        layout: Layout::new(config, "/radiation/compare", title)
+            .describe("Choose two to four X-rays, scans or procedures and compare their typical radiation doses side by side.")
+            .crumbs([Crumb::new("Radiation", "/radiation")]),
+        error: error.map(ChoiceError::message),
+        first_option: groups
+            .first()
+            .and_then(|g| g.options.first())
+            .map_or_else(|| "compare-submit".to_string(), |o| format!("item-{}", o.id)),
+        groups,
+        results,
+        chart,
+        summary,
+        share_url,
+        method: Method::new(settings),
+    }
+}
+
+/// "Chest X-ray" as "chest X-ray", for use mid-sentence; names that start with an abbreviation
+/// ("CT scan", "TIPS") are left alone.
+fn lower_first(name: &str) -> String {
+    let mut chars = name.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if first.is_uppercase() && second.is_lowercase() => {
+            let mut out: String = first.to_lowercase().collect();
+            out.push(second);
+            out.extend(chars);
+            out
+        }
+        _ => name.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scale_runs_from_a_decade_below_the_lowest_dose() {
+        let scale = LogScale::for_range(0.001, 70.0);
+        assert_eq!((scale.low_exponent, scale.high_exponent), (-4, 2));
+        let cases = [
+            (0.0001, 0.0),
+            (0.001, 1.0 / 6.0),
+            (1.0, 4.0 / 6.0),
+            (100.0, 1.0),
+            (1e6, 1.0),
+            (0.0, 0.0),
+        ];
+        for (msv, expected) in cases {
+            assert!(
+                (scale.position(msv) - expected).abs() < 1e-12,
+                "{msv}: {}",
+                scale.position(msv)
+            );
+        }
+    }
+
+    #[test]
+    fn decades_are_written_out() {
+        let cases = [(-3, "0.001"), (-1, "0.1"), (0, "1"), (2, "100")];
+        for (exponent, expected) in cases {
+            assert_eq!(decade_label(exponent), expected);
+        }
+    }
+
+    #[test]
+    fn names_are_lowered_only_when_they_are_ordinary_words() {
+        let cases = [
+            ("Chest X-ray", "chest X-ray"),
+            ("CT scan of the head", "CT scan of the head"),
+            ("TIPS (a shunt)", "TIPS (a shunt)"),
+            ("IVU", "IVU"),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(lower_first(name), expected);
+        }
+    }
+
+    #[test]
+    fn comparison_addresses_repeat_items() {
+        assert_eq!(
+            compare_query(["a", "b-c"]),
+            "/radiation/compare?items=a&items=b-c"
+        );
+    }
+}
