@@ -5,8 +5,8 @@
 
 pub mod config;
 pub mod content;
-pub mod mail;
 pub mod finder;
+pub mod mail;
 pub mod radiation;
 pub mod web;
 

@@ -7,5 +7,5 @@ mod contact;
 mod content_errors;
 mod finder;
 mod pages;
-mod shipped_content;
 mod radiation;
+mod shipped_content;

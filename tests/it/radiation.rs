@@ -319,6 +319,7 @@ fn load(dir: &Path) -> irinfo::content::LoadOutcome {
         static_dir: repo().join("static"),
         include_drafts: false,
         today: jiff::civil::date(2026, 6, 1),
+        postcode_districts: None,
     })
 }
 
