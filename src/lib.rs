@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod content;
+pub mod search;
 pub mod web;
 
 use std::path::PathBuf;
@@ -65,6 +66,8 @@ pub enum BuildError {
     Content(Diagnostics),
     #[error(transparent)]
     Render(#[from] web::site::RenderError),
+    #[error(transparent)]
+    Search(#[from] search::SearchError),
 }
 
 /// The options for loading content with these settings, as of today.

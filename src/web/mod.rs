@@ -1,9 +1,11 @@
 //! HTTP: the router, its layers, and one module per feature.
 
+pub mod a_to_z;
 pub mod cached;
 pub mod contact;
 pub mod error;
 pub mod pages;
+pub mod search;
 pub mod site;
 pub mod static_files;
 pub mod views;
@@ -35,6 +37,7 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .merge(pages::router())
         .merge(contact::router())
+        .merge(search::router())
         .merge(static_files::router(&state))
         .fallback(pages::fallback)
         .layer(CatchPanicLayer::custom(|_| {
