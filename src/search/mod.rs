@@ -64,8 +64,8 @@ pub struct SearchDocument {
     pub summary: String,
     /// Other names: also-known-as names and a condition's medical name.
     pub names: Vec<String>,
-    /// For a procedure: the names of the conditions it treats.
-    pub conditions: Vec<String>,
+    /// For a procedure: the conditions it treats, each as its title followed by its other names.
+    pub conditions: Vec<Vec<String>>,
     /// The body as plain text.
     pub body: String,
 }
@@ -95,10 +95,11 @@ impl SearchDocument {
                 .conditions
                 .iter()
                 .filter_map(|slug| library.condition(slug.get_ref()))
-                .flat_map(|c| {
+                .map(|c| {
                     std::iter::once(c.meta.title.clone())
                         .chain(std::iter::once(c.front.medical_name.clone()))
                         .chain(c.front.also_known_as.iter().cloned())
+                        .collect()
                 })
                 .collect();
             doc.body = sheet.body.plain_text.clone();
@@ -263,6 +264,9 @@ pub struct SearchHit {
     /// Other names of the page that matched, when its title did not: so a search for "PAD"
     /// shows why "Peripheral arterial disease" was found.
     pub also_called: Vec<Vec<SnippetPart>>,
+    /// For a procedure found through a condition it treats, when its title did not match: that
+    /// condition, as "Peripheral arterial disease (PAD)" with the matched words marked.
+    pub treats: Vec<Vec<SnippetPart>>,
     pub score: f32,
 }
 
@@ -338,13 +342,13 @@ impl SearchIndex {
             for name in &d.names {
                 document.add_text(fields.names, name);
             }
-            for name in &d.conditions {
+            for name in d.conditions.iter().flatten() {
                 document.add_text(fields.conditions, name);
             }
             writer.add_document(document)?;
 
             vocabulary.add_text(&d.title, WordSource::Name);
-            for name in d.names.iter().chain(&d.conditions) {
+            for name in d.names.iter().chain(d.conditions.iter().flatten()) {
                 vocabulary.add_text(name, WordSource::Name);
             }
             vocabulary.add_text(&d.summary, WordSource::Summary);
@@ -592,7 +596,8 @@ impl SearchIndex {
                         matched: false,
                     }]
                 });
-            let also_called = if marked_passage(&generator, &document.title).is_some() {
+            let title_matched = marked_passage(&generator, &document.title).is_some();
+            let also_called = if title_matched {
                 Vec::new()
             } else {
                 document
@@ -602,12 +607,23 @@ impl SearchIndex {
                     .take(3)
                     .collect()
             };
+            let treats = if title_matched {
+                Vec::new()
+            } else {
+                document
+                    .conditions
+                    .iter()
+                    .filter_map(|names| matched_condition(&generator, names))
+                    .take(3)
+                    .collect()
+            };
             hits.push(SearchHit {
                 label: document.label.clone(),
                 title: document.title.clone(),
                 path: document.path.clone(),
                 snippet,
                 also_called,
+                treats,
                 score,
             });
         }
@@ -619,6 +635,28 @@ impl SearchIndex {
 struct BuiltQuery {
     query: BooleanQuery,
     highlight: Vec<String>,
+}
+
+/// A condition whose title or other names matched: its title marked, or its title followed by
+/// the first matching other name in brackets.
+fn matched_condition(generator: &SnippetGenerator, names: &[String]) -> Option<Vec<SnippetPart>> {
+    let (title, others) = names.split_first()?;
+    if let Some(parts) = marked_passage(generator, title) {
+        return Some(parts);
+    }
+    let other = others
+        .iter()
+        .find_map(|name| marked_passage(generator, name))?;
+    let mut parts = vec![SnippetPart {
+        text: format!("{title} ("),
+        matched: false,
+    }];
+    parts.extend(other);
+    parts.push(SnippetPart {
+        text: ")".to_string(),
+        matched: false,
+    });
+    Some(parts)
 }
 
 /// The section for healthcare professionals as plain text, headed as on the page.
@@ -663,8 +701,20 @@ fn marked_passage(generator: &SnippetGenerator, text: &str) -> Option<Vec<Snippe
     if found.highlighted().is_empty() {
         return None;
     }
-    let fragment = found.fragment();
-    let range = found.fragment_range();
+    // A short text (a title, a name) is shown whole; a long one from the best passage.
+    let window = if text.chars().count() <= SNIPPET_CHARS {
+        0..text.len()
+    } else {
+        found.fragment_range()
+    };
+    let offset = found.fragment_range().start;
+    let mut marks: Vec<_> = found
+        .highlighted()
+        .iter()
+        .map(|r| r.start + offset..r.end + offset)
+        .collect();
+    marks.sort_by_key(|r| r.start);
+
     let mut parts = Vec::new();
     // Paragraph breaks in the plain text would read as run-on words once in one line.
     let mut push = |text: &str, matched: bool| {
@@ -675,22 +725,20 @@ fn marked_passage(generator: &SnippetGenerator, text: &str) -> Option<Vec<Snippe
             });
         }
     };
-    if range.start > 0 {
+    if window.start > 0 {
         push("… ", false);
     }
-    let mut at = 0;
-    let mut marks: Vec<_> = found.highlighted().to_vec();
-    marks.sort_by_key(|r| r.start);
+    let mut at = window.start;
     for mark in marks {
-        if mark.start < at || mark.end > fragment.len() {
+        if mark.start < at || mark.end > window.end {
             continue;
         }
-        push(&fragment[at..mark.start], false);
-        push(&fragment[mark.clone()], true);
+        push(&text[at..mark.start], false);
+        push(&text[mark.clone()], true);
         at = mark.end;
     }
-    push(&fragment[at..], false);
-    if range.end < text.len() {
+    push(&text[at..window.end], false);
+    if window.end < text.len() {
         push(" …", false);
     }
     Some(parts)

@@ -78,7 +78,10 @@ impl Vocabulary {
     /// a likely misspelling: one edit for words of up to five letters, two for longer ones.
     pub fn closest(&self, word: &str) -> Option<&str> {
         let length = word.chars().count();
-        if length < SHORTEST_CORRECTED || !word.chars().all(char::is_alphabetic) {
+        if length < SHORTEST_CORRECTED
+            || !word.chars().all(char::is_alphabetic)
+            || self.contains(word)
+        {
             return None;
         }
         let allowed = if length <= 5 { 1 } else { 2 };

@@ -114,6 +114,11 @@ async fn an_abbreviation_shows_the_name_that_matched() {
         body.contains("Also called: <mark>PAD</mark>"),
         "the result does not say why it matched"
     );
+    // Procedures found through the condition they treat say which condition.
+    assert!(
+        body.contains("Treats: Peripheral arterial disease (<mark>PAD</mark>)"),
+        "no condition line"
+    );
 }
 
 #[tokio::test]
@@ -433,7 +438,7 @@ fn a_match_in_a_title_name_or_condition_outranks_one_in_body_text() {
     in_names.names = vec!["stent".into()];
     in_names.path = "/names".into();
     let mut in_conditions = document("Widening", filler);
-    in_conditions.conditions = vec!["Stent blockage".into()];
+    in_conditions.conditions = vec![vec!["Stent blockage".into()]];
     in_conditions.path = "/conditions".into();
     let index =
         SearchIndex::from_documents(vec![in_body, in_conditions, in_names, in_title]).unwrap();
