@@ -8,6 +8,7 @@ pub mod content;
 pub mod finder;
 pub mod mail;
 pub mod radiation;
+pub mod search;
 pub mod web;
 
 use std::path::PathBuf;
@@ -77,6 +78,8 @@ pub enum BuildError {
     Content(Diagnostics),
     #[error(transparent)]
     Render(#[from] web::site::RenderError),
+    #[error(transparent)]
+    Search(#[from] search::SearchError),
 }
 
 /// The options for loading content with these settings, as of today.

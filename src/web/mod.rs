@@ -1,11 +1,13 @@
 //! HTTP: the router, its layers, and one module per feature.
 
+pub mod a_to_z;
 pub mod cached;
 pub mod contact;
 pub mod error;
 pub mod finder;
 pub mod pages;
 pub mod radiation;
+pub mod search;
 pub mod site;
 pub mod static_files;
 pub mod views;
@@ -39,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(contact::router())
         .merge(finder::router())
         .merge(radiation::router())
+        .merge(search::router())
         .merge(static_files::router(&state))
         .fallback(pages::fallback)
         .layer(CatchPanicLayer::custom(|_| {

@@ -13,11 +13,14 @@ use super::views::*;
 use crate::config::SiteConfig;
 use crate::content::front_matter::StatementStatus;
 use crate::content::{Library, Page, PageKind};
+use crate::search::SearchIndex;
 
 /// A Library and its rendered pages.
 #[derive(Debug)]
 pub struct Site {
     pub library: Library,
+    /// The search index of this Site's pages, built with it.
+    pub search: SearchIndex,
     pages: HashMap<String, CachedPage>,
     not_found: CachedPage,
     server_error: CachedPage,
@@ -34,7 +37,7 @@ pub struct RenderError {
 
 impl Site {
     /// Renders every page of `library`.
-    pub fn build(library: Library, config: &SiteConfig) -> Result<Self, RenderError> {
+    pub fn build(library: Library, config: &SiteConfig) -> Result<Self, crate::BuildError> {
         let mut renderer = Renderer {
             config,
             library: &library,
@@ -55,8 +58,10 @@ impl Site {
             "Sorry, something went wrong",
             "There is a problem with this website. Please try again in a few minutes.",
         )?;
+        let search = SearchIndex::build(&library)?;
         Ok(Self {
             library,
+            search,
             pages,
             not_found,
             server_error,
@@ -445,6 +450,25 @@ impl Renderer<'_> {
                 modified(page),
             )?;
         }
+
+        // The A to Z of procedures and conditions.
+        let a_to_z = super::a_to_z::AToZTemplate::new(
+            Layout::new(self.config, "/a-z", "A to Z of procedures and conditions")
+                .describe("Every procedure and condition on this site, and the other names they go by, from A to Z.")
+                .crumbs([]),
+            lib,
+        );
+        self.add(
+            "/a-z".into(),
+            &a_to_z,
+            newest(
+                &mut lib
+                    .procedures
+                    .iter()
+                    .map(modified)
+                    .chain(lib.conditions.iter().map(modified)),
+            ),
+        )?;
         Ok(())
     }
 }

@@ -9,3 +9,4 @@ mod finder;
 mod pages;
 mod radiation;
 mod shipped_content;
+mod search;

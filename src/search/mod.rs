@@ -1,0 +1,839 @@
+//! Site search: a tantivy index of every published page, built in memory with the Site, so a
+//! rebuilt Site carries its own index and a request searches the same pages it can be sent to.
+//!
+//! Ranking is tantivy's BM25 over five fields with boosts: title, alternative names (including a
+//! condition's medical name), the names of the conditions a procedure treats, summary and body.
+//! All the words typed must match (less common words like "the" aside); when no page has them
+//! all, pages with some of them are shown and the page says so. An exact phrase adds a bonus
+//! per field. Words the site does not use are matched to the closest word it does ("did you
+//! mean"), and US spellings meet UK ones in the analyser.
+
+pub mod analysis;
+pub mod suggest;
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Term, doc};
+
+use crate::content::front_matter::StatementStatus;
+use crate::content::{Library, PageKind};
+use analysis::{ANALYSER_NAME, content_analyser, folded, query_analyser, uk_spelling};
+use suggest::{Vocabulary, WordSource};
+
+/// The longest query searched, in characters; the header box allows no more either.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// Results on one page of results.
+pub const RESULTS_PER_PAGE: usize = 10;
+
+/// At most this many words of a query are searched, which bounds the work a query can cause.
+const MAX_QUERY_WORDS: usize = 16;
+
+/// How long a snippet of body text is, in characters.
+const SNIPPET_CHARS: usize = 220;
+
+/// How much a match in each field counts. A title or a name someone was told ("EVAR", "PAD")
+/// says more about a page than a word somewhere in its body.
+const TITLE_BOOST: f32 = 6.0;
+const NAMES_BOOST: f32 = 4.0;
+const CONDITIONS_BOOST: f32 = 3.0;
+const SUMMARY_BOOST: f32 = 1.5;
+const BODY_BOOST: f32 = 1.0;
+
+/// An exact phrase counts this many times the words matched one by one.
+const PHRASE_FACTOR: f32 = 2.0;
+
+/// Why the index could not be built: a bug, not a content problem.
+#[derive(Debug, thiserror::Error)]
+#[error("building the search index: {0}")]
+pub struct SearchError(#[from] tantivy::TantivyError);
+
+/// One page as the index sees it.
+#[derive(Debug, Clone)]
+pub struct SearchDocument {
+    pub kind: PageKind,
+    /// Shown beside the result, such as "Procedure" or "Position statement (superseded)".
+    pub label: String,
+    pub title: String,
+    pub path: String,
+    pub summary: String,
+    /// Other names: also-known-as names and a condition's medical name.
+    pub names: Vec<String>,
+    /// For a procedure: the conditions it treats, each as its title followed by its other names.
+    pub conditions: Vec<Vec<String>>,
+    /// The body as plain text.
+    pub body: String,
+}
+
+impl SearchDocument {
+    /// Every searchable page of the library: all kinds except the home page, which only
+    /// points to the others.
+    pub fn all_from(library: &Library) -> Vec<SearchDocument> {
+        let mut docs = Vec::new();
+        let plain = |kind: PageKind, slug: &str, meta: &crate::content::front_matter::PageMeta| {
+            SearchDocument {
+                kind,
+                label: kind.label().to_string(),
+                title: meta.title.clone(),
+                path: kind.page_path(slug),
+                summary: meta.summary.clone(),
+                names: Vec::new(),
+                conditions: Vec::new(),
+                body: String::new(),
+            }
+        };
+        for sheet in &library.procedures {
+            let mut doc = plain(PageKind::Procedure, &sheet.slug, &sheet.meta);
+            doc.names = sheet.front.also_known_as.clone();
+            doc.conditions = sheet
+                .front
+                .conditions
+                .iter()
+                .filter_map(|slug| library.condition(slug.get_ref()))
+                .map(|c| {
+                    std::iter::once(c.meta.title.clone())
+                        .chain(std::iter::once(c.front.medical_name.clone()))
+                        .chain(c.front.also_known_as.iter().cloned())
+                        .collect()
+                })
+                .collect();
+            doc.body = sheet.body.plain_text.clone();
+            // The section for healthcare professionals is part of the page, so GPs can find
+            // sheets by indication or guidance ("IPG367").
+            if let Some(notes) = &sheet.front.professional {
+                doc.body.push_str(&professional_text(notes));
+            }
+            docs.push(doc);
+        }
+        for condition in &library.conditions {
+            let mut doc = plain(PageKind::Condition, &condition.slug, &condition.meta);
+            doc.names = std::iter::once(condition.front.medical_name.clone())
+                .chain(condition.front.also_known_as.iter().cloned())
+                .collect();
+            doc.body = format!(
+                "{}\n\n{}",
+                condition.body.plain_text, condition.front.other_treatments
+            );
+            docs.push(doc);
+        }
+        for story in &library.stories {
+            let mut doc = plain(PageKind::Story, &story.slug, &story.meta);
+            doc.body = story.body.plain_text.clone();
+            docs.push(doc);
+        }
+        for page in &library.radiation {
+            let mut doc = plain(PageKind::Radiation, &page.slug, &page.meta);
+            doc.body = page.body.plain_text.clone();
+            docs.push(doc);
+        }
+        for statement in &library.statements {
+            let mut doc = plain(PageKind::Statement, &statement.slug, &statement.meta);
+            if statement.front.status != StatementStatus::Current {
+                doc.label = format!(
+                    "{} ({})",
+                    PageKind::Statement.label(),
+                    statement.front.status.label().to_lowercase()
+                );
+            }
+            doc.body = statement.body.plain_text.clone();
+            docs.push(doc);
+        }
+        for page in &library.about {
+            let mut doc = plain(PageKind::About, &page.slug, &page.meta);
+            doc.body = page.body.plain_text.clone();
+            docs.push(doc);
+        }
+        docs
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    ordinal: Field,
+    title: Field,
+    names: Field,
+    conditions: Field,
+    summary: Field,
+    body: Field,
+}
+
+impl Fields {
+    /// The text fields with their boosts, most telling first.
+    fn weighted(&self) -> [(Field, f32); 5] {
+        [
+            (self.title, TITLE_BOOST),
+            (self.names, NAMES_BOOST),
+            (self.conditions, CONDITIONS_BOOST),
+            (self.summary, SUMMARY_BOOST),
+            (self.body, BODY_BOOST),
+        ]
+    }
+}
+
+/// The index and what is needed to turn its hits back into pages.
+pub struct SearchIndex {
+    reader: IndexReader,
+    fields: Fields,
+    documents: Vec<SearchDocument>,
+    vocabulary: Vocabulary,
+}
+
+impl fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("documents", &self.documents.len())
+            .field("vocabulary", &self.vocabulary.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a visitor typed, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckedQuery {
+    /// Nothing, or only spaces.
+    Empty,
+    /// Over [`MAX_QUERY_CHARS`] characters.
+    TooLong,
+    /// No letters or digits at all, such as "???".
+    NoWords,
+    /// Something to search for: the query with control characters removed and spaces tidied.
+    Words(String),
+}
+
+impl CheckedQuery {
+    /// Checks a raw query. Never fails: whatever was sent, the answer is one of the cases.
+    pub fn new(raw: &str) -> Self {
+        let cleaned: String = raw
+            .chars()
+            .map(|c| {
+                if c.is_control() || is_invisible(c) {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if cleaned.is_empty() {
+            Self::Empty
+        } else if cleaned.chars().count() > MAX_QUERY_CHARS {
+            Self::TooLong
+        } else if !cleaned.chars().any(char::is_alphanumeric) {
+            Self::NoWords
+        } else {
+            Self::Words(cleaned)
+        }
+    }
+}
+
+/// Formatting characters that show as nothing: bidirectional overrides, zero-width spaces.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+}
+
+/// Whether all the words had to match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchMode {
+    AllWords,
+    /// No page had them all; these pages have some.
+    SomeWords,
+}
+
+/// A piece of a snippet: plain text, or a word that matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnippetPart {
+    pub text: String,
+    pub matched: bool,
+}
+
+/// One page in the results.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    pub label: String,
+    pub title: String,
+    pub path: String,
+    /// Where the words occur in the page, or its summary.
+    pub snippet: Vec<SnippetPart>,
+    /// Other names of the page that matched, when its title did not: so a search for "PAD"
+    /// shows why "Peripheral arterial disease" was found.
+    pub also_called: Vec<Vec<SnippetPart>>,
+    /// For a procedure found through a condition it treats, when its title did not match: that
+    /// condition, as "Peripheral arterial disease (PAD)" with the matched words marked.
+    pub treats: Vec<Vec<SnippetPart>>,
+    pub score: f32,
+}
+
+/// The answer to a search with words in it.
+#[derive(Debug, Clone)]
+pub struct SearchResults {
+    /// What was typed, tidied.
+    pub query: String,
+    /// A better query: misspellings corrected and US spellings made UK.
+    pub suggestion: Option<String>,
+    /// The results are for `suggestion`, because `query` found nothing.
+    pub showing_suggestion: bool,
+    pub mode: MatchMode,
+    pub total: usize,
+    /// 1-based, within `1..=page_count` (or 1 when there are no results).
+    pub page: usize,
+    pub page_count: usize,
+    pub hits: Vec<SearchHit>,
+}
+
+impl SearchResults {
+    /// The position of the first hit of this page in all results, counting from 1.
+    pub fn first_position(&self) -> usize {
+        (self.page - 1) * RESULTS_PER_PAGE + 1
+    }
+}
+
+/// A word of the query, as typed and as the index sees it.
+#[derive(Debug, Clone)]
+struct QueryWord {
+    typed: String,
+    /// Whether the index has the word in any field.
+    known: bool,
+}
+
+impl SearchIndex {
+    /// Indexes every searchable page of `library`.
+    pub fn build(library: &Library) -> Result<Self, SearchError> {
+        Self::from_documents(SearchDocument::all_from(library))
+    }
+
+    /// Indexes these documents, in memory.
+    pub fn from_documents(documents: Vec<SearchDocument>) -> Result<Self, SearchError> {
+        let mut builder = Schema::builder();
+        let text = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYSER_NAME)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let fields = Fields {
+            ordinal: builder.add_u64_field("ordinal", FAST),
+            title: builder.add_text_field("title", text.clone()),
+            names: builder.add_text_field("names", text.clone()),
+            conditions: builder.add_text_field("conditions", text.clone()),
+            summary: builder.add_text_field("summary", text.clone()),
+            body: builder.add_text_field("body", text),
+        };
+        let index = Index::create_in_ram(builder.build());
+        index
+            .tokenizers()
+            .register(ANALYSER_NAME, content_analyser());
+
+        let mut vocabulary = Vocabulary::default();
+        // One thread: the pages are few, and the server's cores are for requests.
+        let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
+        for (ordinal, d) in documents.iter().enumerate() {
+            let mut document = doc!(
+                fields.ordinal => ordinal as u64,
+                fields.title => d.title.as_str(),
+                fields.summary => d.summary.as_str(),
+                fields.body => d.body.as_str(),
+            );
+            for name in &d.names {
+                document.add_text(fields.names, name);
+            }
+            for name in d.conditions.iter().flatten() {
+                document.add_text(fields.conditions, name);
+            }
+            writer.add_document(document)?;
+
+            vocabulary.add_text(&d.title, WordSource::Name);
+            for name in d.names.iter().chain(d.conditions.iter().flatten()) {
+                vocabulary.add_text(name, WordSource::Name);
+            }
+            vocabulary.add_text(&d.summary, WordSource::Summary);
+            vocabulary.add_text(&d.body, WordSource::Body);
+        }
+        writer.commit()?;
+        writer.wait_merging_threads()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            reader,
+            fields,
+            documents,
+            vocabulary,
+        })
+    }
+
+    /// How many pages are indexed.
+    pub fn len(&self) -> usize {
+        self.documents.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.documents.is_empty()
+    }
+
+    /// Searches for `query` (already checked) and returns page `page` of the results.
+    /// `page` is clamped to the pages there are.
+    pub fn search(&self, query: &str, page: usize) -> Result<SearchResults, SearchError> {
+        let searcher = self.reader.searcher();
+        let words = self.query_words(&searcher, query)?;
+        let suggestion = self.suggest(&words, query);
+
+        let mut attempts: Vec<(&str, MatchMode)> = vec![(query, MatchMode::AllWords)];
+        if let Some(s) = &suggestion {
+            attempts.push((s, MatchMode::AllWords));
+        }
+        attempts.push((query, MatchMode::SomeWords));
+        if let Some(s) = &suggestion {
+            attempts.push((s, MatchMode::SomeWords));
+        }
+
+        let mut last = None;
+        for (text, mode) in attempts {
+            let Some(built) = self.build_query(text, mode) else {
+                continue;
+            };
+            let total = searcher.search(&built.query, &Count)?;
+            if total == 0 {
+                last = Some((text, mode, built));
+                continue;
+            }
+            let page_count = total.div_ceil(RESULTS_PER_PAGE);
+            let page = page.clamp(1, page_count);
+            let top = TopDocs::with_limit(RESULTS_PER_PAGE)
+                .and_offset((page - 1) * RESULTS_PER_PAGE)
+                .order_by_score();
+            let found = searcher.search(&built.query, &top)?;
+            let hits = self.hits(&searcher, &built, found)?;
+            return Ok(SearchResults {
+                query: query.to_string(),
+                showing_suggestion: text != query,
+                suggestion,
+                mode,
+                total,
+                page,
+                page_count,
+                hits,
+            });
+        }
+        let mode = last.map_or(MatchMode::AllWords, |(_, mode, _)| mode);
+        Ok(SearchResults {
+            query: query.to_string(),
+            suggestion,
+            showing_suggestion: false,
+            mode,
+            total: 0,
+            page: 1,
+            page_count: 0,
+            hits: Vec::new(),
+        })
+    }
+
+    /// The words of the query, each with whether the index knows it.
+    fn query_words(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &str,
+    ) -> Result<Vec<QueryWord>, SearchError> {
+        let mut analyser = content_analyser();
+        let mut words = Vec::new();
+        for typed in query
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(MAX_QUERY_WORDS)
+        {
+            let mut known = false;
+            for (_, term) in analysis::terms(&mut analyser, typed) {
+                for (field, _) in self.fields.weighted() {
+                    if searcher.doc_freq(&Term::from_field_text(field, &term))? > 0 {
+                        known = true;
+                        break;
+                    }
+                }
+            }
+            words.push(QueryWord {
+                typed: typed.to_string(),
+                known,
+            });
+        }
+        Ok(words)
+    }
+
+    /// The query with misspellings corrected and US spellings made UK, if that changes it.
+    fn suggest(&self, words: &[QueryWord], query: &str) -> Option<String> {
+        let mut changed = false;
+        let better: Vec<String> = words
+            .iter()
+            .map(|word| {
+                let folded = folded(&word.typed);
+                let uk = uk_spelling(&folded);
+                let replacement = if uk != folded {
+                    Some(uk.into_owned())
+                } else if !word.known {
+                    self.vocabulary.closest(&folded).map(str::to_string)
+                } else {
+                    None
+                };
+                match replacement {
+                    Some(r) => {
+                        changed = true;
+                        r
+                    }
+                    None => word.typed.clone(),
+                }
+            })
+            .collect();
+        let suggestion = better.join(" ");
+        (changed && !suggestion.eq_ignore_ascii_case(query)).then_some(suggestion)
+    }
+
+    /// The tantivy query for `text`, or None when it has no terms at all.
+    fn build_query(&self, text: &str, mode: MatchMode) -> Option<BuiltQuery> {
+        let text = limit_words(text);
+        let mut required = unique(analysis::terms(&mut query_analyser(), &text));
+        let phrase = analysis::terms(&mut content_analyser(), &text);
+        if required.is_empty() {
+            // Only common words ("is it in"): search for them after all.
+            required = unique(phrase.clone());
+        }
+        if required.is_empty() {
+            return None;
+        }
+        let per_word: Vec<Box<dyn Query>> = required
+            .iter()
+            .map(|term| self.any_field(term) as Box<dyn Query>)
+            .collect();
+        let words: Box<dyn Query> = match mode {
+            MatchMode::AllWords => Box::new(BooleanQuery::intersection(per_word)),
+            MatchMode::SomeWords => Box::new(BooleanQuery::union(per_word)),
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, words)];
+        if phrase.len() >= 2 {
+            for (field, boost) in self.fields.weighted() {
+                let terms = phrase
+                    .iter()
+                    .map(|(position, term)| (*position, Term::from_field_text(field, term)))
+                    .collect();
+                let exact = PhraseQuery::new_with_offset(terms);
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(exact), boost * PHRASE_FACTOR)),
+                ));
+            }
+        }
+        Some(BuiltQuery {
+            query: BooleanQuery::new(clauses),
+            highlight: required,
+        })
+    }
+
+    /// Matches `term` in any field, scoring each field by its boost.
+    fn any_field(&self, term: &str) -> Box<BooleanQuery> {
+        let clauses = self
+            .fields
+            .weighted()
+            .into_iter()
+            .map(|(field, boost)| {
+                let query = TermQuery::new(
+                    Term::from_field_text(field, term),
+                    IndexRecordOption::WithFreqs,
+                );
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(query), boost)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// Turns tantivy's hits into pages with snippets.
+    fn hits(
+        &self,
+        searcher: &tantivy::Searcher,
+        built: &BuiltQuery,
+        found: Vec<(f32, DocAddress)>,
+    ) -> Result<Vec<SearchHit>, SearchError> {
+        let highlight: BTreeMap<String, f32> = built
+            .highlight
+            .iter()
+            .map(|term| {
+                let freq = searcher
+                    .doc_freq(&Term::from_field_text(self.fields.body, term))
+                    .unwrap_or(0);
+                // Rarer words make a better snippet, as in tantivy's own generator.
+                (term.clone(), 1.0 / (1.0 + freq as f32))
+            })
+            .collect();
+        let generator = SnippetGenerator::new(
+            highlight,
+            content_analyser(),
+            self.fields.body,
+            SNIPPET_CHARS,
+        );
+        let mut hits = Vec::with_capacity(found.len());
+        for (score, address) in found {
+            let ordinals = searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields()
+                .u64("ordinal")?;
+            let Some(document) = ordinals
+                .first(address.doc_id)
+                .and_then(|o| self.documents.get(o as usize))
+            else {
+                continue;
+            };
+            let snippet = marked_passage(&generator, &document.body)
+                .or_else(|| marked_passage(&generator, &document.summary))
+                .unwrap_or_else(|| {
+                    vec![SnippetPart {
+                        text: document.summary.clone(),
+                        matched: false,
+                    }]
+                });
+            let title_matched = marked_passage(&generator, &document.title).is_some();
+            let also_called = if title_matched {
+                Vec::new()
+            } else {
+                document
+                    .names
+                    .iter()
+                    .filter_map(|name| marked_passage(&generator, name))
+                    .take(3)
+                    .collect()
+            };
+            let treats = if title_matched {
+                Vec::new()
+            } else {
+                document
+                    .conditions
+                    .iter()
+                    .filter_map(|names| matched_condition(&generator, names))
+                    .take(3)
+                    .collect()
+            };
+            hits.push(SearchHit {
+                label: document.label.clone(),
+                title: document.title.clone(),
+                path: document.path.clone(),
+                snippet,
+                also_called,
+                treats,
+                score,
+            });
+        }
+        Ok(hits)
+    }
+}
+
+/// A query ready to run, with the terms to highlight in snippets.
+struct BuiltQuery {
+    query: BooleanQuery,
+    highlight: Vec<String>,
+}
+
+/// A condition whose title or other names matched: its title marked, or its title followed by
+/// the first matching other name in brackets.
+fn matched_condition(generator: &SnippetGenerator, names: &[String]) -> Option<Vec<SnippetPart>> {
+    let (title, others) = names.split_first()?;
+    if let Some(parts) = marked_passage(generator, title) {
+        return Some(parts);
+    }
+    let other = others
+        .iter()
+        .find_map(|name| marked_passage(generator, name))?;
+    let mut parts = vec![SnippetPart {
+        text: format!("{title} ("),
+        matched: false,
+    }];
+    parts.extend(other);
+    parts.push(SnippetPart {
+        text: ")".to_string(),
+        matched: false,
+    });
+    Some(parts)
+}
+
+/// The section for healthcare professionals as plain text, headed as on the page.
+fn professional_text(notes: &crate::content::front_matter::ProfessionalNotes) -> String {
+    let guidance: Vec<&str> = notes.guidance.iter().map(|g| g.title.as_str()).collect();
+    let sections = [
+        ("Indications", notes.indications.join("; ")),
+        ("Contraindications", notes.contraindications.join("; ")),
+        ("Guidance", guidance.join("; ")),
+        ("Referral", notes.referral.clone()),
+    ];
+    let mut text = String::from("\n\nFor healthcare professionals");
+    for (heading, body) in sections {
+        if !body.is_empty() {
+            text.push_str(&format!("\n\n{heading}: {body}"));
+        }
+    }
+    text
+}
+
+/// The query cut to its first [`MAX_QUERY_WORDS`] words.
+fn limit_words(text: &str) -> String {
+    text.split_whitespace()
+        .take(MAX_QUERY_WORDS)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The terms, each once, in the order first seen.
+fn unique(terms: Vec<(usize, String)>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    terms
+        .into_iter()
+        .map(|(_, term)| term)
+        .filter(|term| seen.insert(term.clone()))
+        .collect()
+}
+
+/// The best passage of `text` with the query's words marked, if any of them occur in it.
+fn marked_passage(generator: &SnippetGenerator, text: &str) -> Option<Vec<SnippetPart>> {
+    let found = generator.snippet(text);
+    if found.highlighted().is_empty() {
+        return None;
+    }
+    // A short text (a title, a name) is shown whole; a long one from the best passage.
+    let window = if text.chars().count() <= SNIPPET_CHARS {
+        0..text.len()
+    } else {
+        found.fragment_range()
+    };
+    let offset = found.fragment_range().start;
+    let mut marks: Vec<_> = found
+        .highlighted()
+        .iter()
+        .map(|r| r.start + offset..r.end + offset)
+        .collect();
+    marks.sort_by_key(|r| r.start);
+
+    let mut parts = Vec::new();
+    // Paragraph breaks in the plain text would read as run-on words once in one line.
+    let mut push = |text: &str, matched: bool| {
+        if !text.is_empty() {
+            parts.push(SnippetPart {
+                text: text.replace("\n\n", " ").replace('\n', " "),
+                matched,
+            });
+        }
+    };
+    if window.start > 0 {
+        push("… ", false);
+    }
+    let mut at = window.start;
+    for mark in marks {
+        if mark.start < at || mark.end > window.end {
+            continue;
+        }
+        push(&text[at..mark.start], false);
+        push(&text[mark.clone()], true);
+        at = mark.end;
+    }
+    push(&text[at..window.end], false);
+    if window.end < text.len() {
+        push(" …", false);
+    }
+    Some(parts)
+}
+
+impl SearchIndex {
+    /// The paths of the first `limit` results for `query`, best first; for checking ranking.
+    pub fn ranked_paths(&self, query: &str, limit: usize) -> Vec<String> {
+        match self.search(query, 1) {
+            Ok(results) => results
+                .hits
+                .into_iter()
+                .take(limit)
+                .map(|h| h.path)
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_are_checked_before_searching() {
+        let long = "a".repeat(MAX_QUERY_CHARS + 1);
+        let exactly = "a".repeat(MAX_QUERY_CHARS);
+        let cases = [
+            ("", CheckedQuery::Empty),
+            ("   \t\n ", CheckedQuery::Empty),
+            ("\u{0}\u{1b}", CheckedQuery::Empty),
+            ("\u{202e}\u{200b}", CheckedQuery::Empty),
+            ("???", CheckedQuery::NoWords),
+            ("!! -- ''", CheckedQuery::NoWords),
+            (long.as_str(), CheckedQuery::TooLong),
+            (exactly.as_str(), CheckedQuery::Words(exactly.clone())),
+            (
+                "  blocked\tkidney\u{0} ",
+                CheckedQuery::Words("blocked kidney".into()),
+            ),
+            ("PAD?", CheckedQuery::Words("PAD?".into())),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(CheckedQuery::new(raw), expected, "{raw:?}");
+        }
+    }
+
+    fn doc(kind: PageKind, title: &str, body: &str) -> SearchDocument {
+        SearchDocument {
+            kind,
+            label: kind.label().to_string(),
+            title: title.to_string(),
+            path: format!("/{}", crate::content::markdown::slugify(title)),
+            summary: format!("About {title}."),
+            names: Vec::new(),
+            conditions: Vec::new(),
+            body: body.to_string(),
+        }
+    }
+
+    #[test]
+    fn snippets_mark_the_words_and_keep_markup_as_text() {
+        let index = SearchIndex::from_documents(vec![doc(
+            PageKind::About,
+            "Tubes",
+            "A <b>nephrostomy</b> & a stent. The tube drains your kidney.",
+        )])
+        .unwrap();
+        let results = index.search("kidney tube", 1).unwrap();
+        let snippet = &results.hits[0].snippet;
+        let marked: Vec<&str> = snippet
+            .iter()
+            .filter(|p| p.matched)
+            .map(|p| p.text.as_str())
+            .collect();
+        assert_eq!(marked, ["tube", "kidney"]);
+        let text: String = snippet.iter().map(|p| p.text.as_str()).collect();
+        assert!(text.contains("<b>nephrostomy</b> &"), "{text}");
+    }
+
+    #[test]
+    fn pages_past_the_end_show_the_last_page() {
+        let docs = (0..25)
+            .map(|i| doc(PageKind::About, &format!("Stent page {i}"), "stent"))
+            .collect();
+        let index = SearchIndex::from_documents(docs).unwrap();
+        let results = index.search("stent", 99).unwrap();
+        assert_eq!(
+            (results.total, results.page_count, results.page),
+            (25, 3, 3)
+        );
+        assert_eq!(results.hits.len(), 5);
+        assert_eq!(results.first_position(), 21);
+        let first = index.search("stent", 0).unwrap();
+        assert_eq!((first.page, first.hits.len()), (1, 10));
+    }
+}
