@@ -100,9 +100,6 @@ pub fn panel(sheet: &ProcedureSheet, library: &Library, config: &SiteConfig) -> 
         },
         dose: entry.map(|e| DoseFacts::new(e, table, &config.radiation)),
         compare,
-        source_citation: entry
-            .and_then(|e| table.source(&e.source))
-            .map(|s| s.citation.clone()),
     }
 }
 

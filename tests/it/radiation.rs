@@ -136,7 +136,7 @@ async fn a_sheet_with_a_dose_shows_a_computed_panel() {
         "band-low\">Low</span>",
         "(between 1 in 10,000 and 1 in 1,000)",
         "judged to outweigh the small risk",
-        "Source: Mettler",
+        "Source: <a href=\"/radiation/doses#source-mettler-2008\">Mettler 2008</a>",
         "href=\"/radiation/compare?items=angiogram&#38;items=chest-x-ray&#38;items=ct-abdomen-pelvis\"",
         "href=\"/radiation/doses\"",
         "href=\"/radiation/what-is-a-radiation-dose\"",
