@@ -40,6 +40,10 @@ fn assert_accessible_chart(svg: &str) {
     assert!(svg.contains(&format!("<desc id=\"{}\">", ids[1])), "{svg}");
     let desc = between(svg, "<desc", "</desc>").unwrap();
     assert!(desc.contains("logarithmic"), "{desc}");
+    assert!(
+        desc.contains("same figures"),
+        "the description must point to the text: {desc}"
+    );
 }
 
 #[tokio::test]
@@ -265,6 +269,10 @@ async fn bad_comparisons_get_a_kind_message_and_a_400() {
         ),
         (
             "/radiation/compare?items=%3Cscript%3Ealert(1)%3C%2Fscript%3E&items=ct-head",
+            "One of the tests in the address is not in our table",
+        ),
+        (
+            "/radiation/compare?items=%FF%FE&items=ct-head",
             "One of the tests in the address is not in our table",
         ),
         (
