@@ -100,9 +100,6 @@ pub fn panel(sheet: &ProcedureSheet, library: &Library, config: &SiteConfig) -> 
         },
         dose: entry.map(|e| DoseFacts::new(e, table, &config.radiation)),
         compare,
-        source_citation: entry
-            .and_then(|e| table.source(&e.source))
-            .map(|s| s.citation.clone()),
     }
 }
 
@@ -194,10 +191,13 @@ const BAR_HEIGHT: u32 = 14;
 /// A bar is never thinner than this, so even the smallest dose is visible.
 const MIN_BAR: f64 = 2.0;
 
-/// Lays out a chart of `entries`, in the order given.
+/// Lays out a chart of `entries`, in the order given. `alternative` ends the description by
+/// saying where the same figures are written out, such as "The table below gives the same
+/// figures."
 pub fn bar_chart(
     id: &str,
     title: &str,
+    alternative: &str,
     entries: &[&DoseEntry],
     scale: LogScale,
     settings: &RadiationSettings,
@@ -241,7 +241,9 @@ pub fn bar_chart(
     let background = settings.annual_background_msv;
     let position = scale.position(background);
     let reference_x = (position > 0.0 && position < 1.0).then(|| units(position * BAR_AREA));
-    let description = chart_description(entries, settings, reference_x.is_some());
+    let mut description = chart_description(entries, settings, reference_x.is_some());
+    description.push(' ');
+    description.push_str(alternative);
     BarChart {
         id: id.to_string(),
         title: title.to_string(),
@@ -295,7 +297,6 @@ fn chart_description(
             radiation::trim_number(settings.annual_background_msv)
         ));
     }
-    text.push_str(" The table gives the same figures.");
     text
 }
 
@@ -372,6 +373,7 @@ pub fn doses_page<'a>(library: &'a Library, config: &SiteConfig) -> DosesTemplat
                 chart: bar_chart(
                     &format!("chart-{}", group.anchor()),
                     &format!("Typical doses: {}", group.label()),
+                    "The table below gives the same figures.",
                     &entries,
                     scale,
                     &config.radiation,
@@ -562,6 +564,7 @@ pub fn compare_page(
         bar_chart(
             "chart-compare",
             "Typical doses compared",
+            "The same figures are written out below the chart.",
             &sorted,
             LogScale::for_table(table),
             settings,

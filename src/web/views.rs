@@ -197,8 +197,6 @@ pub struct RadiationPanel {
     pub dose: Option<super::radiation::DoseFacts>,
     /// A link comparing this procedure with familiar exams: its address and its words.
     pub compare: Option<(String, String)>,
-    /// The full reference for the dose.
-    pub source_citation: Option<String>,
 }
 
 #[derive(Template)]

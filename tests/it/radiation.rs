@@ -40,6 +40,10 @@ fn assert_accessible_chart(svg: &str) {
     assert!(svg.contains(&format!("<desc id=\"{}\">", ids[1])), "{svg}");
     let desc = between(svg, "<desc", "</desc>").unwrap();
     assert!(desc.contains("logarithmic"), "{desc}");
+    assert!(
+        desc.contains("same figures"),
+        "the description must point to the text: {desc}"
+    );
 }
 
 #[tokio::test]
@@ -136,7 +140,7 @@ async fn a_sheet_with_a_dose_shows_a_computed_panel() {
         "band-low\">Low</span>",
         "(between 1 in 10,000 and 1 in 1,000)",
         "judged to outweigh the small risk",
-        "Source: Mettler",
+        "Source: <a href=\"/radiation/doses#source-mettler-2008\">Mettler 2008</a>",
         "href=\"/radiation/compare?items=angiogram&#38;items=chest-x-ray&#38;items=ct-abdomen-pelvis\"",
         "href=\"/radiation/doses\"",
         "href=\"/radiation/what-is-a-radiation-dose\"",
@@ -265,6 +269,10 @@ async fn bad_comparisons_get_a_kind_message_and_a_400() {
         ),
         (
             "/radiation/compare?items=%3Cscript%3Ealert(1)%3C%2Fscript%3E&items=ct-head",
+            "One of the tests in the address is not in our table",
+        ),
+        (
+            "/radiation/compare?items=%FF%FE&items=ct-head",
             "One of the tests in the address is not in our table",
         ),
         (
