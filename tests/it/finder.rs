@@ -264,6 +264,7 @@ async fn odd_or_over_long_input_gets_a_400_with_the_form_and_a_message() {
             "must only include letters",
         ),
         ("/find?q=Leeds%00".into(), "must only include letters"),
+        ("/find?q=%FF%FE".into(), "must only include letters"),
         (
             "/find?q=Leeds%3B+DROP+TABLE".into(),
             "must only include letters",
