@@ -631,7 +631,7 @@ async fn find(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Re
         };
     }
     let library = &site.library;
-    let (checked, too_long) = if query.len() > MAX_QUERY_BYTES {
+    let (checked, unreadable) = if query.len() > MAX_QUERY_BYTES {
         (check(RawSearch::default(), library), true)
     } else {
         match Query::<Vec<(String, String)>>::try_from_uri(&uri) {
@@ -640,7 +640,7 @@ async fn find(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Re
         }
     };
     let mut checked = checked;
-    if too_long {
+    if unreadable {
         checked.form.error(
             "q",
             "Sorry, we could not read that search. Please try again using the form.",

@@ -264,6 +264,7 @@ async fn odd_or_over_long_input_gets_a_400_with_the_form_and_a_message() {
             "must only include letters",
         ),
         ("/find?q=Leeds%00".into(), "must only include letters"),
+        ("/find?q=%FF%FE".into(), "must only include letters"),
         (
             "/find?q=Leeds%3B+DROP+TABLE".into(),
             "must only include letters",
@@ -499,6 +500,13 @@ async fn browse_region_and_listing_pages_cover_every_entry() {
     for entry in directory.entries() {
         let page = get(&router, &entry.path()).await;
         assert_eq!(page.status, StatusCode::OK, "{}", entry.slug);
+        assert_eq!(
+            page.body
+                .contains("distances to it are measured from the middle of its postcode area"),
+            entry.located == irinfo::finder::Located::Area,
+            "{}",
+            entry.slug
+        );
         assert!(
             page.body.contains("Example listings only."),
             "{}",
