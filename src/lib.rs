@@ -3,8 +3,11 @@
 //! Content is read from Markdown files once, checked, rendered to bytes and kept in memory as a
 //! [`web::Site`]. Handlers only look pages up; a new Site is built whole and swapped in whole.
 
+pub mod check;
 pub mod config;
 pub mod content;
+pub mod scaffold;
+pub mod watch;
 pub mod web;
 
 use std::path::PathBuf;

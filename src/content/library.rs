@@ -270,6 +270,7 @@ impl Library {
             includes_drafts: options.include_drafts,
         };
         library.check_references(options, &mut diagnostics);
+        super::proofread::check_library(&library, options.today, &mut diagnostics);
         let library = (!diagnostics.has_errors()).then_some(library);
         LoadOutcome {
             library,

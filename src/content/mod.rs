@@ -4,6 +4,7 @@ pub mod diagnostics;
 pub mod front_matter;
 pub mod library;
 pub mod markdown;
+pub mod proofread;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use library::{
