@@ -119,12 +119,11 @@ fn check_review_due_soon(page: &PageRef<'_>, today: Date, diagnostics: &mut Diag
     }
 }
 
-/// Two pages with one title look the same in lists, search results and browser tabs.
+/// Two pages with one title look the same in lists, search results and browser tabs. The first
+/// in site order (home, procedures, conditions, stories, radiation, statements, about) keeps it.
 fn check_duplicate_titles(pages: &[PageRef<'_>], diagnostics: &mut Diagnostics) {
-    let mut sorted: Vec<&PageRef<'_>> = pages.iter().collect();
-    sorted.sort_by(|a, b| a.source.path.cmp(&b.source.path));
     let mut first_with: HashMap<String, &Path> = HashMap::new();
-    for page in sorted {
+    for page in pages {
         let key = page.meta.title.to_lowercase();
         if key.is_empty() {
             continue;
@@ -228,13 +227,13 @@ pub fn readability(
             let mut problems = Vec::new();
             if too_hard {
                 problems.push(format!(
-                    "its reading ease is {ease:.1}, below {}",
+                    "its reading ease is {ease:.1} (at least {} is wanted)",
                     limits.min_reading_ease
                 ));
             }
             if too_long {
                 problems.push(format!(
-                    "its sentences average {average:.1} words, over {}",
+                    "its sentences average {average:.1} words (at most {} is wanted)",
                     limits.max_sentence_words
                 ));
             }
@@ -243,10 +242,9 @@ pub fn readability(
                 &text,
                 split.body_offset + longest_at,
                 format!(
-                    "this page is hard to read: {} ({average:.1} words a sentence, {:.2} syllables a word). \
-                     The longest sentence, here, has {longest_words} words: split long sentences and choose shorter words",
-                    problems.join(" and "),
-                    measured.syllables_per_word()
+                    "this page is hard to read: {}. The longest sentence starts here and has \
+                     {longest_words} words: split long sentences and use shorter words",
+                    problems.join(" and ")
                 ),
             );
         }

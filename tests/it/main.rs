@@ -4,4 +4,5 @@
 mod support;
 
 mod content_errors;
+mod editing;
 mod pages;
