@@ -368,6 +368,13 @@ pub fn render_schedule(entries: &[ReviewEntry], today: Date, colour: bool) -> St
         if in_status.is_empty() {
             out.push_str("  none\n");
         }
+        let label =
+            |e: &ReviewEntry| format!("{}{}", e.title, if e.draft { " (draft)" } else { "" });
+        let width = in_status
+            .iter()
+            .map(|e| label(e).chars().count())
+            .max()
+            .unwrap_or(0);
         let mut reviewer: Option<&str> = None;
         for entry in in_status {
             if reviewer != Some(entry.reviewer.as_str()) {
@@ -386,10 +393,9 @@ pub fn render_schedule(entries: &[ReviewEntry], today: Date, colour: bool) -> St
             };
             let _ = writeln!(
                 out,
-                "    {}  {when:<17} {}{}  {}",
+                "    {}  {when:<17} {:<width$}  {}",
                 entry.next_review,
-                entry.title,
-                if entry.draft { " (draft)" } else { "" },
+                label(entry),
                 entry.path.display()
             );
         }
