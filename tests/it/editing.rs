@@ -64,10 +64,16 @@ struct WatchedServer {
 
 impl WatchedServer {
     fn start(content: &Path, extra: &[&str]) -> Self {
+        let mut args = vec!["--watch", "--content", content.to_str().unwrap()];
+        args.extend(extra);
+        Self::start_with(&args)
+    }
+
+    /// `irinfo serve` with these arguments, on a free port.
+    fn start_with(args: &[&str]) -> Self {
         let mut child = Command::new(binary())
-            .args(["serve", "--watch", "--addr", "127.0.0.1:0", "--content"])
-            .arg(content)
-            .args(extra)
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(args)
             .current_dir(repo())
             .env("RUST_LOG", "irinfo=info")
             .stdout(Stdio::piped())
@@ -221,6 +227,31 @@ fn with_watch_broken_front_matter_keeps_the_last_good_page_and_logs_the_line() {
     server.wait_for(Duration::from_secs(20), "the fix was not served", || {
         title_of(&server.get("/procedures/coil").1).starts_with("Coil fixed")
     });
+}
+
+#[test]
+fn watch_can_be_switched_on_in_site_toml() {
+    let dir = minimal_copy();
+    let settings = dir.path().join("site.toml");
+    std::fs::write(
+        &settings,
+        format!(
+            "[server]\nwatch = true\n\n[paths]\ncontent = {:?}\n",
+            dir.path().display().to_string()
+        ),
+    )
+    .unwrap();
+    let server = WatchedServer::start_with(&["--config", settings.to_str().unwrap()]);
+    set_title(
+        &dir.path().join("procedures/coil.md"),
+        "Coil procedure",
+        "Coil from settings",
+    );
+    server.wait_for(
+        Duration::from_secs(10),
+        "the new title was not served",
+        || title_of(&server.get("/procedures/coil").1).starts_with("Coil from settings"),
+    );
 }
 
 #[test]
