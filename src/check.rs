@@ -75,10 +75,12 @@ pub fn run(config: &SiteConfig, strict: bool, today: Date) -> CheckReport {
 }
 
 impl CheckReport {
+    /// Errors, counting warnings made errors by `--strict`.
     pub fn error_count(&self) -> usize {
         self.count(Severity::Error)
     }
 
+    /// Warnings; always 0 under `--strict`.
     pub fn warning_count(&self) -> usize {
         self.count(Severity::Warning)
     }
@@ -90,7 +92,7 @@ impl CheckReport {
             .count()
     }
 
-    /// Whether `check` should fail: any error, or any warning under `--strict`.
+    /// Whether `check` should exit 1: any error (under `--strict`, any warning too).
     pub fn failed(&self) -> bool {
         self.error_count() > 0 || self.counts.is_none()
     }
