@@ -6,7 +6,8 @@
 //! error is logged as `path:line:col: message`, so an editor can save a half-finished file without
 //! taking the site down.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -14,7 +15,7 @@ use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::content::{Diagnostics, Library};
+use crate::content::{Diagnostics, Library, proofread};
 use crate::web::Site;
 use crate::{AppState, BuildError, load_options};
 
@@ -78,11 +79,20 @@ pub fn watch_content(state: AppState) -> anyhow::Result<LiveReload> {
             if !is_content_change(&first) {
                 continue;
             }
-            settle(&mut changes).await;
+            let mut changed = BTreeSet::new();
+            note_paths(&first, &mut changed);
+            settle(&mut changes, &mut changed).await;
             let state = state.clone();
-            match tokio::task::spawn_blocking(move || rebuild(&state)).await {
-                Ok(outcome) => log(&outcome),
-                Err(e) => tracing::error!("the rebuild stopped unexpectedly: {e}"),
+            let rebuilt = tokio::task::spawn_blocking(move || {
+                let outcome = rebuild(&state);
+                log(&outcome);
+                if matches!(outcome, Rebuild::Swapped { .. }) {
+                    log_readability(&state, &changed);
+                }
+            })
+            .await;
+            if let Err(e) = rebuilt {
+                tracing::error!("the rebuild stopped unexpectedly: {e}");
             }
         }
     });
@@ -92,15 +102,45 @@ pub fn watch_content(state: AppState) -> anyhow::Result<LiveReload> {
     })
 }
 
-/// Waits until no change has arrived for [`QUIET_PERIOD`], or [`MAX_WAIT`] has passed.
-async fn settle(changes: &mut mpsc::UnboundedReceiver<notify::Result<notify::Event>>) {
+/// Waits until no change has arrived for [`QUIET_PERIOD`], or [`MAX_WAIT`] has passed, noting
+/// the paths that changed meanwhile.
+async fn settle(
+    changes: &mut mpsc::UnboundedReceiver<notify::Result<notify::Event>>,
+    changed: &mut BTreeSet<PathBuf>,
+) {
     let deadline = tokio::time::Instant::now() + MAX_WAIT;
     loop {
         let quiet_until = (tokio::time::Instant::now() + QUIET_PERIOD).min(deadline);
         match tokio::time::timeout_at(quiet_until, changes.recv()).await {
-            Ok(Some(_)) if tokio::time::Instant::now() < deadline => continue,
+            Ok(Some(event)) => {
+                note_paths(&event, changed);
+                if tokio::time::Instant::now() >= deadline {
+                    return;
+                }
+            }
             _ => return,
         }
+    }
+}
+
+fn note_paths(event: &notify::Result<notify::Event>, changed: &mut BTreeSet<PathBuf>) {
+    if let Ok(event) = event {
+        changed.extend(event.paths.iter().cloned());
+    }
+}
+
+/// Tells the editor at once when a page they just saved is hard to read; `irinfo check` scores
+/// every page, this only the ones that changed, so the log stays about the edit in hand.
+fn log_readability(state: &AppState, changed: &BTreeSet<PathBuf>) {
+    let pages: Vec<PathBuf> = changed
+        .iter()
+        .filter(|p| proofread::is_page_file(p) && p.is_file())
+        .cloned()
+        .collect();
+    let (warnings, _) =
+        proofread::readability_of(&pages, state.0.config.check.readability_limits());
+    for w in warnings.sorted() {
+        tracing::warn!("{}:{}:{}: {}", w.path.display(), w.line, w.col, w.message);
     }
 }
 

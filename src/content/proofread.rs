@@ -202,13 +202,21 @@ pub fn readability(
     content_dir: &Path,
     limits: ReadabilityLimits,
 ) -> (Diagnostics, Vec<PageReadability>) {
-    let mut diagnostics = Diagnostics::default();
-    let mut scores = Vec::new();
     let mut files = Vec::new();
     collect_pages(content_dir, &mut files);
     files.sort();
+    readability_of(&files, limits)
+}
+
+/// Scores these page files, as [`readability`] does for a whole folder.
+pub fn readability_of(
+    files: &[PathBuf],
+    limits: ReadabilityLimits,
+) -> (Diagnostics, Vec<PageReadability>) {
+    let mut diagnostics = Diagnostics::default();
+    let mut scores = Vec::new();
     for path in files {
-        let Ok(text) = fs::read_to_string(&path) else {
+        let Ok(text) = fs::read_to_string(path) else {
             continue;
         };
         let Ok(split) = front_matter::split(&text) else {
@@ -238,7 +246,7 @@ pub fn readability(
                 ));
             }
             diagnostics.warning(
-                &path,
+                path,
                 &text,
                 split.body_offset + longest_at,
                 format!(
@@ -249,7 +257,7 @@ pub fn readability(
             );
         }
         scores.push(PageReadability {
-            path,
+            path: path.clone(),
             words: measured.words,
             sentences: measured.sentences,
             reading_ease: (ease * 10.0).round() / 10.0,
@@ -274,10 +282,19 @@ fn collect_pages(dir: &Path, out: &mut Vec<PathBuf>) {
         }
         if path.is_dir() {
             collect_pages(&path, out);
-        } else if name.ends_with(".md") && !name.eq_ignore_ascii_case("README.md") {
+        } else if is_page_file(&path) {
             out.push(path);
         }
     }
+}
+
+/// Whether `path` names a page: a visible `.md` file other than a README guide.
+pub fn is_page_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    !name.starts_with('.') && name.ends_with(".md") && !name.eq_ignore_ascii_case("README.md")
 }
 
 /// Words, sentences and syllables of a Markdown body's prose: paragraphs, list items and block

@@ -230,6 +230,25 @@ fn with_watch_broken_front_matter_keeps_the_last_good_page_and_logs_the_line() {
 }
 
 #[test]
+fn with_watch_a_hard_to_read_page_is_published_with_a_readability_warning() {
+    let dir = minimal_copy();
+    let server = WatchedServer::start(dir.path(), &[]);
+    let page = dir.path().join("pages/hard-to-read.md");
+    std::fs::copy(repo().join("tests/fixtures/check/hard-to-read.md"), &page).unwrap();
+    let warning = format!("{}:11:1: this page is hard to read", page.display());
+    server.wait_for(
+        Duration::from_secs(20),
+        "the readability warning was not logged",
+        || server.log().contains(&warning),
+    );
+    assert_eq!(
+        server.get("/about/hard-to-read").0,
+        200,
+        "a warning does not block"
+    );
+}
+
+#[test]
 fn watch_can_be_switched_on_in_site_toml() {
     let dir = minimal_copy();
     let settings = dir.path().join("site.toml");
