@@ -274,7 +274,7 @@ fn watch_can_be_switched_on_in_site_toml() {
 }
 
 #[test]
-fn with_watch_the_shipped_content_rebuilds_and_logs_its_rebuild_time() {
+fn with_watch_an_edit_to_the_shipped_content_is_served_and_its_rebuild_time_logged() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("content"), dir.path());
     let server = WatchedServer::start(dir.path(), &[]);
@@ -283,12 +283,15 @@ fn with_watch_the_shipped_content_rebuilds_and_logs_its_rebuild_time() {
         "Angioplasty",
         "Angioplasty (edited)",
     );
-    // A debug build on a busy machine is slow; the release build's time is in README.md.
-    server.wait_for(
+    // The one-second promise is for the release build (README.md has its numbers) and is
+    // asserted above on the small fixture: a debug build of all the shipped content takes about
+    // 300 ms alone but over a second while the other tests run in parallel.
+    let took = server.wait_for(
         Duration::from_secs(30),
         "the new title was not served",
         || title_of(&server.get("/procedures/angioplasty").1).starts_with("Angioplasty (edited)"),
     );
+    eprintln!("the new title was served {took:?} after the save");
     // The log line follows the swap by a moment.
     server.wait_for(
         Duration::from_secs(5),
