@@ -15,6 +15,7 @@ pub struct SiteConfig {
     pub site: SiteSettings,
     pub server: ServerSettings,
     pub paths: PathSettings,
+    pub check: CheckSettings,
     pub contact: ContactSettings,
     pub mail: MailSettings,
     pub finder: FinderSettings,
@@ -248,6 +249,35 @@ impl Default for RadiationSettings {
     }
 }
 
+/// What `irinfo check` holds the writing to: `[check]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckSettings {
+    /// Warn about a page whose Flesch reading ease is below this (60 is plain English).
+    pub min_reading_ease: f64,
+    /// Warn about a page whose sentences average more words than this.
+    pub max_sentence_words: f64,
+}
+
+impl Default for CheckSettings {
+    fn default() -> Self {
+        Self {
+            min_reading_ease: 60.0,
+            max_sentence_words: 20.0,
+        }
+    }
+}
+
+impl CheckSettings {
+    /// The limits in the form the proof-reader takes them.
+    pub fn readability_limits(&self) -> crate::content::proofread::ReadabilityLimits {
+        crate::content::proofread::ReadabilityLimits {
+            min_reading_ease: self.min_reading_ease,
+            max_sentence_words: self.max_sentence_words,
+        }
+    }
+}
+
 impl SiteConfig {
     /// Reads `path`. A missing file is an error only when the caller insists on it.
     pub fn load(path: &Path, must_exist: bool) -> anyhow::Result<Self> {
@@ -286,6 +316,12 @@ impl SiteConfig {
                 "1:1: site.base_url must start with http:// or https:// and have no trailing slash"
                     .to_string(),
             );
+        }
+        if !(0.0..=100.0).contains(&self.check.min_reading_ease) {
+            return Err("1:1: check.min_reading_ease must be between 0 and 100".to_string());
+        }
+        if !(self.check.max_sentence_words >= 1.0 && self.check.max_sentence_words.is_finite()) {
+            return Err("1:1: check.max_sentence_words must be at least 1".to_string());
         }
         if self.server.request_timeout_secs == 0 {
             return Err("1:1: server.request_timeout_secs must be at least 1".to_string());
@@ -338,6 +374,9 @@ mod tests {
                 "base_url must start",
             ),
             ("[server]\nrequest_timeout_secs = 0\n", "at least 1"),
+            ("[check]\nmin_reading_ease = 120\n", "between 0 and 100"),
+            ("[check]\nmax_sentence_words = 0\n", "at least 1"),
+            ("[check]\nmin_reading_ease = \"high\"\n", "2:20:"),
             (
                 "[radiation]\nannual_background_msv = 0\n",
                 "annual_background_msv must be a positive number",

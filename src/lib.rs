@@ -3,12 +3,15 @@
 //! Content is read from Markdown files once, checked, rendered to bytes and kept in memory as a
 //! [`web::Site`]. Handlers only look pages up; a new Site is built whole and swapped in whole.
 
+pub mod check;
 pub mod config;
 pub mod content;
 pub mod finder;
 pub mod mail;
 pub mod radiation;
 pub mod search;
+pub mod scaffold;
+pub mod watch;
 pub mod web;
 
 use std::path::PathBuf;

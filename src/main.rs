@@ -1,12 +1,12 @@
 //! The `irinfo` command: `serve` (the default) runs the website; `check` proof-reads the content;
-//! `queue` lets staff see and steer the contact form's mail queue.
+//! `new` starts a page; `queue` lets staff see and steer the contact form's mail queue.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use irinfo::config::SiteConfig;
 use irinfo::{App, AppState, BuildError};
 
@@ -38,7 +38,9 @@ enum Command {
     /// Serve the website (the default).
     Serve(ServeArgs),
     /// Check all content without serving it.
-    Check,
+    Check(CheckArgs),
+    /// Start a new page with every field and section to fill in.
+    New(NewArgs),
     /// See and manage the contact form's mail queue.
     #[command(subcommand)]
     Queue(QueueCommand),
@@ -66,6 +68,61 @@ enum QueueCommand {
     },
 }
 
+#[derive(Args)]
+struct CheckArgs {
+    /// Treat warnings as errors: fail on anything that needs attention.
+    #[arg(long)]
+    strict: bool,
+    /// Print the review schedule instead: overdue first, grouped by reviewer.
+    #[arg(long)]
+    reviews: bool,
+    /// `human` reads like a compiler's output; `json` is for tools.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    format: OutputFormat,
+    /// Check as if today were this date, such as 2027-01-31, to see what falls due.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    today: Option<jiff::civil::Date>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Human,
+    Json,
+}
+
+#[derive(Args)]
+struct NewArgs {
+    /// What kind of page to start.
+    #[arg(value_enum)]
+    kind: NewKind,
+    /// The page's slug: its file name and the last part of its address, such as `picc-line`.
+    slug: String,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum NewKind {
+    Procedure,
+    Condition,
+    Story,
+    Statement,
+    Radiation,
+    About,
+}
+
+impl NewKind {
+    fn page_kind(self) -> irinfo::content::PageKind {
+        use irinfo::content::PageKind;
+        match self {
+            Self::Procedure => PageKind::Procedure,
+            Self::Condition => PageKind::Condition,
+            Self::Story => PageKind::Story,
+            Self::Statement => PageKind::Statement,
+            Self::Radiation => PageKind::Radiation,
+            Self::About => PageKind::About,
+        }
+    }
+}
+
 #[derive(Args, Default)]
 struct ServeArgs {
     /// Address to listen on, such as 127.0.0.1:3000.
@@ -74,6 +131,9 @@ struct ServeArgs {
     /// Also serve pages marked `draft = true` (for previews; never on the live site).
     #[arg(long)]
     drafts: bool,
+    /// Rebuild the site whenever a file in the content folder changes (for editing).
+    #[arg(long)]
+    watch: bool,
 }
 
 fn main() -> ExitCode {
@@ -89,7 +149,8 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Check => check(&cli.common),
+        Command::Check(args) => check(&cli.common, &args),
+        Command::New(args) => new_page(&cli.common, &args),
         Command::Queue(command) => match queue_command(&cli.common, command) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -127,6 +188,7 @@ fn serve(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
         config.server.addr = addr;
     }
     config.server.drafts |= args.drafts;
+    config.server.watch |= args.watch;
     let started = std::time::Instant::now();
     let (site, diagnostics) = irinfo::build_site(&config).map_err(|e| match e {
         BuildError::Content(d) => {
@@ -146,12 +208,22 @@ fn serve(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
     if config.server.drafts {
         tracing::warn!("serving drafts: do not use --drafts on the live site");
     }
+    let watch = config.server.watch;
     let state = AppState::new(App::new(config, site));
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(irinfo::serve(state))
+    runtime.block_on(async move {
+        // Kept until the server stops; dropping it stops watching.
+        let _live_reload = if watch {
+            Some(irinfo::watch::watch_content(state.clone())?)
+        } else {
+            None
+        };
+        irinfo::serve(state).await
+    })
 }
 
-fn check(common: &CommonArgs) -> ExitCode {
+fn check(common: &CommonArgs, args: &CheckArgs) -> ExitCode {
+    use std::io::{IsTerminal, Write};
     let config = match load_config(common) {
         Ok(config) => config,
         Err(e) => {
@@ -159,17 +231,70 @@ fn check(common: &CommonArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let outcome = irinfo::content::Library::load(&irinfo::load_options(&config));
-    print!("{}", outcome.diagnostics);
-    let errors = outcome.diagnostics.error_count();
-    let warnings = outcome.diagnostics.warning_count();
-    match &outcome.library {
-        Some(library) if errors == 0 => {
-            println!("{}: {errors} errors, {warnings} warnings", library.counts());
+    let today = args
+        .today
+        .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
+    let report = irinfo::check::run(&config, args.strict, today);
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let text = match (args.reviews, args.format) {
+        (false, OutputFormat::Human) => report.render_human(colour),
+        (false, OutputFormat::Json) => report.render_json(),
+        (true, OutputFormat::Json) => {
+            irinfo::check::render_schedule_json(&report.review_schedule(), today)
+        }
+        (true, OutputFormat::Human) => {
+            let mut text = if report.preview.is_some() {
+                irinfo::check::render_schedule(&report.review_schedule(), today, colour)
+            } else {
+                "The content has errors, so there is no review schedule.\n".to_string()
+            };
+            if report.failed() {
+                text.push_str(&format!(
+                    "\n{}: run `irinfo check` to see them\n",
+                    report.summary()
+                ));
+            }
+            text
+        }
+    };
+    // A closed pipe (`irinfo check | head`) is not worth a panic.
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    if report.failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn new_page(common: &CommonArgs, args: &NewArgs) -> ExitCode {
+    use irinfo::scaffold::ScaffoldError;
+    let config = match load_config(common) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("irinfo: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let today = jiff::ZonedDateTime::now().date();
+    match irinfo::scaffold::create(
+        &config.paths.content,
+        args.kind.page_kind(),
+        &args.slug,
+        today,
+    ) {
+        Ok(path) => {
+            println!(
+                "created {}: fill in every TODO, then run `irinfo check`",
+                path.display()
+            );
             ExitCode::SUCCESS
         }
-        _ => {
-            println!("{errors} errors, {warnings} warnings");
+        Err(e @ ScaffoldError::BadSlug(_)) => {
+            eprintln!("irinfo: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("irinfo: {e}");
             ExitCode::FAILURE
         }
     }

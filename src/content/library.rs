@@ -291,6 +291,7 @@ impl Library {
         library
             .doses
             .check_against(&library.procedures, &library.radiation, &mut diagnostics);
+        super::proofread::check_library(&library, options.today, &mut diagnostics);
         let library = (!diagnostics.has_errors()).then_some(library);
         LoadOutcome {
             library,

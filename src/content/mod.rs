@@ -5,6 +5,7 @@ pub mod doses;
 pub mod front_matter;
 pub mod library;
 pub mod markdown;
+pub mod proofread;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use doses::{DoseEntry, DoseGroup, DoseSource, DoseTable};

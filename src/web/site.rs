@@ -38,14 +38,37 @@ pub struct RenderError {
 impl Site {
     /// Renders every page of `library`.
     pub fn build(library: Library, config: &SiteConfig) -> Result<Self, crate::BuildError> {
+        Self::build_reusing(library, config, None)
+    }
+
+    /// Renders every page of `library`, taking the compressed copies of each page whose HTML is
+    /// the same as in `previous` instead of compressing it again. A live reload after a small edit
+    /// changes a few pages, and compressing is most of the work of building a Site.
+    pub fn build_reusing(
+        library: Library,
+        config: &SiteConfig,
+        previous: Option<&Site>,
+    ) -> Result<Self, crate::BuildError> {
         let mut renderer = Renderer {
             config,
             library: &library,
             pages: HashMap::new(),
+            previous,
         };
         renderer.render_all()?;
         let mut pages = renderer.pages;
         pages.extend(super::finder::prerender(config, &library)?);
+        let search = SearchIndex::build(&library)?;
+        if let Some(previous) = previous {
+            // The error pages depend on the settings only, which a rebuild does not change.
+            return Ok(Self {
+                library,
+                search,
+                pages,
+                not_found: previous.not_found.clone(),
+                server_error: previous.server_error.clone(),
+            });
+        }
         let not_found = render_error_page(
             config,
             StatusCode::NOT_FOUND,
@@ -58,7 +81,6 @@ impl Site {
             "Sorry, something went wrong",
             "There is a problem with this website. Please try again in a few minutes.",
         )?;
-        let search = SearchIndex::build(&library)?;
         Ok(Self {
             library,
             search,
@@ -113,6 +135,7 @@ struct Renderer<'a> {
     config: &'a SiteConfig,
     library: &'a Library,
     pages: HashMap<String, CachedPage>,
+    previous: Option<&'a Site>,
 }
 
 impl Renderer<'_> {
@@ -126,7 +149,15 @@ impl Renderer<'_> {
             path: path.clone(),
             source,
         })?;
-        let page = CachedPage::html(html).with_last_modified(modified.and_then(http_date));
+        let unchanged = self
+            .previous
+            .and_then(|site| site.pages.get(&path))
+            .filter(|page| page.identity.as_ref() == html.as_bytes());
+        let page = match unchanged {
+            Some(page) => page.clone(),
+            None => CachedPage::html(html),
+        }
+        .with_last_modified(modified.and_then(http_date));
         self.pages.insert(path, page);
         Ok(())
     }

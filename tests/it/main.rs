@@ -6,6 +6,7 @@ mod support;
 mod contact;
 mod content_errors;
 mod finder;
+mod editing;
 mod pages;
 mod radiation;
 mod shipped_content;
