@@ -471,3 +471,19 @@ async fn shutdown_during_a_hung_send_abandons_it_and_the_message_stays_queued() 
     assert_eq!(queue.state("queue", &id).attempts, 0);
     assert!(queue.read("queue", &id).is_ok());
 }
+
+#[tokio::test]
+async fn with_keep_sent_days_zero_a_delivered_message_is_removed_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = ScriptedPeer::start(&[]).await;
+    let mut config = with_relay(contact_config(&dir.path().join("spool")), peer.port);
+    config.mail.keep_sent_days = 0;
+    let id = enqueue(&config, "Ann", 1, start_time());
+    let report = worker_for(&config, Arc::new(ManualClock::new(start_time())))
+        .run_once()
+        .await;
+    assert_eq!(report.delivered, vec![id]);
+    assert_eq!(peer.messages().len(), 1);
+    assert!(files_in(&config.mail.spool, "queue").is_empty());
+    assert!(files_in(&config.mail.spool, "sent").is_empty());
+}
