@@ -62,10 +62,22 @@ fn write_settings(dir: &Path, port: u16) -> std::path::PathBuf {
     settings
 }
 
+/// A server process that is killed if the test fails before it stops it.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Starts the binary and waits until it serves the form.
-fn start_server(settings: &Path, address: SocketAddr, log: &Path) -> Child {
+fn start_server(settings: &Path, address: SocketAddr, log: &Path) -> Server {
     let log = std::fs::File::create(log).unwrap();
-    let mut child = Command::new(binary())
+    let child = Command::new(binary())
         .arg("--config")
         .arg(settings)
         .arg("serve")
@@ -73,6 +85,8 @@ fn start_server(settings: &Path, address: SocketAddr, log: &Path) -> Child {
         .stderr(log)
         .spawn()
         .expect("the irinfo binary starts");
+    let mut server = Server(child);
+    let child = &mut server.0;
     let deadline = Instant::now() + Duration::from_secs(30);
     while get_form(address).is_err() {
         if let Ok(Some(status)) = child.try_wait() {
@@ -81,7 +95,7 @@ fn start_server(settings: &Path, address: SocketAddr, log: &Path) -> Child {
         assert!(Instant::now() < deadline, "irinfo did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
-    child
+    server
 }
 
 #[test]
@@ -126,8 +140,8 @@ fn sigkill_under_concurrent_submissions_loses_and_corrupts_nothing() {
     while accepted.lock().unwrap().len() < 60 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
-    server.kill().expect("SIGKILL");
-    server.wait().unwrap();
+    server.0.kill().expect("SIGKILL");
+    server.0.wait().unwrap();
     stop.store(true, Ordering::Relaxed);
     for client in clients {
         client.join().expect("a client thread failed");
@@ -172,13 +186,13 @@ fn sigkill_under_concurrent_submissions_loses_and_corrupts_nothing() {
         "said once: {log}"
     );
     let status = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
+        .args(["-TERM", &server.0.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(15);
     let exit = loop {
-        if let Some(exit) = server.try_wait().unwrap() {
+        if let Some(exit) = server.0.try_wait().unwrap() {
             break exit;
         }
         assert!(Instant::now() < deadline, "irinfo did not stop on SIGTERM");

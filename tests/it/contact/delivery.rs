@@ -434,3 +434,56 @@ async fn the_server_delivers_in_the_background_and_wakes_for_new_mail() {
         .expect("the worker stops when asked")
         .unwrap();
 }
+
+#[tokio::test]
+async fn shutdown_during_a_hung_send_abandons_it_and_the_message_stays_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = ScriptedPeer::start(&[Reply::Stall]).await;
+    let mut config = with_relay(contact_config(&dir.path().join("spool")), peer.port);
+    config.mail.send_timeout_secs = 60;
+    let id = enqueue(&config, "Ann", 1, Timestamp::now());
+    let worker = worker_for(&config, Arc::new(ManualClock::new(Timestamp::now())));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(worker.run(Arc::new(tokio::sync::Notify::new()), stopped));
+    // Wait until the whole message has been sent and the relay is sitting on it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while peer.messages().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker never sent"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let asked = std::time::Instant::now();
+    stop.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("the worker stops within its grace period")
+        .unwrap();
+    assert!(
+        asked.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        asked.elapsed()
+    );
+    // Nothing was recorded for the abandoned attempt: it is simply sent again after a restart.
+    let queue = MailQueue::new(&config.mail.spool);
+    assert_eq!(queue.waiting().unwrap(), vec![id.clone()]);
+    assert_eq!(queue.state("queue", &id).attempts, 0);
+    assert!(queue.read("queue", &id).is_ok());
+}
+
+#[tokio::test]
+async fn with_keep_sent_days_zero_a_delivered_message_is_removed_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = ScriptedPeer::start(&[]).await;
+    let mut config = with_relay(contact_config(&dir.path().join("spool")), peer.port);
+    config.mail.keep_sent_days = 0;
+    let id = enqueue(&config, "Ann", 1, start_time());
+    let report = worker_for(&config, Arc::new(ManualClock::new(start_time())))
+        .run_once()
+        .await;
+    assert_eq!(report.delivered, vec![id]);
+    assert_eq!(peer.messages().len(), 1);
+    assert!(files_in(&config.mail.spool, "queue").is_empty());
+    assert!(files_in(&config.mail.spool, "sent").is_empty());
+}

@@ -393,7 +393,7 @@ async fn without_connection_info_the_form_still_works() {
     let router = irinfo::web::router(state.clone());
     let token = form_token(&router).await;
     let response = post_form(&router, &valid_fields(&token, &[])).await;
-    assert_eq!(response.status, StatusCode::SEE_OTHER);
+    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
     assert_eq!(queued(spool.path()).len(), 1);
 }
 
@@ -668,4 +668,31 @@ async fn a_full_disk_gives_503_and_leaves_no_partial_file() {
         .unwrap();
     let router = router_from(&state, "192.0.2.19:5000");
     assert_503_and_nothing_left(&router, &spool).await;
+}
+
+#[tokio::test]
+async fn an_expired_form_is_shown_again_with_what_was_typed() {
+    let spool = tempfile::tempdir().unwrap();
+    let config = contact_config(spool.path());
+    let (site, _) = irinfo::build_site(&config).unwrap();
+    let clock = std::sync::Arc::new(irinfo::mail::ManualClock::new(jiff::Timestamp::now()));
+    let state = irinfo::AppState::new(irinfo::App::with_clock(config, site, clock.clone()));
+    let router = router_from(&state, "192.0.2.20:5000");
+    let token = form_token(&router).await;
+    clock.advance(std::time::Duration::from_secs(121 * 60));
+    let fields = valid_fields(&token, &[("message", "Written slowly")]);
+    let response = post_form(&router, &fields).await;
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+    assert!(response.body.contains("Your message has not been sent yet"));
+    assert!(response.body.contains("more than 120 minutes"));
+    assert!(response.body.contains("Written slowly</textarea>"));
+    assert!(files_in(spool.path(), "queue").is_empty());
+    // The form shown again carries a fresh token that works.
+    let fresh = hidden_token(&response.body);
+    let fields = valid_fields(&fresh, &[("message", "Written slowly")]);
+    assert_eq!(
+        post_form(&router, &fields).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(queued(spool.path()).len(), 1);
 }

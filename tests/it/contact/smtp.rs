@@ -111,6 +111,8 @@ pub enum Reply {
     Reject,
     /// Closes the connection after the final dot without answering.
     HangUp,
+    /// Never answers the final dot, as a relay that has hung.
+    Stall,
 }
 
 /// What the scripted peer has seen.
@@ -219,6 +221,10 @@ async fn serve_one(
                 }
                 Reply::Reject => write.write_all(b"550 5.7.1 message refused\r\n").await?,
                 Reply::HangUp => return Ok(()),
+                Reply::Stall => {
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                    return Ok(());
+                }
             }
         } else if command == "QUIT" {
             write.write_all(b"221 2.0.0 bye\r\n").await?;
