@@ -5,6 +5,8 @@
 
 pub mod config;
 pub mod content;
+pub mod export;
+pub mod parallel;
 pub mod web;
 
 use std::path::PathBuf;
@@ -65,6 +67,8 @@ pub enum BuildError {
     Content(Diagnostics),
     #[error(transparent)]
     Render(#[from] web::site::RenderError),
+    #[error(transparent)]
+    Assets(#[from] web::assets::AssetError),
 }
 
 /// The options for loading content with these settings, as of today.

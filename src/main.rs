@@ -1,4 +1,5 @@
-//! The `irinfo` command: `serve` (the default) runs the website; `check` proof-reads the content.
+//! The `irinfo` command: `serve` (the default) runs the website; `check` proof-reads the content;
+//! `export` writes the pre-rendered site as files.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -38,6 +39,14 @@ enum Command {
     Serve(ServeArgs),
     /// Check all content without serving it.
     Check,
+    /// Write every pre-rendered page and static file, with .gz and .br copies, into a folder.
+    Export(ExportArgs),
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// The folder to write into; it must be empty or not exist yet.
+    dir: PathBuf,
 }
 
 #[derive(Args, Default)]
@@ -64,6 +73,13 @@ fn main() -> ExitCode {
             }
         }
         Command::Check => check(&cli.common),
+        Command::Export(args) => match export(&cli.common, &args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("irinfo: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -116,6 +132,37 @@ fn serve(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState::new(App::new(config, site));
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(irinfo::serve(state))
+}
+
+fn export(common: &CommonArgs, args: &ExportArgs) -> anyhow::Result<()> {
+    let mut config = load_config(common)?;
+    // Drafts are for previews on a server; an export is for publishing.
+    config.server.drafts = false;
+    let started = std::time::Instant::now();
+    let (site, diagnostics) = irinfo::build_site(&config).map_err(|e| match e {
+        BuildError::Content(d) => {
+            anyhow::anyhow!("the content has errors, so nothing was exported:\n{d}")
+        }
+        other => anyhow::Error::new(other),
+    })?;
+    for warning in diagnostics.warnings() {
+        eprintln!("{warning}");
+    }
+    let built = started.elapsed();
+    let summary = irinfo::export::export(&site, &args.dir)
+        .with_context(|| format!("exporting to {}", args.dir.display()))?;
+    println!(
+        "exported {} pages and {} static files ({} files, {} KiB) to {} \
+         (site built in {} ms, written in {} ms)",
+        summary.pages,
+        summary.static_files,
+        summary.files,
+        summary.bytes / 1024,
+        args.dir.display(),
+        built.as_millis(),
+        (started.elapsed() - built).as_millis(),
+    );
+    Ok(())
 }
 
 fn check(common: &CommonArgs) -> ExitCode {

@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use askama::Template;
 use axum::http::StatusCode;
 
+use super::assets::StaticAssets;
 use super::cached::{CachedPage, http_date};
 use super::views::*;
 use crate::config::SiteConfig;
@@ -18,6 +19,8 @@ use crate::content::{Library, Page, PageKind};
 #[derive(Debug)]
 pub struct Site {
     pub library: Library,
+    /// The files under `static/`, by plain and fingerprinted address.
+    pub assets: StaticAssets,
     pages: HashMap<String, CachedPage>,
     not_found: CachedPage,
     server_error: CachedPage,
@@ -33,29 +36,42 @@ pub struct RenderError {
 }
 
 impl Site {
-    /// Renders every page of `library`.
-    pub fn build(library: Library, config: &SiteConfig) -> Result<Self, RenderError> {
+    /// Reads the static files and renders every page of `library`.
+    pub fn build(library: Library, config: &SiteConfig) -> Result<Self, crate::BuildError> {
+        let assets = StaticAssets::load(&config.paths.static_files)?;
+        let stylesheet = assets.url("site.css");
         let mut renderer = Renderer {
             config,
             library: &library,
+            stylesheet: &stylesheet,
             pages: HashMap::new(),
+            rendered: Vec::new(),
         };
         renderer.render_all()?;
-        let pages = renderer.pages;
-        let not_found = render_error_page(
+        let mut pages = renderer.pages;
+        // Rendering is quick; compressing is most of the build, and each page is independent.
+        let compressed = crate::parallel::map(renderer.rendered, |(path, html, modified)| {
+            let page = CachedPage::html(html).with_last_modified(modified.and_then(http_date));
+            (path, page)
+        });
+        pages.extend(compressed);
+        let not_found = render_error_page_with(
             config,
+            &stylesheet,
             StatusCode::NOT_FOUND,
             "Page not found",
             "We could not find the page you asked for. It may have moved, or the address may be mistyped.",
         )?;
-        let server_error = render_error_page(
+        let server_error = render_error_page_with(
             config,
+            &stylesheet,
             StatusCode::INTERNAL_SERVER_ERROR,
             "Sorry, something went wrong",
             "There is a problem with this website. Please try again in a few minutes.",
         )?;
         Ok(Self {
             library,
+            assets,
             pages,
             not_found,
             server_error,
@@ -81,6 +97,22 @@ impl Site {
     pub fn server_error(&self) -> &CachedPage {
         &self.server_error
     }
+
+    /// The address of the stylesheet, fingerprinted; for layouts of pages rendered per request.
+    pub fn stylesheet(&self) -> String {
+        self.assets.url("site.css")
+    }
+
+    /// The error page with this heading and message, linking this site's stylesheet.
+    pub fn render_error_page(
+        &self,
+        config: &SiteConfig,
+        status: StatusCode,
+        heading: &str,
+        message: &str,
+    ) -> Result<CachedPage, RenderError> {
+        render_error_page_with(config, &self.stylesheet(), status, heading, message)
+    }
 }
 
 /// Renders the error page with a heading and a message; used for 404, 500 and errors from handlers.
@@ -90,8 +122,20 @@ pub fn render_error_page(
     heading: &str,
     message: &str,
 ) -> Result<CachedPage, RenderError> {
+    render_error_page_with(config, "/static/site.css", status, heading, message)
+}
+
+fn render_error_page_with(
+    config: &SiteConfig,
+    stylesheet: &str,
+    status: StatusCode,
+    heading: &str,
+    message: &str,
+) -> Result<CachedPage, RenderError> {
     let template = ErrorTemplate {
-        layout: Layout::new(config, "/", heading).noindex(),
+        layout: Layout::new(config, "/", heading)
+            .noindex()
+            .with_stylesheet(stylesheet),
         heading: heading.to_string(),
         message: message.to_string(),
         status: status.as_u16(),
@@ -106,7 +150,11 @@ pub fn render_error_page(
 struct Renderer<'a> {
     config: &'a SiteConfig,
     library: &'a Library,
+    /// The fingerprinted stylesheet address every page links to.
+    stylesheet: &'a str,
     pages: HashMap<String, CachedPage>,
+    /// Pages rendered but not yet compressed: path, HTML and when their content last changed.
+    rendered: Vec<(String, String, Option<SystemTime>)>,
 }
 
 impl Renderer<'_> {
@@ -120,20 +168,24 @@ impl Renderer<'_> {
             path: path.clone(),
             source,
         })?;
-        let page = CachedPage::html(html).with_last_modified(modified.and_then(http_date));
-        self.pages.insert(path, page);
+        self.rendered.push((path, html, modified));
         Ok(())
+    }
+
+    /// The layout for the page at `path`, linking the fingerprinted stylesheet.
+    fn frame(&self, path: &str, title: &str) -> Layout {
+        Layout::new(self.config, path, title).with_stylesheet(self.stylesheet)
     }
 
     fn layout<F>(&self, kind: PageKind, page: &Page<F>) -> Layout {
         let path = kind.page_path(&page.slug);
-        Layout::new(self.config, &path, &page.meta.title)
+        self.frame(&path, &page.meta.title)
             .describe(&page.meta.summary)
             .flags(page.meta.draft, page.meta.sample)
     }
 
     fn list_layout(&self, kind: PageKind, title: &str, description: &str) -> Layout {
-        Layout::new(self.config, kind.list_path(), title)
+        self.frame(kind.list_path(), title)
             .describe(description)
             .crumbs([])
     }
@@ -144,7 +196,8 @@ impl Renderer<'_> {
 
         // Home.
         let home = HomeTemplate {
-            layout: Layout::new(self.config, "/", &lib.home.meta.title)
+            layout: self
+                .frame("/", &lib.home.meta.title)
                 .describe(&lib.home.meta.summary),
             home: &lib.home,
             procedure_count: lib.procedures.len(),
