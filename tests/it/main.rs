@@ -5,3 +5,4 @@ mod support;
 
 mod content_errors;
 mod pages;
+mod perf;
