@@ -55,6 +55,7 @@ pub fn export(site: &Site, dir: &Path) -> Result<ExportSummary, ExportError> {
         Err(e) => return Err(io(dir)(e)),
     }
 
+    site.make_brotli_copies();
     let mut summary = ExportSummary::default();
     for path in site.paths() {
         let page = site.page(path).expect("listed by paths()");

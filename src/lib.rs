@@ -81,14 +81,36 @@ pub fn load_options(config: &SiteConfig) -> LoadOptions {
     }
 }
 
-/// Loads, checks and renders all content. Warnings are returned alongside the Site.
+/// Loads, checks and renders all content, brotli copies included. Warnings are returned
+/// alongside the Site.
 pub fn build_site(config: &SiteConfig) -> Result<(Site, Diagnostics), BuildError> {
+    let (site, diagnostics) = build_servable_site(config)?;
+    site.make_brotli_copies();
+    Ok((site, diagnostics))
+}
+
+/// Like [`build_site`], but returns as soon as the Site can be served: the brotli copies are
+/// left to [`make_brotli_copies_in_background`].
+pub fn build_servable_site(config: &SiteConfig) -> Result<(Site, Diagnostics), BuildError> {
     let outcome = Library::load(&load_options(config));
     let Some(library) = outcome.library else {
         return Err(BuildError::Content(outcome.diagnostics));
     };
     let site = Site::build(library, config)?;
     Ok((site, outcome.diagnostics))
+}
+
+/// Makes the brotli copies of a served Site on another thread; the Site serves gzip to brotli
+/// clients meanwhile.
+pub fn make_brotli_copies_in_background(site: Arc<Site>) {
+    std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        site.make_brotli_copies();
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "brotli copies made"
+        );
+    });
 }
 
 /// The folder the binary was built from; tests use it to find the shipped content.

@@ -111,7 +111,7 @@ fn serve(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
     }
     config.server.drafts |= args.drafts;
     let started = std::time::Instant::now();
-    let (site, diagnostics) = irinfo::build_site(&config).map_err(|e| match e {
+    let (site, diagnostics) = irinfo::build_servable_site(&config).map_err(|e| match e {
         BuildError::Content(d) => {
             anyhow::anyhow!("the content has errors, so the site was not started:\n{d}")
         }
@@ -130,6 +130,7 @@ fn serve(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!("serving drafts: do not use --drafts on the live site");
     }
     let state = AppState::new(App::new(config, site));
+    irinfo::make_brotli_copies_in_background(state.site());
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(irinfo::serve(state))
 }

@@ -1,10 +1,11 @@
-//! Pages rendered once and kept as bytes, with gzip and brotli copies made at the same time.
+//! Pages rendered once and kept as bytes, with gzip and brotli copies made when the site is built.
 //!
 //! A page that does not depend on the request is the same for every visitor, so it is rendered
 //! when the site is built and then served from memory. This keeps per-request work to a map
 //! lookup and a header check, as cheap as a web server sending a static file.
 
 use std::io::Write;
+use std::sync::OnceLock;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Response, StatusCode, header};
@@ -30,8 +31,9 @@ pub struct CachedPage {
     pub identity: Bytes,
     /// Empty when gzip would not make the body smaller (an image, a tiny file).
     pub gzip: Bytes,
-    /// Empty when brotli would not make the body smaller.
-    pub brotli: Bytes,
+    /// Made with the page, or just after the site is built for pages made with
+    /// [`CachedPage::html_brotli_later`]; empty when brotli would not make the body smaller.
+    brotli: OnceLock<(Bytes, HeaderValue)>,
     /// A strong validator: a hash of the uncompressed bytes, quoted.
     pub etag: String,
     /// An HTTP date.
@@ -47,8 +49,8 @@ struct ReadyHeaders {
     last_modified: Option<HeaderValue>,
     cache_control: HeaderValue,
     content_type: HeaderValue,
-    /// Content-Length of the brotli, gzip and identity copies.
-    lengths: [HeaderValue; 3],
+    /// Content-Length of the gzip and identity copies; brotli's is kept with its copy.
+    lengths: [HeaderValue; 2],
 }
 
 /// Which copy of a page to send.
@@ -90,14 +92,19 @@ impl Encoding {
 impl CachedPage {
     /// Compresses `body` both ways and hashes it. Done once per page when the site is built.
     pub fn new(content_type: &'static str, body: impl Into<Bytes>) -> Self {
+        let page = Self::brotli_later(content_type, body);
+        page.make_brotli();
+        page
+    }
+
+    /// Gzips and hashes `body`, leaving the brotli copy to [`CachedPage::make_brotli`]. Brotli
+    /// costs several times what gzip does, so the site is built (and served) without it first.
+    fn brotli_later(content_type: &'static str, body: impl Into<Bytes>) -> Self {
         let identity: Bytes = body.into();
-        let (gzip, brotli) = if is_compressible(content_type) {
-            (
-                smaller_than(gzip(&identity), &identity),
-                smaller_than(brotli(&identity), &identity),
-            )
+        let gzip = if is_compressible(content_type) {
+            smaller_than(gzip(&identity), &identity)
         } else {
-            (Bytes::new(), Bytes::new())
+            Bytes::new()
         };
         let etag = format!("\"{}\"", &hex(&Sha256::digest(&identity))[..32]);
         let length = |bytes: &Bytes| HeaderValue::from(bytes.len());
@@ -106,12 +113,12 @@ impl CachedPage {
             last_modified: None,
             cache_control: HeaderValue::from_static(HTML_CACHE_CONTROL),
             content_type: HeaderValue::from_static(content_type),
-            lengths: [length(&brotli), length(&gzip), length(&identity)],
+            lengths: [length(&gzip), length(&identity)],
         };
         Self {
             content_type,
             gzip,
-            brotli,
+            brotli: OnceLock::new(),
             identity,
             etag,
             last_modified: None,
@@ -122,6 +129,31 @@ impl CachedPage {
 
     pub fn html(body: String) -> Self {
         Self::new("text/html; charset=utf-8", body)
+    }
+
+    /// An HTML page whose brotli copy is made later, by [`CachedPage::make_brotli`]; until then
+    /// clients that accept brotli get the gzip copy.
+    pub fn html_brotli_later(body: String) -> Self {
+        Self::brotli_later("text/html; charset=utf-8", body)
+    }
+
+    /// Makes the brotli copy if it is not made yet. Safe to call from several threads.
+    pub fn make_brotli(&self) {
+        self.brotli.get_or_init(|| {
+            let copy = if is_compressible(self.content_type) {
+                smaller_than(brotli(&self.identity), &self.identity)
+            } else {
+                Bytes::new()
+            };
+            let length = HeaderValue::from(copy.len());
+            (copy, length)
+        });
+    }
+
+    /// The brotli copy; empty while it is not made, or when it would not be smaller.
+    pub fn brotli(&self) -> &Bytes {
+        static NONE: Bytes = Bytes::new();
+        self.brotli.get().map_or(&NONE, |(bytes, _)| bytes)
     }
 
     pub fn with_last_modified(mut self, last_modified: Option<String>) -> Self {
@@ -162,10 +194,14 @@ impl CachedPage {
             headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
         }
         headers.insert(header::CONTENT_TYPE, self.ready.content_type.clone());
-        headers.insert(
-            header::CONTENT_LENGTH,
-            self.ready.lengths[encoding.index()].clone(),
-        );
+        let length = match encoding {
+            Encoding::Brotli => self.brotli.get().map(|(_, length)| length),
+            Encoding::Gzip => Some(&self.ready.lengths[0]),
+            Encoding::Identity => Some(&self.ready.lengths[1]),
+        };
+        if let Some(length) = length {
+            headers.insert(header::CONTENT_LENGTH, length.clone());
+        }
         response
     }
 
@@ -182,7 +218,7 @@ impl CachedPage {
     /// The copy a client with this `Accept-Encoding` gets; may be empty if it is not offered.
     pub fn bytes_for(&self, encoding: Encoding) -> &Bytes {
         match encoding {
-            Encoding::Brotli => &self.brotli,
+            Encoding::Brotli => self.brotli(),
             Encoding::Gzip => &self.gzip,
             Encoding::Identity => &self.identity,
         }
@@ -368,7 +404,7 @@ mod tests {
         .unwrap();
         assert_eq!(decoded, page.identity);
         let mut decoded = Vec::new();
-        brotli::BrotliDecompress(&mut &page.brotli[..], &mut decoded).unwrap();
+        brotli::BrotliDecompress(&mut &page.brotli()[..], &mut decoded).unwrap();
         assert_eq!(decoded, page.identity);
     }
 }

@@ -3,6 +3,7 @@
 //! Built whole from a Library and swapped in whole, so a request sees one consistent site.
 
 use std::collections::HashMap;
+use std::sync::{Mutex, mpsc};
 use std::time::SystemTime;
 
 use askama::Template;
@@ -40,21 +41,41 @@ impl Site {
     pub fn build(library: Library, config: &SiteConfig) -> Result<Self, crate::BuildError> {
         let assets = StaticAssets::load(&config.paths.static_files)?;
         let stylesheet = assets.url("site.css");
-        let mut renderer = Renderer {
-            config,
-            library: &library,
-            stylesheet: &stylesheet,
-            pages: HashMap::new(),
-            rendered: Vec::new(),
-        };
-        renderer.render_all()?;
-        let mut pages = renderer.pages;
-        // Rendering is quick; compressing is most of the build, and each page is independent.
-        let compressed = crate::parallel::map(renderer.rendered, |(path, html, modified)| {
-            let page = CachedPage::html(html).with_last_modified(modified.and_then(http_date));
-            (path, page)
+        // Compressing is most of the build. Pages go to one compressing thread per core as soon
+        // as they are rendered, so rendering (one thread) overlaps with compressing.
+        let (sender, receiver) = mpsc::channel::<RenderedPage>();
+        let receiver = Mutex::new(receiver);
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let (rendering, compressed) = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| scope.spawn(|| compress_pages(&receiver)))
+                .collect();
+            let mut renderer = Renderer {
+                config,
+                library: &library,
+                stylesheet: &stylesheet,
+                pages: HashMap::new(),
+                rendered: sender,
+            };
+            let result = renderer.render_all();
+            let Renderer {
+                pages, rendered, ..
+            } = renderer;
+            // Closing the queue lets the compressing threads finish.
+            drop(rendered);
+            let rendering = result.map(|()| pages);
+            let compressed: Vec<Vec<(String, CachedPage)>> = workers
+                .into_iter()
+                .map(|worker| {
+                    worker
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect();
+            (rendering, compressed)
         });
-        pages.extend(compressed);
+        let mut pages = rendering?;
+        pages.extend(compressed.into_iter().flatten());
         let not_found = render_error_page_with(
             config,
             &stylesheet,
@@ -96,6 +117,14 @@ impl Site {
 
     pub fn server_error(&self) -> &CachedPage {
         &self.server_error
+    }
+
+    /// Makes the brotli copy of every page that does not have one yet, on every core. Until
+    /// then those pages are sent to brotli clients gzipped. `build_site` calls this before it
+    /// returns; the server calls it in the background, so that it can start sooner.
+    pub fn make_brotli_copies(&self) {
+        let pages: Vec<&CachedPage> = self.pages.values().collect();
+        crate::parallel::map(pages, CachedPage::make_brotli);
     }
 
     /// The address of the stylesheet, fingerprinted; for layouts of pages rendered per request.
@@ -153,8 +182,29 @@ struct Renderer<'a> {
     /// The fingerprinted stylesheet address every page links to.
     stylesheet: &'a str,
     pages: HashMap<String, CachedPage>,
-    /// Pages rendered but not yet compressed: path, HTML and when their content last changed.
-    rendered: Vec<(String, String, Option<SystemTime>)>,
+    /// Where rendered pages go to be compressed.
+    rendered: mpsc::Sender<RenderedPage>,
+}
+
+/// A page rendered but not yet compressed: path, HTML and when its content last changed.
+type RenderedPage = (String, String, Option<SystemTime>);
+
+/// Compresses pages from the queue until it is closed and empty.
+fn compress_pages(queue: &Mutex<mpsc::Receiver<RenderedPage>>) -> Vec<(String, CachedPage)> {
+    let mut done = Vec::new();
+    loop {
+        // The lock is held only to take the next page, not while compressing it.
+        let next = match queue.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(poisoned) => poisoned.into_inner().recv(),
+        };
+        let Ok((path, html, modified)) = next else {
+            return done;
+        };
+        let page =
+            CachedPage::html_brotli_later(html).with_last_modified(modified.and_then(http_date));
+        done.push((path, page));
+    }
 }
 
 impl Renderer<'_> {
@@ -168,7 +218,9 @@ impl Renderer<'_> {
             path: path.clone(),
             source,
         })?;
-        self.rendered.push((path, html, modified));
+        // The receivers live until every page is sent; if one is gone it panicked, and
+        // joining it reports that.
+        let _ = self.rendered.send((path, html, modified));
         Ok(())
     }
 
