@@ -131,8 +131,7 @@ fn serve(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
     }
     let state = AppState::new(App::new(config, site));
     irinfo::make_brotli_copies_in_background(state.site());
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(irinfo::serve(state))
+    irinfo::serve_per_core(state)
 }
 
 fn export(common: &CommonArgs, args: &ExportArgs) -> anyhow::Result<()> {

@@ -499,3 +499,84 @@ async fn nginx_serving_the_export_sends_the_same_bytes_as_irinfo() {
         "nginx refuses to climb out of the root"
     );
 }
+
+/// Starts the real binary on a free loopback port and waits until it answers.
+fn start_irinfo(port: u16) -> Child {
+    let child = Command::new(binary())
+        .current_dir(repo())
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start irinfo");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "irinfo did not start on {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn the_server_answers_on_every_core_and_stops_cleanly_on_sigterm() {
+    let port = free_port();
+    let mut child = start_irinfo(port);
+    // Many connections, so that every runtime gets some.
+    for _ in 0..16 {
+        let (status, head, body) = http_get(port, "/procedures/angioplasty", "gzip");
+        assert_eq!(status, 200, "{head}");
+        assert!(head.contains("content-encoding: gzip"), "{head}");
+        assert!(!body.is_empty());
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "irinfo did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+#[test]
+fn an_address_in_use_is_a_clear_error_not_a_shared_port() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let output = Command::new(binary())
+        .current_dir(repo())
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .output()
+        .expect("run irinfo");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot listen on"), "{stderr}");
+
+    // Nor can a second irinfo share the port of a running one.
+    let port = free_port();
+    let mut first = start_irinfo(port);
+    let second = Command::new(binary())
+        .current_dir(repo())
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .output()
+        .expect("run irinfo");
+    let _ = first.kill();
+    let _ = first.wait();
+    assert!(!second.status.success());
+    assert!(String::from_utf8_lossy(&second.stderr).contains("cannot listen on"));
+}
