@@ -126,15 +126,45 @@ fn write_copies(
             path: file.clone(),
             source,
         })?;
+        // The file's time becomes nginx's Last-Modified, so it is set to the page's own.
+        if let Some(modified) = page.last_modified.as_deref().and_then(parse_http_date) {
+            std::fs::File::options()
+                .write(true)
+                .open(&file)
+                .and_then(|f| f.set_modified(modified))
+                .map_err(|source| ExportError::Io {
+                    path: file.clone(),
+                    source,
+                })?;
+        }
         summary.files += 1;
         summary.bytes += bytes.len() as u64;
     }
     Ok(())
 }
 
+/// Reads an HTTP date as written by `cached::http_date`.
+fn parse_http_date(date: &str) -> Option<std::time::SystemTime> {
+    let civil = jiff::fmt::strtime::parse("%a, %d %b %Y %H:%M:%S GMT", date)
+        .ok()?
+        .to_datetime()
+        .ok()?;
+    let timestamp = jiff::tz::TimeZone::UTC.to_timestamp(civil).ok()?;
+    let seconds = u64::try_from(timestamp.as_second()).ok()?;
+    Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates_read_back_to_the_same_second() {
+        let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_000_000);
+        let written = crate::web::cached::http_date(time).unwrap();
+        assert_eq!(parse_http_date(&written), Some(time));
+        assert_eq!(parse_http_date("yesterday"), None);
+    }
 
     #[test]
     fn page_addresses_become_html_files_and_nothing_escapes() {
