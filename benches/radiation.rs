@@ -52,7 +52,13 @@ fn radiation(c: &mut Criterion) {
     c.bench_function("compare page: check and render 4 entries", |b| {
         b.iter(|| {
             let (chosen, error) = check_choice(&library.doses, black_box(&requested));
-            let page = compare_page(&library.doses, &config, &chosen, error.as_ref());
+            let page = compare_page(
+                &library.doses,
+                &config,
+                "/static/site.css",
+                &chosen,
+                error.as_ref(),
+            );
             black_box(page.render().expect("renders"))
         })
     });
@@ -61,13 +67,25 @@ fn radiation(c: &mut Criterion) {
     c.bench_function("compare page: an unknown entry (400)", |b| {
         b.iter(|| {
             let (chosen, error) = check_choice(&library.doses, black_box(&bad));
-            let page = compare_page(&library.doses, &config, &chosen, error.as_ref());
+            let page = compare_page(
+                &library.doses,
+                &config,
+                "/static/site.css",
+                &chosen,
+                error.as_ref(),
+            );
             black_box(page.render().expect("renders"))
         })
     });
 
     c.bench_function("doses page: lay out and render (once per build)", |b| {
-        b.iter(|| black_box(doses_page(&library, &config).render().expect("renders")))
+        b.iter(|| {
+            black_box(
+                doses_page(&library, &config, "/static/site.css")
+                    .render()
+                    .expect("renders"),
+            )
+        })
     });
 }
 

@@ -6,8 +6,10 @@
 pub mod check;
 pub mod config;
 pub mod content;
+pub mod export;
 pub mod finder;
 pub mod mail;
+pub mod parallel;
 pub mod radiation;
 pub mod scaffold;
 pub mod search;
@@ -83,6 +85,8 @@ pub enum BuildError {
     Render(#[from] web::site::RenderError),
     #[error(transparent)]
     Search(#[from] search::SearchError),
+    #[error(transparent)]
+    Assets(#[from] web::assets::AssetError),
 }
 
 /// The options for loading content with these settings, as of today.
@@ -96,14 +100,36 @@ pub fn load_options(config: &SiteConfig) -> LoadOptions {
     }
 }
 
-/// Loads, checks and renders all content. Warnings are returned alongside the Site.
+/// Loads, checks and renders all content, brotli copies included. Warnings are returned
+/// alongside the Site.
 pub fn build_site(config: &SiteConfig) -> Result<(Site, Diagnostics), BuildError> {
+    let (site, diagnostics) = build_servable_site(config)?;
+    site.make_brotli_copies();
+    Ok((site, diagnostics))
+}
+
+/// Like [`build_site`], but returns as soon as the Site can be served: the brotli copies are
+/// left to [`make_brotli_copies_in_background`].
+pub fn build_servable_site(config: &SiteConfig) -> Result<(Site, Diagnostics), BuildError> {
     let outcome = Library::load(&load_options(config));
     let Some(library) = outcome.library else {
         return Err(BuildError::Content(outcome.diagnostics));
     };
     let site = Site::build(library, config)?;
     Ok((site, outcome.diagnostics))
+}
+
+/// Makes the brotli copies of a served Site on another thread; the Site serves gzip to brotli
+/// clients meanwhile.
+pub fn make_brotli_copies_in_background(site: Arc<Site>) {
+    std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        site.make_brotli_copies();
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "brotli copies made"
+        );
+    });
 }
 
 /// The folder the binary was built from; tests use it to find the shipped content.
@@ -180,6 +206,116 @@ pub fn start_mail(
         }
     };
     Some(tokio::spawn(worker.run(app.contact.new_mail.clone(), stop)))
+}
+
+/// Listens on the configured address and serves with one single-threaded runtime per core until
+/// SIGINT or SIGTERM, then finishes the requests in flight before returning.
+///
+/// Each runtime has its own socket on the address (SO_REUSEPORT), the kernel spreads new
+/// connections evenly over them, and a connection stays on its runtime: a request never moves
+/// between threads and no thread wakes another, the way nginx's worker processes work. On two
+/// cores this serves pages about twice as fast as one runtime whose threads share the work.
+pub fn serve_per_core(state: AppState) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let wanted = state.0.config.server.addr;
+    // An ordinary bind first, so that an address in use (by anything, another irinfo included)
+    // is an error, and so that port 0 becomes one real port that every runtime shares.
+    let addr = std::net::TcpListener::bind(wanted)
+        .and_then(|probe| probe.local_addr())
+        .with_context(|| format!("cannot listen on {wanted}"))?;
+    tracing::info!("serving on http://{addr}");
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    // One more runtime, on this thread, for what is not serving: signals, the mail delivery
+    // worker and the content watcher. Signal handlers are registered before any socket listens,
+    // so a SIGTERM that arrives early still shuts down gracefully.
+    let background = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the background runtime")?;
+    let signal = background.block_on(async { shutdown_signal() });
+    let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
+    let delivery = background.block_on(async { start_mail(&state.0, mail_stopped) });
+    // Kept until the server stops; dropping it stops watching.
+    let _live_reload = if state.0.config.server.watch {
+        Some(background.block_on(async { watch::watch_content(state.clone()) })?)
+    } else {
+        None
+    };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let (exited, mut any_exited) = tokio::sync::mpsc::unbounded_channel::<()>();
+    std::thread::scope(|scope| {
+        let mut workers = Vec::with_capacity(cores);
+        for _ in 0..cores {
+            let state = state.clone();
+            let mut stopped = stopped.clone();
+            let exited = exited.clone();
+            workers.push(scope.spawn(move || -> anyhow::Result<()> {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .context("starting a runtime")?;
+                let outcome = runtime.block_on(async move {
+                    let listener = reuse_port_listener(addr)
+                        .with_context(|| format!("cannot listen on {addr}"))?;
+                    let shutdown = async move {
+                        let _ = stopped.wait_for(|stop| *stop).await;
+                    };
+                    serve_on(listener, state, shutdown).await
+                });
+                // If one runtime fails, the others are stopped rather than left serving alone.
+                let _ = exited.send(());
+                outcome
+            }));
+        }
+        drop(exited);
+        background.block_on(async {
+            tokio::select! {
+                () = signal => {},
+                _ = any_exited.recv() => {},
+            }
+        });
+        let _ = stop.send(true);
+        let _ = stop_mail.send(true);
+        if let Some(delivery) = delivery {
+            // The worker finishes or abandons its send within its grace period; either way the
+            // message is safe in the queue.
+            background.block_on(async {
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(10), delivery).await;
+            });
+        }
+        let mut outcome = Ok(());
+        for worker in workers {
+            let result = worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            if outcome.is_ok() {
+                outcome = result;
+            }
+        }
+        outcome
+    })
+}
+
+/// A listener that shares its address with the other runtimes' listeners.
+#[cfg(unix)]
+fn reuse_port_listener(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.set_reuseport(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
+}
+
+/// Without SO_REUSEPORT only one runtime can listen; the others' binds fail and stop the server.
+#[cfg(not(unix))]
+fn reuse_port_listener(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let listener = std::net::TcpListener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    tokio::net::TcpListener::from_std(listener)
 }
 
 /// Serves on an already bound listener until `shutdown` completes.

@@ -1,5 +1,6 @@
 //! The `irinfo` command: `serve` (the default) runs the website; `check` proof-reads the content;
-//! `new` starts a page; `queue` lets staff see and steer the contact form's mail queue.
+//! `new` starts a page; `queue` lets staff see and steer the contact form's mail queue;
+//! `export` writes the pre-rendered site as files.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -41,6 +42,8 @@ enum Command {
     Check(CheckArgs),
     /// Start a new page with every field and section to fill in.
     New(NewArgs),
+    /// Write every pre-rendered page and static file, with .gz and .br copies, into a folder.
+    Export(ExportArgs),
     /// See and manage the contact form's mail queue.
     #[command(subcommand)]
     Queue(QueueCommand),
@@ -123,6 +126,12 @@ impl NewKind {
     }
 }
 
+#[derive(Args)]
+struct ExportArgs {
+    /// The folder to write into; it must be empty or not exist yet.
+    dir: PathBuf,
+}
+
 #[derive(Args, Default)]
 struct ServeArgs {
     /// Address to listen on, such as 127.0.0.1:3000.
@@ -151,6 +160,13 @@ fn main() -> ExitCode {
         }
         Command::Check(args) => check(&cli.common, &args),
         Command::New(args) => new_page(&cli.common, &args),
+        Command::Export(args) => match export(&cli.common, &args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("irinfo: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Queue(command) => match queue_command(&cli.common, command) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -190,7 +206,7 @@ fn serve(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
     config.server.drafts |= args.drafts;
     config.server.watch |= args.watch;
     let started = std::time::Instant::now();
-    let (site, diagnostics) = irinfo::build_site(&config).map_err(|e| match e {
+    let (site, diagnostics) = irinfo::build_servable_site(&config).map_err(|e| match e {
         BuildError::Content(d) => {
             anyhow::anyhow!("the content has errors, so the site was not started:\n{d}")
         }
@@ -208,18 +224,40 @@ fn serve(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
     if config.server.drafts {
         tracing::warn!("serving drafts: do not use --drafts on the live site");
     }
-    let watch = config.server.watch;
     let state = AppState::new(App::new(config, site));
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(async move {
-        // Kept until the server stops; dropping it stops watching.
-        let _live_reload = if watch {
-            Some(irinfo::watch::watch_content(state.clone())?)
-        } else {
-            None
-        };
-        irinfo::serve(state).await
-    })
+    irinfo::make_brotli_copies_in_background(state.site());
+    irinfo::serve_per_core(state)
+}
+
+fn export(common: &CommonArgs, args: &ExportArgs) -> anyhow::Result<()> {
+    let mut config = load_config(common)?;
+    // Drafts are for previews on a server; an export is for publishing.
+    config.server.drafts = false;
+    let started = std::time::Instant::now();
+    let (site, diagnostics) = irinfo::build_site(&config).map_err(|e| match e {
+        BuildError::Content(d) => {
+            anyhow::anyhow!("the content has errors, so nothing was exported:\n{d}")
+        }
+        other => anyhow::Error::new(other),
+    })?;
+    for warning in diagnostics.warnings() {
+        eprintln!("{warning}");
+    }
+    let built = started.elapsed();
+    let summary = irinfo::export::export(&site, &args.dir)
+        .with_context(|| format!("exporting to {}", args.dir.display()))?;
+    println!(
+        "exported {} pages and {} static files ({} files, {} KiB) to {} \
+         (site built in {} ms, written in {} ms)",
+        summary.pages,
+        summary.static_files,
+        summary.files,
+        summary.bytes / 1024,
+        args.dir.display(),
+        built.as_millis(),
+        (started.elapsed() - built).as_millis(),
+    );
+    Ok(())
 }
 
 fn check(common: &CommonArgs, args: &CheckArgs) -> ExitCode {

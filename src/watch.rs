@@ -179,7 +179,6 @@ fn is_editor_noise(path: &Path) -> bool {
 pub fn rebuild(state: &AppState) -> Rebuild {
     let started = Instant::now();
     let config = &state.0.config;
-    let previous = state.site();
     let outcome = Library::load(&load_options(config));
     let Some(library) = outcome.library else {
         return Rebuild::Refused {
@@ -187,10 +186,12 @@ pub fn rebuild(state: &AppState) -> Rebuild {
             diagnostics: outcome.diagnostics,
         };
     };
-    match Site::build_reusing(library, config, Some(&previous)) {
+    match Site::build(library, config) {
         Ok(site) => {
             let pages = site.paths().len();
             state.0.replace_site(site);
+            // The new Site serves gzip to brotli clients until its brotli copies are made.
+            crate::make_brotli_copies_in_background(state.site());
             Rebuild::Swapped {
                 elapsed: started.elapsed(),
                 pages,

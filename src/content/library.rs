@@ -199,6 +199,26 @@ pub struct Library {
     pub includes_drafts: bool,
     /// The finder's places and directory of services.
     pub finder: crate::finder::Finder,
+    /// Positions by slug, so that following a link is a hash lookup rather than a scan.
+    index: SlugIndex,
+}
+
+/// Where each slug sits in the Library's lists.
+#[derive(Debug, Default)]
+struct SlugIndex {
+    procedures: HashMap<String, usize>,
+    conditions: HashMap<String, usize>,
+    statements: HashMap<String, usize>,
+}
+
+impl SlugIndex {
+    fn positions<F>(pages: &[Page<F>]) -> HashMap<String, usize> {
+        pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.slug.clone(), i))
+            .collect()
+    }
 }
 
 /// What loading produced: the Library when there were no errors, and every problem found.
@@ -275,6 +295,11 @@ impl Library {
                 diagnostics,
             };
         };
+        let index = SlugIndex {
+            procedures: SlugIndex::positions(&procedures),
+            conditions: SlugIndex::positions(&conditions),
+            statements: SlugIndex::positions(&statements),
+        };
         let library = Library {
             home,
             procedures,
@@ -282,6 +307,7 @@ impl Library {
             stories,
             radiation,
             statements,
+            index,
             about,
             doses,
             includes_drafts: options.include_drafts,
@@ -327,15 +353,24 @@ impl Library {
     }
 
     pub fn procedure(&self, slug: &str) -> Option<&ProcedureSheet> {
-        self.procedures.iter().find(|p| p.slug == slug)
+        self.index
+            .procedures
+            .get(slug)
+            .and_then(|&i| self.procedures.get(i))
     }
 
     pub fn condition(&self, slug: &str) -> Option<&Condition> {
-        self.conditions.iter().find(|p| p.slug == slug)
+        self.index
+            .conditions
+            .get(slug)
+            .and_then(|&i| self.conditions.get(i))
     }
 
     pub fn statement(&self, slug: &str) -> Option<&PositionStatement> {
-        self.statements.iter().find(|p| p.slug == slug)
+        self.index
+            .statements
+            .get(slug)
+            .and_then(|&i| self.statements.get(i))
     }
 
     /// The procedures whose `conditions` name this condition: the one place that link is written.
@@ -580,7 +615,7 @@ impl KindChecks for ProcedureFrontMatter {
 }
 
 impl Loader<'_> {
-    fn load_kind<F: DeserializeOwned + FrontMatterMeta + KindChecks>(
+    fn load_kind<F: DeserializeOwned + FrontMatterMeta + KindChecks + Send>(
         &mut self,
         kind: PageKind,
     ) -> Vec<Page<F>> {
@@ -592,7 +627,7 @@ impl Loader<'_> {
         }
         files.sort();
         let mut seen: HashMap<String, PathBuf> = HashMap::new();
-        let mut pages = Vec::new();
+        let mut to_parse = Vec::new();
         for path in files {
             let slug = path
                 .file_stem()
@@ -619,7 +654,24 @@ impl Loader<'_> {
                 continue;
             }
             seen.insert(slug.clone(), path.clone());
-            if let Some(page) = self.parse_file::<F>(&path, slug) {
+            to_parse.push((path, slug));
+        }
+        // Files are independent, so they are parsed on every core; each keeps its own problems,
+        // merged back in file order so that the report reads the same every time.
+        let options = self.options;
+        let parsed = crate::parallel::map(to_parse, |(path, slug)| {
+            let mut diagnostics = Diagnostics::default();
+            let page = Loader {
+                options,
+                diagnostics: &mut diagnostics,
+            }
+            .parse_file::<F>(&path, slug);
+            (page, diagnostics)
+        });
+        let mut pages = Vec::new();
+        for (page, diagnostics) in parsed {
+            self.diagnostics.extend(diagnostics);
+            if let Some(page) = page {
                 if !page.meta.draft || self.options.include_drafts {
                     pages.push(page);
                 }

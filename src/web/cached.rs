@@ -1,10 +1,11 @@
-//! Pages rendered once and kept as bytes, with gzip and brotli copies made at the same time.
+//! Pages rendered once and kept as bytes, with gzip and brotli copies made when the site is built.
 //!
 //! A page that does not depend on the request is the same for every visitor, so it is rendered
 //! when the site is built and then served from memory. This keeps per-request work to a map
 //! lookup and a header check, as cheap as a web server sending a static file.
 
 use std::io::Write;
+use std::sync::OnceLock;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Response, StatusCode, header};
@@ -14,18 +15,42 @@ use sha2::{Digest, Sha256};
 /// How long browsers and caches may reuse a page before checking it again.
 pub const HTML_CACHE_CONTROL: &str = "public, max-age=300, stale-while-revalidate=86400";
 
+/// For files whose address changes whenever their content does: they can be kept for a year.
+pub const IMMUTABLE_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
+
+/// How hard to work at compression. The copies are made once per build, and every page of the
+/// site is compressed on every build, so these trade a few per cent of size for build time:
+/// gzip 6 is zlib's default; brotli 5 is about 6% smaller than 4 for HTML at twice the cost.
+const GZIP_LEVEL: u32 = 6;
+const BROTLI_QUALITY: i32 = 5;
+
 /// One response body in every encoding the server offers, with its validators.
 #[derive(Debug, Clone)]
 pub struct CachedPage {
     pub content_type: &'static str,
     pub identity: Bytes,
+    /// Empty when gzip would not make the body smaller (an image, a tiny file).
     pub gzip: Bytes,
-    pub brotli: Bytes,
+    /// Made with the page, or just after the site is built for pages made with
+    /// [`CachedPage::html_brotli_later`]; empty when brotli would not make the body smaller.
+    brotli: OnceLock<(Bytes, HeaderValue)>,
     /// A strong validator: a hash of the uncompressed bytes, quoted.
     pub etag: String,
     /// An HTTP date.
     pub last_modified: Option<String>,
     pub cache_control: &'static str,
+    /// The headers above, made once: answering a request then parses and formats nothing.
+    ready: ReadyHeaders,
+}
+
+#[derive(Debug, Clone)]
+struct ReadyHeaders {
+    etag: HeaderValue,
+    last_modified: Option<HeaderValue>,
+    cache_control: HeaderValue,
+    content_type: HeaderValue,
+    /// Content-Length of the gzip and identity copies; brotli's is kept with its copy.
+    lengths: [HeaderValue; 2],
 }
 
 /// Which copy of a page to send.
@@ -36,19 +61,69 @@ pub enum Encoding {
     Identity,
 }
 
+impl Encoding {
+    /// The `Content-Encoding` value, or `None` for identity.
+    pub fn header_value(self) -> Option<&'static str> {
+        match self {
+            Encoding::Brotli => Some("br"),
+            Encoding::Gzip => Some("gzip"),
+            Encoding::Identity => None,
+        }
+    }
+
+    /// The suffix of the precompressed file that web servers look for beside a file.
+    pub fn file_suffix(self) -> Option<&'static str> {
+        match self {
+            Encoding::Brotli => Some(".br"),
+            Encoding::Gzip => Some(".gz"),
+            Encoding::Identity => None,
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Encoding::Brotli => 0,
+            Encoding::Gzip => 1,
+            Encoding::Identity => 2,
+        }
+    }
+}
+
 impl CachedPage {
     /// Compresses `body` both ways and hashes it. Done once per page when the site is built.
     pub fn new(content_type: &'static str, body: impl Into<Bytes>) -> Self {
+        let page = Self::brotli_later(content_type, body);
+        page.make_brotli();
+        page
+    }
+
+    /// Gzips and hashes `body`, leaving the brotli copy to [`CachedPage::make_brotli`]. Brotli
+    /// costs several times what gzip does, so the site is built (and served) without it first.
+    fn brotli_later(content_type: &'static str, body: impl Into<Bytes>) -> Self {
         let identity: Bytes = body.into();
+        let gzip = if is_compressible(content_type) {
+            smaller_than(gzip(&identity), &identity)
+        } else {
+            Bytes::new()
+        };
         let etag = format!("\"{}\"", &hex(&Sha256::digest(&identity))[..32]);
+        let length = |bytes: &Bytes| HeaderValue::from(bytes.len());
+        let ready = ReadyHeaders {
+            etag: HeaderValue::from_str(&etag).expect("hex is a valid header value"),
+            last_modified: None,
+            cache_control: HeaderValue::from_static(HTML_CACHE_CONTROL),
+            content_type: HeaderValue::from_static(content_type),
+            lengths: [length(&gzip), length(&identity)],
+        };
         Self {
             content_type,
-            gzip: Bytes::from(gzip(&identity)),
-            brotli: Bytes::from(brotli(&identity)),
+            gzip,
+            brotli: OnceLock::new(),
             identity,
             etag,
             last_modified: None,
             cache_control: HTML_CACHE_CONTROL,
+            ready,
         }
     }
 
@@ -56,12 +131,41 @@ impl CachedPage {
         Self::new("text/html; charset=utf-8", body)
     }
 
+    /// An HTML page whose brotli copy is made later, by [`CachedPage::make_brotli`]; until then
+    /// clients that accept brotli get the gzip copy.
+    pub fn html_brotli_later(body: String) -> Self {
+        Self::brotli_later("text/html; charset=utf-8", body)
+    }
+
+    /// Makes the brotli copy if it is not made yet. Safe to call from several threads.
+    pub fn make_brotli(&self) {
+        self.brotli.get_or_init(|| {
+            let copy = if is_compressible(self.content_type) {
+                smaller_than(brotli(&self.identity), &self.identity)
+            } else {
+                Bytes::new()
+            };
+            let length = HeaderValue::from(copy.len());
+            (copy, length)
+        });
+    }
+
+    /// The brotli copy; empty while it is not made, or when it would not be smaller.
+    pub fn brotli(&self) -> &Bytes {
+        static NONE: Bytes = Bytes::new();
+        self.brotli.get().map_or(&NONE, |(bytes, _)| bytes)
+    }
+
     pub fn with_last_modified(mut self, last_modified: Option<String>) -> Self {
+        self.ready.last_modified = last_modified
+            .as_deref()
+            .and_then(|date| HeaderValue::from_str(date).ok());
         self.last_modified = last_modified;
         self
     }
 
     pub fn with_cache_control(mut self, cache_control: &'static str) -> Self {
+        self.ready.cache_control = HeaderValue::from_static(cache_control);
         self.cache_control = cache_control;
         self
     }
@@ -69,42 +173,89 @@ impl CachedPage {
     /// Builds the response for a request with these headers: 304 when the client's copy is
     /// current, otherwise the best encoding the client accepts.
     pub fn respond(&self, status: StatusCode, request: &HeaderMap) -> Response<Body> {
-        let mut builder = Response::builder()
-            .header(header::ETAG, &self.etag)
-            .header(header::CACHE_CONTROL, self.cache_control)
-            .header(header::VARY, "Accept-Encoding");
-        if let Some(date) = &self.last_modified {
-            builder = builder.header(header::LAST_MODIFIED, date);
-        }
         if status == StatusCode::OK && etag_matches(request, &self.etag) {
-            return builder
-                .status(StatusCode::NOT_MODIFIED)
-                .body(Body::empty())
-                .expect("valid response");
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::NOT_MODIFIED;
+            self.validator_headers(response.headers_mut());
+            return response;
         }
-        let (body, encoding) = match negotiate(request) {
-            Encoding::Brotli => (self.brotli.clone(), Some("br")),
-            Encoding::Gzip => (self.gzip.clone(), Some("gzip")),
-            Encoding::Identity => (self.identity.clone(), None),
-        };
-        if let Some(encoding) = encoding {
-            builder = builder.header(header::CONTENT_ENCODING, encoding);
-        }
-        builder
-            .status(status)
-            .header(header::CONTENT_TYPE, self.content_type)
-            .header(header::CONTENT_LENGTH, body.len())
-            .body(Body::from(body))
-            .expect("valid response")
+        self.respond_encoded(status, negotiate(request))
     }
 
-    /// The copy a client with this `Accept-Encoding` gets.
+    /// Builds the response with the best copy for a client that accepts `accepted`.
+    pub fn respond_encoded(&self, status: StatusCode, accepted: Encoding) -> Response<Body> {
+        let encoding = self.best_offered(accepted);
+        let body = self.bytes_for(encoding).clone();
+        let mut response = Response::new(Body::from(body));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        self.validator_headers(headers);
+        if let Some(coding) = encoding.header_value() {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+        }
+        headers.insert(header::CONTENT_TYPE, self.ready.content_type.clone());
+        let length = match encoding {
+            Encoding::Brotli => self.brotli.get().map(|(_, length)| length),
+            Encoding::Gzip => Some(&self.ready.lengths[0]),
+            Encoding::Identity => Some(&self.ready.lengths[1]),
+        };
+        if let Some(length) = length {
+            headers.insert(header::CONTENT_LENGTH, length.clone());
+        }
+        response
+    }
+
+    fn validator_headers(&self, headers: &mut HeaderMap) {
+        headers.reserve(8);
+        headers.insert(header::ETAG, self.ready.etag.clone());
+        headers.insert(header::CACHE_CONTROL, self.ready.cache_control.clone());
+        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        if let Some(date) = &self.ready.last_modified {
+            headers.insert(header::LAST_MODIFIED, date.clone());
+        }
+    }
+
+    /// The copy a client with this `Accept-Encoding` gets; may be empty if it is not offered.
     pub fn bytes_for(&self, encoding: Encoding) -> &Bytes {
         match encoding {
-            Encoding::Brotli => &self.brotli,
+            Encoding::Brotli => self.brotli(),
             Encoding::Gzip => &self.gzip,
             Encoding::Identity => &self.identity,
         }
+    }
+
+    /// Whether this page has a copy in `encoding`. Identity always exists.
+    pub fn offers(&self, encoding: Encoding) -> bool {
+        encoding == Encoding::Identity || !self.bytes_for(encoding).is_empty()
+    }
+
+    /// The copy actually sent to a client whose best accepted coding is `accepted`: a client
+    /// that takes brotli also takes gzip (every browser does), and everyone takes identity.
+    pub fn best_offered(&self, accepted: Encoding) -> Encoding {
+        [Encoding::Brotli, Encoding::Gzip, Encoding::Identity]
+            .into_iter()
+            .skip(accepted.index())
+            .find(|&encoding| self.offers(encoding))
+            .unwrap_or(Encoding::Identity)
+    }
+}
+
+/// Text compresses well; images, fonts and archives are compressed already.
+fn is_compressible(content_type: &str) -> bool {
+    content_type.starts_with("text/")
+        || content_type.starts_with("image/svg+xml")
+        || content_type.starts_with("application/javascript")
+        || content_type.starts_with("application/json")
+        || content_type.starts_with("application/xml")
+        || content_type.starts_with("application/manifest+json")
+}
+
+/// The compressed copy, or nothing if it is no smaller than the original.
+fn smaller_than(compressed: Vec<u8>, identity: &[u8]) -> Bytes {
+    if compressed.len() < identity.len() {
+        Bytes::from(compressed)
+    } else {
+        Bytes::new()
     }
 }
 
@@ -116,7 +267,7 @@ pub fn negotiate(request: &HeaderMap) -> Encoding {
         let Ok(value) = value.to_str() else { continue };
         for item in value.split(',') {
             let mut parts = item.split(';');
-            let coding = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let coding = parts.next().unwrap_or_default().trim();
             let refused = parts.any(|p| {
                 p.trim()
                     .strip_prefix("q=")
@@ -126,14 +277,13 @@ pub fn negotiate(request: &HeaderMap) -> Encoding {
             if refused {
                 continue;
             }
-            match coding.as_str() {
-                "br" => brotli = true,
-                "gzip" | "x-gzip" => gzip = true,
-                "*" => {
-                    brotli = true;
-                    gzip = true;
-                }
-                _ => {}
+            if coding.eq_ignore_ascii_case("br") {
+                brotli = true;
+            } else if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+                gzip = true;
+            } else if coding == "*" {
+                brotli = true;
+                gzip = true;
             }
         }
     }
@@ -169,23 +319,33 @@ pub fn static_header(value: &'static str) -> HeaderValue {
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 3),
+        flate2::Compression::new(GZIP_LEVEL),
+    );
     encoder.write_all(data).expect("writing to memory");
     encoder.finish().expect("writing to memory")
 }
 
 fn brotli(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(data.len() / 3);
     let params = brotli::enc::BrotliEncoderParams {
-        quality: 5,
+        quality: BROTLI_QUALITY,
+        size_hint: data.len(),
         ..Default::default()
     };
     brotli::BrotliCompress(&mut &data[..], &mut out, &params).expect("writing to memory");
     out
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// Lower-case hexadecimal, as used in ETags and fingerprinted file names.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 #[cfg(test)]
@@ -244,7 +404,7 @@ mod tests {
         .unwrap();
         assert_eq!(decoded, page.identity);
         let mut decoded = Vec::new();
-        brotli::BrotliDecompress(&mut &page.brotli[..], &mut decoded).unwrap();
+        brotli::BrotliDecompress(&mut &page.brotli()[..], &mut decoded).unwrap();
         assert_eq!(decoded, page.identity);
     }
 }

@@ -517,6 +517,7 @@ pub struct ThankYouTemplate {
 
 fn form_page(
     config: &SiteConfig,
+    stylesheet: &str,
     service: &ContactService,
     values: FormValues,
     errors: Vec<FieldError>,
@@ -531,6 +532,7 @@ fn form_page(
     // No breadcrumb trail: the page is top-level (the main navigation marks it), and a trail
     // would repeat the "Error:" that the <title> carries for screen readers.
     let mut layout = Layout::new(config, FORM_PATH, title)
+        .with_stylesheet(stylesheet)
         .describe("Send a message to the team that runs this website.");
     if has_problem {
         layout = layout.noindex();
@@ -571,6 +573,7 @@ async fn show_form(State(state): State<AppState>) -> Result<Response, AppError> 
     let app = &state.0;
     let html = form_page(
         &app.config,
+        &app.site().stylesheet(),
         &app.contact,
         FormValues::default(),
         Vec::new(),
@@ -586,6 +589,7 @@ async fn thank_you(State(state): State<AppState>) -> Result<Response, AppError> 
             THANK_YOU_PATH,
             "Thank you for your message",
         )
+        .with_stylesheet(state.site().stylesheet())
         .crumbs([Crumb::new("Contact us", FORM_PATH)])
         .noindex(),
     };
@@ -677,7 +681,14 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
                     settings.form_valid_minutes
                 ),
             };
-            let html = form_page(&app.config, service, values, Vec::new(), Some(notice))?;
+            let html = form_page(
+                &app.config,
+                &app.site().stylesheet(),
+                service,
+                values,
+                Vec::new(),
+                Some(notice),
+            )?;
             return Ok(private_html(StatusCode::FORBIDDEN, html));
         }
         TokenCheck::Invalid => {
@@ -701,7 +712,14 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
     let submission = match validate(&values) {
         Ok(submission) => submission,
         Err(errors) => {
-            let html = form_page(&app.config, service, values, errors, None)?;
+            let html = form_page(
+                &app.config,
+                &app.site().stylesheet(),
+                service,
+                values,
+                errors,
+                None,
+            )?;
             return Ok(private_html(StatusCode::UNPROCESSABLE_ENTITY, html));
         }
     };
@@ -725,7 +743,14 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
             ),
         };
         tracing::info!(%client, retry_after_secs = wait.as_secs(), "contact form rate limit");
-        let html = form_page(&app.config, service, values, Vec::new(), Some(notice))?;
+        let html = form_page(
+            &app.config,
+            &app.site().stylesheet(),
+            service,
+            values,
+            Vec::new(),
+            Some(notice),
+        )?;
         let mut response = private_html(StatusCode::TOO_MANY_REQUESTS, html);
         response
             .headers_mut()
@@ -756,7 +781,14 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
                 heading: "Sorry, we cannot send messages right now".to_string(),
                 text: "Your message has not been sent. This is a problem at our end, not with what you typed. Please try again later: what you typed is still below.".to_string(),
             };
-            let html = form_page(&app.config, service, values, Vec::new(), Some(notice))?;
+            let html = form_page(
+                &app.config,
+                &app.site().stylesheet(),
+                service,
+                values,
+                Vec::new(),
+                Some(notice),
+            )?;
             let mut response = private_html(StatusCode::SERVICE_UNAVAILABLE, html);
             response
                 .headers_mut()

@@ -259,6 +259,7 @@ pub struct FindServiceTemplate {
 pub fn prerender(
     config: &SiteConfig,
     library: &Library,
+    stylesheet: &str,
 ) -> Result<Vec<(String, CachedPage)>, RenderError> {
     let directory = &library.finder.directory;
     let sample = directory.has_samples();
@@ -268,12 +269,13 @@ pub fn prerender(
             path: path.clone(),
             source,
         })?;
-        pages.push((path, CachedPage::html(html)));
+        pages.push((path, CachedPage::html_brotli_later(html)));
         Ok(())
     };
 
     let find = FindTemplate {
         layout: Layout::new(config, FIND_PATH, TITLE)
+            .with_stylesheet(stylesheet)
             .describe(DESCRIPTION)
             .crumbs([]),
         sample,
@@ -287,6 +289,7 @@ pub fn prerender(
 
     let browse = FindRegionsTemplate {
         layout: Layout::new(config, REGIONS_PATH, "Browse by nation and region")
+            .with_stylesheet(stylesheet)
             .describe("Interventional radiology services listed by UK nation and region.")
             .crumbs([Crumb::new(TITLE, FIND_PATH)]),
         sample,
@@ -311,6 +314,7 @@ pub fn prerender(
         let title = format!("Interventional radiologists in {}", region.name);
         let template = FindRegionTemplate {
             layout: Layout::new(config, &region.path(), &title)
+                .with_stylesheet(stylesheet)
                 .describe(format!(
                     "Interventional radiology services in {}, by town, with the procedures each offers.",
                     region.name
@@ -339,6 +343,7 @@ pub fn prerender(
                 &entry.path(),
                 format!("{}, {}", entry.name, entry.hospital),
             )
+            .with_stylesheet(stylesheet)
             .describe(format!(
                 "{} at {}, {}: procedures offered and contact details.",
                 entry.role, entry.hospital, entry.town
@@ -652,7 +657,12 @@ async fn find(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Re
     } else {
         StatusCode::OK
     };
-    match render_search(&state.0.config, library, checked) {
+    match render_search(
+        &state.0.config,
+        &state.site().stylesheet(),
+        library,
+        checked,
+    ) {
         Ok(html) => {
             let mut response = (status, html).into_response();
             let headers = response.headers_mut();
@@ -671,6 +681,7 @@ async fn find(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Re
 /// Runs a checked search and renders the form with its results or its problems.
 fn render_search(
     config: &SiteConfig,
+    stylesheet: &str,
     library: &Library,
     checked: Checked,
 ) -> Result<String, askama::Error> {
@@ -734,6 +745,7 @@ fn render_search(
         }
         _ => Layout::new(config, FIND_PATH, TITLE).crumbs([]),
     };
+    layout = layout.with_stylesheet(stylesheet);
     if !form.errors.is_empty() {
         layout = layout.with_errors();
     }

@@ -1,6 +1,7 @@
 //! HTTP: the router, its layers, and one module per feature.
 
 pub mod a_to_z;
+pub mod assets;
 pub mod cached;
 pub mod contact;
 pub mod error;
@@ -107,7 +108,9 @@ async fn render_error_pages(
     request: Request,
     next: Next,
 ) -> Response {
-    let request_headers = request.headers().clone();
+    // Only the coding the client accepts is kept: cloning every request's headers just in case
+    // it fails would cost every successful request an allocation.
+    let accepted = cached::negotiate(request.headers());
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -130,13 +133,13 @@ async fn render_error_pages(
     {
         Ok(site.not_found().clone())
     } else {
-        site::render_error_page(&state.0.config, status, &page.heading, &page.message)
+        site.render_error_page(&state.0.config, status, &page.heading, &page.message)
     };
     let rendered = rendered.unwrap_or_else(|e| {
         tracing::error!(error = %e, "rendering the error page");
         site.server_error().clone()
     });
-    let fresh = rendered.respond(status, &request_headers);
+    let fresh = rendered.respond_encoded(status, accepted);
     for name in [
         header::CONTENT_TYPE,
         header::CONTENT_ENCODING,

@@ -1,8 +1,8 @@
 //! Content pages: everything rendered ahead of time and served from memory.
 
 use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
@@ -28,14 +28,14 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Serves the page rendered for this path when the site was built, or a 404.
+/// It takes the whole request, not a `HeaderMap`, because that extractor copies every header.
 pub async fn rendered_page(
     State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
+    request: Request,
 ) -> Result<Response, AppError> {
     let site = state.site();
-    let page = site.page(uri.path()).ok_or(AppError::NotFound)?;
-    Ok(page.respond(StatusCode::OK, &headers))
+    let page = site.page(request.uri().path()).ok_or(AppError::NotFound)?;
+    Ok(page.respond(StatusCode::OK, request.headers()))
 }
 
 /// Anything no route matched: a trailing-slash address is sent to its canonical form, the rest

@@ -360,7 +360,11 @@ pub struct DosesTemplate<'a> {
 }
 
 /// The page at `/radiation/doses`, rendered once with the site.
-pub fn doses_page<'a>(library: &'a Library, config: &SiteConfig) -> DosesTemplate<'a> {
+pub fn doses_page<'a>(
+    library: &'a Library,
+    config: &SiteConfig,
+    stylesheet: &str,
+) -> DosesTemplate<'a> {
     let table = &library.doses;
     let scale = LogScale::for_table(table);
     let groups = DoseGroup::ALL
@@ -387,6 +391,7 @@ pub fn doses_page<'a>(library: &'a Library, config: &SiteConfig) -> DosesTemplat
         .collect();
     DosesTemplate {
         layout: Layout::new(config, "/radiation/doses", "Typical radiation doses")
+            .with_stylesheet(stylesheet)
             .describe(
                 "Typical radiation doses from X-rays, CT scans, nuclear medicine scans and interventional radiology, compared with natural background radiation.",
             )
@@ -525,7 +530,13 @@ async fn compare(
         }
         Err(_) => (Vec::new(), Some(ChoiceError::Unreadable)),
     };
-    let page = compare_page(table, config, &chosen, error.as_ref());
+    let page = compare_page(
+        table,
+        config,
+        &state.site().stylesheet(),
+        &chosen,
+        error.as_ref(),
+    );
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -545,6 +556,7 @@ async fn compare(
 pub fn compare_page(
     table: &DoseTable,
     config: &SiteConfig,
+    stylesheet: &str,
     chosen: &[&DoseEntry],
     error: Option<&ChoiceError>,
 ) -> CompareTemplate {
@@ -617,6 +629,7 @@ pub fn compare_page(
     };
     CompareTemplate {
         layout: Layout::new(config, "/radiation/compare", title)
+            .with_stylesheet(stylesheet)
             .describe("Choose two to four X-rays, scans or procedures and compare their typical radiation doses side by side.")
             .crumbs([Crumb::new("Radiation", "/radiation")]),
         error: error.map(ChoiceError::message),

@@ -80,6 +80,7 @@ pub async fn search(
     };
     let template = SearchTemplate {
         layout: Layout::new(&state.0.config, "/search", title)
+            .with_stylesheet(state.site().stylesheet())
             .describe("Search the site's information about interventional radiology.")
             .crumbs([])
             .noindex()

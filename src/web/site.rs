@@ -3,11 +3,13 @@
 //! Built whole from a Library and swapped in whole, so a request sees one consistent site.
 
 use std::collections::HashMap;
+use std::sync::{Mutex, mpsc};
 use std::time::SystemTime;
 
 use askama::Template;
 use axum::http::StatusCode;
 
+use super::assets::StaticAssets;
 use super::cached::{CachedPage, http_date};
 use super::views::*;
 use crate::config::SiteConfig;
@@ -21,6 +23,8 @@ pub struct Site {
     pub library: Library,
     /// The search index of this Site's pages, built with it.
     pub search: SearchIndex,
+    /// The files under `static/`, by plain and fingerprinted address.
+    pub assets: StaticAssets,
     pages: HashMap<String, CachedPage>,
     not_found: CachedPage,
     server_error: CachedPage,
@@ -36,47 +40,57 @@ pub struct RenderError {
 }
 
 impl Site {
-    /// Renders every page of `library`.
+    /// Reads the static files and renders every page of `library`, and builds its search index.
     pub fn build(library: Library, config: &SiteConfig) -> Result<Self, crate::BuildError> {
-        Self::build_reusing(library, config, None)
-    }
-
-    /// Renders every page of `library`, taking the compressed copies of each page whose HTML is
-    /// the same as in `previous` instead of compressing it again. A live reload after a small edit
-    /// changes a few pages, and compressing is most of the work of building a Site.
-    pub fn build_reusing(
-        library: Library,
-        config: &SiteConfig,
-        previous: Option<&Site>,
-    ) -> Result<Self, crate::BuildError> {
-        let mut renderer = Renderer {
-            config,
-            library: &library,
-            pages: HashMap::new(),
-            previous,
-        };
-        renderer.render_all()?;
-        let mut pages = renderer.pages;
-        pages.extend(super::finder::prerender(config, &library)?);
+        let assets = StaticAssets::load(&config.paths.static_files)?;
+        let stylesheet = assets.url("site.css");
+        // Compressing is most of the build. Pages go to one compressing thread per core as soon
+        // as they are rendered, so rendering (one thread) overlaps with compressing.
+        let (sender, receiver) = mpsc::channel::<RenderedPage>();
+        let receiver = Mutex::new(receiver);
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let (rendering, compressed) = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| scope.spawn(|| compress_pages(&receiver)))
+                .collect();
+            let mut renderer = Renderer {
+                config,
+                library: &library,
+                stylesheet: &stylesheet,
+                pages: HashMap::new(),
+                rendered: sender,
+            };
+            let result = renderer.render_all();
+            let Renderer {
+                pages, rendered, ..
+            } = renderer;
+            // Closing the queue lets the compressing threads finish.
+            drop(rendered);
+            let rendering = result.map(|()| pages);
+            let compressed: Vec<Vec<(String, CachedPage)>> = workers
+                .into_iter()
+                .map(|worker| {
+                    worker
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect();
+            (rendering, compressed)
+        });
+        let mut pages = rendering?;
+        pages.extend(compressed.into_iter().flatten());
+        pages.extend(super::finder::prerender(config, &library, &stylesheet)?);
         let search = SearchIndex::build(&library)?;
-        if let Some(previous) = previous {
-            // The error pages depend on the settings only, which a rebuild does not change.
-            return Ok(Self {
-                library,
-                search,
-                pages,
-                not_found: previous.not_found.clone(),
-                server_error: previous.server_error.clone(),
-            });
-        }
-        let not_found = render_error_page(
+        let not_found = render_error_page_with(
             config,
+            &stylesheet,
             StatusCode::NOT_FOUND,
             "Page not found",
             "We could not find the page you asked for. It may have moved, or the address may be mistyped.",
         )?;
-        let server_error = render_error_page(
+        let server_error = render_error_page_with(
             config,
+            &stylesheet,
             StatusCode::INTERNAL_SERVER_ERROR,
             "Sorry, something went wrong",
             "There is a problem with this website. Please try again in a few minutes.",
@@ -84,6 +98,7 @@ impl Site {
         Ok(Self {
             library,
             search,
+            assets,
             pages,
             not_found,
             server_error,
@@ -109,6 +124,30 @@ impl Site {
     pub fn server_error(&self) -> &CachedPage {
         &self.server_error
     }
+
+    /// Makes the brotli copy of every page that does not have one yet, on every core. Until
+    /// then those pages are sent to brotli clients gzipped. `build_site` calls this before it
+    /// returns; the server calls it in the background, so that it can start sooner.
+    pub fn make_brotli_copies(&self) {
+        let pages: Vec<&CachedPage> = self.pages.values().collect();
+        crate::parallel::map(pages, CachedPage::make_brotli);
+    }
+
+    /// The address of the stylesheet, fingerprinted; for layouts of pages rendered per request.
+    pub fn stylesheet(&self) -> String {
+        self.assets.url("site.css")
+    }
+
+    /// The error page with this heading and message, linking this site's stylesheet.
+    pub fn render_error_page(
+        &self,
+        config: &SiteConfig,
+        status: StatusCode,
+        heading: &str,
+        message: &str,
+    ) -> Result<CachedPage, RenderError> {
+        render_error_page_with(config, &self.stylesheet(), status, heading, message)
+    }
 }
 
 /// Renders the error page with a heading and a message; used for 404, 500 and errors from handlers.
@@ -118,8 +157,20 @@ pub fn render_error_page(
     heading: &str,
     message: &str,
 ) -> Result<CachedPage, RenderError> {
+    render_error_page_with(config, "/static/site.css", status, heading, message)
+}
+
+fn render_error_page_with(
+    config: &SiteConfig,
+    stylesheet: &str,
+    status: StatusCode,
+    heading: &str,
+    message: &str,
+) -> Result<CachedPage, RenderError> {
     let template = ErrorTemplate {
-        layout: Layout::new(config, "/", heading).noindex(),
+        layout: Layout::new(config, "/", heading)
+            .noindex()
+            .with_stylesheet(stylesheet),
         heading: heading.to_string(),
         message: message.to_string(),
         status: status.as_u16(),
@@ -134,8 +185,32 @@ pub fn render_error_page(
 struct Renderer<'a> {
     config: &'a SiteConfig,
     library: &'a Library,
+    /// The fingerprinted stylesheet address every page links to.
+    stylesheet: &'a str,
     pages: HashMap<String, CachedPage>,
-    previous: Option<&'a Site>,
+    /// Where rendered pages go to be compressed.
+    rendered: mpsc::Sender<RenderedPage>,
+}
+
+/// A page rendered but not yet compressed: path, HTML and when its content last changed.
+type RenderedPage = (String, String, Option<SystemTime>);
+
+/// Compresses pages from the queue until it is closed and empty.
+fn compress_pages(queue: &Mutex<mpsc::Receiver<RenderedPage>>) -> Vec<(String, CachedPage)> {
+    let mut done = Vec::new();
+    loop {
+        // The lock is held only to take the next page, not while compressing it.
+        let next = match queue.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(poisoned) => poisoned.into_inner().recv(),
+        };
+        let Ok((path, html, modified)) = next else {
+            return done;
+        };
+        let page =
+            CachedPage::html_brotli_later(html).with_last_modified(modified.and_then(http_date));
+        done.push((path, page));
+    }
 }
 
 impl Renderer<'_> {
@@ -149,28 +224,26 @@ impl Renderer<'_> {
             path: path.clone(),
             source,
         })?;
-        let unchanged = self
-            .previous
-            .and_then(|site| site.pages.get(&path))
-            .filter(|page| page.identity.as_ref() == html.as_bytes());
-        let page = match unchanged {
-            Some(page) => page.clone(),
-            None => CachedPage::html(html),
-        }
-        .with_last_modified(modified.and_then(http_date));
-        self.pages.insert(path, page);
+        // The receivers live until every page is sent; if one is gone it panicked, and
+        // joining it reports that.
+        let _ = self.rendered.send((path, html, modified));
         Ok(())
+    }
+
+    /// The layout for the page at `path`, linking the fingerprinted stylesheet.
+    fn frame(&self, path: &str, title: &str) -> Layout {
+        Layout::new(self.config, path, title).with_stylesheet(self.stylesheet)
     }
 
     fn layout<F>(&self, kind: PageKind, page: &Page<F>) -> Layout {
         let path = kind.page_path(&page.slug);
-        Layout::new(self.config, &path, &page.meta.title)
+        self.frame(&path, &page.meta.title)
             .describe(&page.meta.summary)
             .flags(page.meta.draft, page.meta.sample)
     }
 
     fn list_layout(&self, kind: PageKind, title: &str, description: &str) -> Layout {
-        Layout::new(self.config, kind.list_path(), title)
+        self.frame(kind.list_path(), title)
             .describe(description)
             .crumbs([])
     }
@@ -181,7 +254,8 @@ impl Renderer<'_> {
 
         // Home.
         let home = HomeTemplate {
-            layout: Layout::new(self.config, "/", &lib.home.meta.title)
+            layout: self
+                .frame("/", &lib.home.meta.title)
                 .describe(&lib.home.meta.summary),
             home: &lib.home,
             procedure_count: lib.procedures.len(),
@@ -451,7 +525,7 @@ impl Renderer<'_> {
         }
 
         // The table and chart of doses.
-        let doses = super::radiation::doses_page(lib, self.config);
+        let doses = super::radiation::doses_page(lib, self.config, self.stylesheet);
         self.add("/radiation/doses".into(), &doses, lib.doses.modified())?;
 
         // About pages.
@@ -484,7 +558,7 @@ impl Renderer<'_> {
 
         // The A to Z of procedures and conditions.
         let a_to_z = super::a_to_z::AToZTemplate::new(
-            Layout::new(self.config, "/a-z", "A to Z of procedures and conditions")
+            self.frame("/a-z", "A to Z of procedures and conditions")
                 .describe("Every procedure and condition on this site, and the other names they go by, from A to Z.")
                 .crumbs([]),
             lib,

@@ -1,20 +1,22 @@
 //! Files under `static/`: the stylesheet, icons and images.
 //!
-//! Served by tower-http's `ServeDir`, which never lists a directory and refuses `..`. Dotfiles
-//! (such as an editor's `.swp` or a `.git` folder) are refused here before they reach it.
+//! Files read when the site was built are answered from memory (see `assets.rs`), by plain or
+//! fingerprinted name, with ETags and compressed copies. Anything else (a file too large to hold,
+//! or added since) falls through to tower-http's `ServeDir`, which never lists a directory and
+//! refuses `..`. Dotfiles (such as an editor's `.swp` or a `.git` folder) are refused here
+//! before they reach it.
 
 use axum::Router;
-use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tower_http::services::ServeDir;
 
+use super::assets::PLAIN_CACHE_CONTROL;
 use super::error::AppError;
 use crate::AppState;
-
-/// How long browsers may keep a static file whose name does not change with its content.
-const STATIC_CACHE_CONTROL: &str = "public, max-age=3600";
 
 /// Routes `/static/...` to the static folder.
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -24,7 +26,33 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .precompressed_br();
     Router::new()
         .nest_service("/static", serve_dir)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            serve_from_memory,
+        ))
         .layer(middleware::from_fn(guard_static))
+}
+
+/// Answers from the copies made when the site was built, when there is one.
+async fn serve_from_memory(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method();
+    if method == Method::GET || method == Method::HEAD {
+        let site = state.site();
+        if let Some(file) = site.assets.get(request.uri().path()) {
+            let response = file.respond(StatusCode::OK, request.headers());
+            if method == Method::HEAD {
+                // Same headers, Content-Length included, and no body.
+                let (parts, _) = response.into_parts();
+                return Response::from_parts(parts, Body::empty());
+            }
+            return response;
+        }
+    }
+    next.run(request).await
 }
 
 async fn guard_static(request: Request, next: Next) -> Response {
@@ -42,7 +70,7 @@ async fn guard_static(request: Request, next: Next) -> Response {
         response
             .headers_mut()
             .entry(header::CACHE_CONTROL)
-            .or_insert(HeaderValue::from_static(STATIC_CACHE_CONTROL));
+            .or_insert(HeaderValue::from_static(PLAIN_CACHE_CONTROL));
     }
     response
 }

@@ -124,6 +124,12 @@ impl Layout {
         self
     }
 
+    /// Links this stylesheet, normally the fingerprinted one from `Site::stylesheet`.
+    pub fn with_stylesheet(mut self, stylesheet: impl Into<String>) -> Self {
+        self.stylesheet = stylesheet.into();
+        self
+    }
+
     pub fn with_query(mut self, query: impl Into<String>) -> Self {
         self.query = query.into();
         self

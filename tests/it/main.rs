@@ -8,6 +8,7 @@ mod content_errors;
 mod editing;
 mod finder;
 mod pages;
+mod perf;
 mod radiation;
 mod search;
 mod shipped_content;

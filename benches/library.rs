@@ -1,0 +1,140 @@
+//! How long it takes to turn content into a servable Site: loading the Library (read, TOML,
+//! Markdown, checks), building the Site (render every page, gzip and hash it), making the brotli
+//! copies (which the server does in the background once it serves), and rendering one procedure
+//! sheet. Run with `cargo bench --bench library`.
+//!
+//! The target from issue 10 is 250 ms or less for 1,000 generated sheets on the 2-core machine.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use askama::Template;
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use irinfo::config::SiteConfig;
+use irinfo::content::{Library, LoadOptions};
+use irinfo::web::Site;
+use irinfo::web::cached::CachedPage;
+use irinfo::web::views::{Layout, ProcedureTemplate};
+
+/// How many extra procedure sheets the large benchmark adds to the shipped content.
+const GENERATED_SHEETS: usize = 1_000;
+
+fn shipped_config() -> SiteConfig {
+    let mut config = SiteConfig::default();
+    config.paths.content = irinfo::crate_dir().join("content");
+    config.paths.static_files = irinfo::crate_dir().join("static");
+    config
+}
+
+/// A copy of the shipped content with `count` more procedure sheets, each a shipped sheet under a
+/// new slug and title, so every one is parsed, checked, rendered and compressed like a real one.
+fn generated_content(dir: &Path, count: usize) -> PathBuf {
+    let content = dir.join("content");
+    copy_dir(&irinfo::crate_dir().join("content"), &content);
+    let procedures = content.join("procedures");
+    let mut originals: Vec<PathBuf> = std::fs::read_dir(&procedures)
+        .expect("shipped procedures")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    originals.sort();
+    for i in 0..count {
+        let original = &originals[i % originals.len()];
+        let text = std::fs::read_to_string(original).expect("read sheet");
+        let slug = original.file_stem().and_then(|s| s.to_str()).expect("slug");
+        let text = text.replacen("\ntitle = \"", &format!("\ntitle = \"Copy {i:04} of "), 1);
+        std::fs::write(procedures.join(format!("{slug}-copy-{i:04}.md")), text)
+            .expect("write sheet");
+    }
+    content
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+fn load(config: &SiteConfig) -> Library {
+    Library::load(&LoadOptions {
+        content_dir: config.paths.content.clone(),
+        static_dir: config.paths.static_files.clone(),
+        include_drafts: false,
+        today: jiff::civil::date(2026, 11, 28),
+        postcode_districts: None,
+    })
+    .library
+    .expect("content builds")
+}
+
+fn build_benches(c: &mut Criterion) {
+    let shipped = shipped_config();
+    let temp = tempfile::tempdir().expect("temp dir");
+    let mut generated = shipped_config();
+    generated.paths.content = generated_content(temp.path(), GENERATED_SHEETS);
+
+    let mut group = c.benchmark_group("build");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(8));
+    for (name, config) in [("shipped", &shipped), ("generated-1000", &generated)] {
+        group.bench_function(format!("library/{name}"), |b| {
+            b.iter(|| black_box(load(config)))
+        });
+        // Servable: parsed, checked, rendered, gzipped and hashed; what the server waits for.
+        group.bench_function(format!("library+site/{name}"), |b| {
+            b.iter(|| black_box(Site::build(load(config), config).expect("site builds")))
+        });
+        // The brotli copies the server makes in the background once it is serving.
+        group.bench_function(format!("brotli-copies/{name}"), |b| {
+            b.iter_batched(
+                || Site::build(load(config), config).expect("site builds"),
+                |site| {
+                    site.make_brotli_copies();
+                    site
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+fn render_benches(c: &mut Criterion) {
+    let config = shipped_config();
+    let library = load(&config);
+    let sheet = library
+        .procedure("angioplasty")
+        .expect("the shipped angioplasty sheet");
+    let render = || {
+        ProcedureTemplate {
+            layout: Layout::new(&config, "/procedures/angioplasty", &sheet.meta.title),
+            sheet,
+            category_label: "Arteries and veins",
+            category_anchor: "blood-vessels",
+            radiation: irinfo::web::radiation::panel(sheet, &library, &config),
+            treats: Vec::new(),
+            related: Vec::new(),
+            stories: Vec::new(),
+        }
+        .render()
+        .expect("renders")
+    };
+    let html = render();
+    let mut group = c.benchmark_group("render");
+    group.bench_function("one-sheet/html", |b| b.iter(|| black_box(render())));
+    group.bench_function("one-sheet/compress", |b| {
+        b.iter(|| black_box(CachedPage::html(html.clone())))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, build_benches, render_benches);
+criterion_main!(benches);
