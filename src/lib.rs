@@ -223,7 +223,6 @@ pub fn serve_per_core(state: AppState) -> anyhow::Result<()> {
     let addr = std::net::TcpListener::bind(wanted)
         .and_then(|probe| probe.local_addr())
         .with_context(|| format!("cannot listen on {wanted}"))?;
-    tracing::info!("serving on http://{addr}");
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     // One more runtime, on this thread, for what is not serving: signals, the mail delivery
     // worker and the content watcher. Signal handlers are registered before any socket listens,
@@ -232,7 +231,10 @@ pub fn serve_per_core(state: AppState) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the background runtime")?;
-    let signal = background.block_on(async { shutdown_signal() });
+    let signal = {
+        let _inside = background.enter();
+        shutdown_signal()
+    };
     let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
     let delivery = background.block_on(async { start_mail(&state.0, mail_stopped) });
     // Kept until the server stops; dropping it stops watching.
@@ -243,12 +245,14 @@ pub fn serve_per_core(state: AppState) -> anyhow::Result<()> {
     };
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let (exited, mut any_exited) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let (bound_sender, bound) = std::sync::mpsc::channel::<bool>();
     std::thread::scope(|scope| {
         let mut workers = Vec::with_capacity(cores);
         for _ in 0..cores {
             let state = state.clone();
             let mut stopped = stopped.clone();
             let exited = exited.clone();
+            let bound = bound_sender.clone();
             workers.push(scope.spawn(move || -> anyhow::Result<()> {
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
@@ -256,7 +260,11 @@ pub fn serve_per_core(state: AppState) -> anyhow::Result<()> {
                     .context("starting a runtime")?;
                 let outcome = runtime.block_on(async move {
                     let listener = reuse_port_listener(addr)
-                        .with_context(|| format!("cannot listen on {addr}"))?;
+                        .with_context(|| format!("cannot listen on {addr}"));
+                    // Whatever the outcome, the main thread hears of it, so that "serving on" is
+                    // logged only once every runtime listens.
+                    let _ = bound.send(listener.is_ok());
+                    let listener = listener?;
                     let shutdown = async move {
                         let _ = stopped.wait_for(|stop| *stop).await;
                     };
@@ -268,6 +276,17 @@ pub fn serve_per_core(state: AppState) -> anyhow::Result<()> {
             }));
         }
         drop(exited);
+        drop(bound_sender);
+        // Every runtime reports once; the iterator ends early if one failed before reporting.
+        if bound
+            .iter()
+            .take(cores)
+            .filter(|listening| *listening)
+            .count()
+            == cores
+        {
+            tracing::info!("serving on http://{addr}");
+        }
         background.block_on(async {
             tokio::select! {
                 () = signal => {},
