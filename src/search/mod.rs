@@ -494,9 +494,10 @@ impl SearchIndex {
 
     /// The tantivy query for `text`, or None when it has no terms at all.
     fn build_query(&self, text: &str, mode: MatchMode) -> Option<BuiltQuery> {
-        let text = limit_words(text);
-        let mut required = unique(analysis::terms(&mut query_analyser(), &text));
-        let phrase = analysis::terms(&mut content_analyser(), &text);
+        let mut phrase = analysis::terms(&mut content_analyser(), text);
+        phrase.truncate(MAX_QUERY_WORDS);
+        let mut required = unique(analysis::terms(&mut query_analyser(), text));
+        required.truncate(MAX_QUERY_WORDS);
         if required.is_empty() {
             // Only common words ("is it in"): search for them after all.
             required = unique(phrase.clone());
@@ -677,14 +678,6 @@ fn professional_text(notes: &crate::content::front_matter::ProfessionalNotes) ->
     text
 }
 
-/// The query cut to its first [`MAX_QUERY_WORDS`] words.
-fn limit_words(text: &str) -> String {
-    text.split_whitespace()
-        .take(MAX_QUERY_WORDS)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// The terms, each once, in the order first seen.
 fn unique(terms: Vec<(usize, String)>) -> Vec<String> {
     let mut seen = HashSet::new();
@@ -818,6 +811,21 @@ mod tests {
         assert_eq!(marked, ["tube", "kidney"]);
         let text: String = snippet.iter().map(|p| p.text.as_str()).collect();
         assert!(text.contains("<b>nephrostomy</b> &"), "{text}");
+    }
+
+    #[test]
+    fn a_query_of_many_joined_words_is_cut_short_and_still_answered() {
+        let index =
+            SearchIndex::from_documents(vec![doc(PageKind::About, "Kidney", "kidney stent")])
+                .unwrap();
+        let built = index
+            .build_query(&"kidney-stent-".repeat(50), MatchMode::AllWords)
+            .unwrap();
+        assert!(built.highlight.len() <= MAX_QUERY_WORDS);
+        assert_eq!(
+            index.search(&"kidney-stent-".repeat(50), 1).unwrap().total,
+            1
+        );
     }
 
     #[test]
