@@ -618,21 +618,36 @@ impl SearchIndex {
                         matched: false,
                     }]
                 });
-            // Say why a page matched when its title does not show it.
+            // Say why a page matched when its title does not show it: with the other names and
+            // conditions that match the most of the words searched for.
             let title_matched = marked(&document.title, &highlight).is_some();
-            let (also_called, treats) = if title_matched {
+            let best = |texts: &mut dyn Iterator<Item = &AnalysedText>| {
+                texts
+                    .map(|t| t.distinct_matches(&highlight))
+                    .max()
+                    .unwrap_or(0)
+            };
+            let most = best(
+                &mut document
+                    .names
+                    .iter()
+                    .chain(document.conditions.iter().flatten()),
+            );
+            let (also_called, treats) = if title_matched || most == 0 {
                 (Vec::new(), Vec::new())
             } else {
                 (
                     document
                         .names
                         .iter()
+                        .filter(|name| name.distinct_matches(&highlight) == most)
                         .filter_map(|name| marked(name, &highlight))
                         .take(3)
                         .collect(),
                     document
                         .conditions
                         .iter()
+                        .filter(|names| best(&mut names.iter()) == most)
                         .filter_map(|names| matched_condition(names, &highlight))
                         .take(3)
                         .collect(),
@@ -662,10 +677,18 @@ struct BuiltQuery {
 /// the first matching other name in brackets.
 fn matched_condition(names: &[AnalysedText], highlight: &Highlight) -> Option<Vec<SnippetPart>> {
     let (title, others) = names.split_first()?;
-    if let Some(parts) = marked(title, highlight) {
-        return Some(parts);
+    let most = names
+        .iter()
+        .map(|n| n.distinct_matches(highlight))
+        .max()
+        .unwrap_or(0);
+    if title.distinct_matches(highlight) == most {
+        return marked(title, highlight);
     }
-    let other = others.iter().find_map(|name| marked(name, highlight))?;
+    let other = others
+        .iter()
+        .filter(|name| name.distinct_matches(highlight) == most)
+        .find_map(|name| marked(name, highlight))?;
     let mut parts = vec![SnippetPart {
         text: format!("{} (", title.text),
         matched: false,

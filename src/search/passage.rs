@@ -78,6 +78,19 @@ impl AnalysedText {
     }
 }
 
+impl AnalysedText {
+    /// How many of the highlighted terms occur in the text, each counted once.
+    pub fn distinct_matches(&self, highlight: &Highlight) -> usize {
+        let mut seen: Vec<u32> = Vec::new();
+        for word in &self.words {
+            if highlight.contains_key(&word.term) && !seen.contains(&word.term) {
+                seen.push(word.term);
+            }
+        }
+        seen.len()
+    }
+}
+
 /// The terms to mark, each with how much it makes a passage worth showing (rarer is better).
 pub type Highlight = HashMap<u32, f32>;
 
@@ -126,14 +139,25 @@ pub fn marked(text: &AnalysedText, highlight: &Highlight) -> Option<Vec<SnippetP
     if from > 0 {
         push("… ", false);
     }
-    let mut at = from;
+    // Marked words with only spaces between them are marked as one: "[blocked kidney]".
+    let mut marks: Vec<(usize, usize)> = Vec::new();
     for word in &text.words[start..end] {
-        if highlight.contains_key(&word.term) {
-            let (word_from, word_to) = (word.from as usize, word.to as usize);
-            push(&text.text[at..word_from], false);
-            push(&text.text[word_from..word_to], true);
-            at = word_to;
+        if !highlight.contains_key(&word.term) {
+            continue;
         }
+        let (word_from, word_to) = (word.from as usize, word.to as usize);
+        match marks.last_mut() {
+            Some(last) if text.text[last.1..word_from].chars().all(|c| c == ' ') => {
+                last.1 = word_to;
+            }
+            _ => marks.push((word_from, word_to)),
+        }
+    }
+    let mut at = from;
+    for (mark_from, mark_to) in marks {
+        push(&text.text[at..mark_from], false);
+        push(&text.text[mark_from..mark_to], true);
+        at = mark_to;
     }
     push(&text.text[at..to], false);
     if to < text.text.len() {
@@ -215,6 +239,10 @@ mod tests {
         let (text, highlight) = setup("Blocked kidneys & <stents>.", &["kidney", "stent"]);
         let parts = marked(&text, &highlight).unwrap();
         assert_eq!(render(&parts), "Blocked [kidneys] & <[stents]>.");
+        let (text, highlight) = setup("A blocked kidney, kidney", &["kidney", "block"]);
+        let parts = marked(&text, &highlight).unwrap();
+        assert_eq!(render(&parts), "A [blocked kidney], [kidney]");
+        assert_eq!(text.distinct_matches(&highlight), 2);
         let (text, highlight) = setup("Nothing here", &["kidney"]);
         assert!(marked(&text, &highlight).is_none());
     }
