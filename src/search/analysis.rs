@@ -6,6 +6,7 @@
 //! before stemming because the stemmer treats "-isation" and "-ization" differently.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
@@ -200,38 +201,65 @@ impl TokenFilter for UkSpelling {
     type Tokenizer<T: Tokenizer> = UkSpellingFilter<T>;
 
     fn transform<T: Tokenizer>(self, tokenizer: T) -> UkSpellingFilter<T> {
-        UkSpellingFilter { tokenizer }
+        UkSpellingFilter {
+            tokenizer,
+            seen: HashMap::new(),
+        }
     }
 }
+
+/// Words already looked at, with their UK spelling if it differs. Checking a word against every
+/// US spelling costs more than stemming it, and a site uses a few thousand distinct words, so
+/// each is checked once per analyser.
+type SpellingCache = HashMap<String, Option<String>>;
+
+/// Past this many words the cache is emptied, so an analyser that lives long stays small.
+const SPELLING_CACHE_LIMIT: usize = 50_000;
 
 /// The tokenizer [`UkSpelling`] wraps around another.
 #[derive(Debug, Clone)]
 pub struct UkSpellingFilter<T> {
     tokenizer: T,
+    seen: SpellingCache,
 }
 
 impl<T: Tokenizer> Tokenizer for UkSpellingFilter<T> {
-    type TokenStream<'a> = UkSpellingStream<T::TokenStream<'a>>;
+    type TokenStream<'a> = UkSpellingStream<'a, T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        if self.seen.len() > SPELLING_CACHE_LIMIT {
+            self.seen.clear();
+        }
         UkSpellingStream {
             tail: self.tokenizer.token_stream(text),
+            seen: &mut self.seen,
         }
     }
 }
 
 /// The token stream of [`UkSpellingFilter`].
 #[derive(Debug)]
-pub struct UkSpellingStream<T> {
+pub struct UkSpellingStream<'a, T> {
     tail: T,
+    seen: &'a mut SpellingCache,
 }
 
-impl<T: TokenStream> TokenStream for UkSpellingStream<T> {
+impl<T: TokenStream> TokenStream for UkSpellingStream<'_, T> {
     fn advance(&mut self) -> bool {
         if !self.tail.advance() {
             return false;
         }
-        if let Cow::Owned(uk) = uk_spelling(&self.tail.token().text) {
+        let word = &self.tail.token().text;
+        let uk = match self.seen.get(word) {
+            Some(known) => known.clone(),
+            None => {
+                let converted = uk_spelling(word);
+                let uk = (converted != word.as_str()).then(|| converted.into_owned());
+                self.seen.insert(word.clone(), uk.clone());
+                uk
+            }
+        };
+        if let Some(uk) = uk {
             self.tail.token_mut().text = uk;
         }
         true
@@ -304,6 +332,7 @@ mod tests {
             vec!["oesophageal", "esophageal"],
             vec!["haemorrhage", "hemorrhage", "haemorrhages"],
             vec!["tumour", "tumor", "tumours"],
+            vec!["centre", "center", "Centre"],
         ];
         for group in groups {
             let first = term(&mut analyser, group[0]);

@@ -9,20 +9,22 @@
 //! mean"), and US spellings meet UK ones in the analyser.
 
 pub mod analysis;
+pub mod passage;
 pub mod suggest;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Term, doc};
 
 use crate::content::front_matter::StatementStatus;
 use crate::content::{Library, PageKind};
 use analysis::{ANALYSER_NAME, content_analyser, folded, query_analyser, uk_spelling};
+pub use passage::SnippetPart;
+use passage::{AnalysedText, Highlight, TermIds, marked};
 use suggest::{Vocabulary, WordSource};
 
 /// The longest query searched, in characters; the header box allows no more either.
@@ -33,9 +35,6 @@ pub const RESULTS_PER_PAGE: usize = 10;
 
 /// At most this many words of a query are searched, which bounds the work a query can cause.
 const MAX_QUERY_WORDS: usize = 16;
-
-/// How long a snippet of body text is, in characters.
-const SNIPPET_CHARS: usize = 220;
 
 /// How much a match in each field counts. A title or a name someone was told ("EVAR", "PAD")
 /// says more about a page than a word somewhere in its body.
@@ -179,8 +178,23 @@ impl Fields {
 pub struct SearchIndex {
     reader: IndexReader,
     fields: Fields,
-    documents: Vec<SearchDocument>,
+    /// By ordinal, as stored in the index.
+    documents: Vec<PreparedDocument>,
+    term_ids: TermIds,
     vocabulary: Vocabulary,
+}
+
+/// What a result shows of a page, analysed once so that snippets need no analysis per request.
+#[derive(Debug)]
+struct PreparedDocument {
+    label: String,
+    path: String,
+    title: AnalysedText,
+    summary: AnalysedText,
+    body: AnalysedText,
+    names: Vec<AnalysedText>,
+    /// Per condition: its title, then its other names.
+    conditions: Vec<Vec<AnalysedText>>,
 }
 
 impl fmt::Debug for SearchIndex {
@@ -244,13 +258,6 @@ pub enum MatchMode {
     AllWords,
     /// No page had them all; these pages have some.
     SomeWords,
-}
-
-/// A piece of a snippet: plain text, or a word that matched.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SnippetPart {
-    pub text: String,
-    pub matched: bool,
 }
 
 /// One page in the results.
@@ -330,6 +337,9 @@ impl SearchIndex {
             .register(ANALYSER_NAME, content_analyser());
 
         let mut vocabulary = Vocabulary::default();
+        let mut term_ids = TermIds::default();
+        let mut analyser = content_analyser();
+        let mut prepared = Vec::with_capacity(documents.len());
         // One thread: the pages are few, and the server's cores are for requests.
         let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
         for (ordinal, d) in documents.iter().enumerate() {
@@ -353,6 +363,21 @@ impl SearchIndex {
             }
             vocabulary.add_text(&d.summary, WordSource::Summary);
             vocabulary.add_text(&d.body, WordSource::Body);
+
+            let mut analyse = |text: &str| AnalysedText::new(text, &mut analyser, &mut term_ids);
+            prepared.push(PreparedDocument {
+                label: d.label.clone(),
+                path: d.path.clone(),
+                title: analyse(&d.title),
+                summary: analyse(&d.summary),
+                body: analyse(&d.body),
+                names: d.names.iter().map(|n| analyse(n)).collect(),
+                conditions: d
+                    .conditions
+                    .iter()
+                    .map(|names| names.iter().map(|n| analyse(n)).collect())
+                    .collect(),
+            });
         }
         writer.commit()?;
         writer.wait_merging_threads()?;
@@ -363,7 +388,8 @@ impl SearchIndex {
         Ok(Self {
             reader,
             fields,
-            documents,
+            documents: prepared,
+            term_ids,
             vocabulary,
         })
     }
@@ -494,9 +520,10 @@ impl SearchIndex {
 
     /// The tantivy query for `text`, or None when it has no terms at all.
     fn build_query(&self, text: &str, mode: MatchMode) -> Option<BuiltQuery> {
-        let text = limit_words(text);
-        let mut required = unique(analysis::terms(&mut query_analyser(), &text));
-        let phrase = analysis::terms(&mut content_analyser(), &text);
+        let mut phrase = analysis::terms(&mut content_analyser(), text);
+        phrase.truncate(MAX_QUERY_WORDS);
+        let mut required = unique(analysis::terms(&mut query_analyser(), text));
+        required.truncate(MAX_QUERY_WORDS);
         if required.is_empty() {
             // Only common words ("is it in"): search for them after all.
             required = unique(phrase.clone());
@@ -559,23 +586,18 @@ impl SearchIndex {
         built: &BuiltQuery,
         found: Vec<(f32, DocAddress)>,
     ) -> Result<Vec<SearchHit>, SearchError> {
-        let highlight: BTreeMap<String, f32> = built
+        let highlight: Highlight = built
             .highlight
             .iter()
-            .map(|term| {
+            .filter_map(|term| {
+                let id = self.term_ids.get(term)?;
                 let freq = searcher
                     .doc_freq(&Term::from_field_text(self.fields.body, term))
                     .unwrap_or(0);
-                // Rarer words make a better snippet, as in tantivy's own generator.
-                (term.clone(), 1.0 / (1.0 + freq as f32))
+                // Rarer words make a better snippet, as in tantivy's own snippet generator.
+                Some((id, 1.0 / (1.0 + freq as f32)))
             })
             .collect();
-        let generator = SnippetGenerator::new(
-            highlight,
-            content_analyser(),
-            self.fields.body,
-            SNIPPET_CHARS,
-        );
         let mut hits = Vec::with_capacity(found.len());
         for (score, address) in found {
             let ordinals = searcher
@@ -584,42 +606,56 @@ impl SearchIndex {
                 .u64("ordinal")?;
             let Some(document) = ordinals
                 .first(address.doc_id)
-                .and_then(|o| self.documents.get(o as usize))
+                .and_then(|o| self.documents.get(usize::try_from(o).ok()?))
             else {
                 continue;
             };
-            let snippet = marked_passage(&generator, &document.body)
-                .or_else(|| marked_passage(&generator, &document.summary))
+            let snippet = marked(&document.body, &highlight)
+                .or_else(|| marked(&document.summary, &highlight))
                 .unwrap_or_else(|| {
                     vec![SnippetPart {
-                        text: document.summary.clone(),
+                        text: document.summary.text.clone(),
                         matched: false,
                     }]
                 });
-            let title_matched = marked_passage(&generator, &document.title).is_some();
-            let also_called = if title_matched {
-                Vec::new()
-            } else {
-                document
+            // Say why a page matched when its title does not show it: with the other names and
+            // conditions that match the most of the words searched for.
+            let title_matched = marked(&document.title, &highlight).is_some();
+            let best = |texts: &mut dyn Iterator<Item = &AnalysedText>| {
+                texts
+                    .map(|t| t.distinct_matches(&highlight))
+                    .max()
+                    .unwrap_or(0)
+            };
+            let most = best(
+                &mut document
                     .names
                     .iter()
-                    .filter_map(|name| marked_passage(&generator, name))
-                    .take(3)
-                    .collect()
-            };
-            let treats = if title_matched {
-                Vec::new()
+                    .chain(document.conditions.iter().flatten()),
+            );
+            let (also_called, treats) = if title_matched || most == 0 {
+                (Vec::new(), Vec::new())
             } else {
-                document
-                    .conditions
-                    .iter()
-                    .filter_map(|names| matched_condition(&generator, names))
-                    .take(3)
-                    .collect()
+                (
+                    document
+                        .names
+                        .iter()
+                        .filter(|name| name.distinct_matches(&highlight) == most)
+                        .filter_map(|name| marked(name, &highlight))
+                        .take(3)
+                        .collect(),
+                    document
+                        .conditions
+                        .iter()
+                        .filter(|names| best(&mut names.iter()) == most)
+                        .filter_map(|names| matched_condition(names, &highlight))
+                        .take(3)
+                        .collect(),
+                )
             };
             hits.push(SearchHit {
                 label: document.label.clone(),
-                title: document.title.clone(),
+                title: document.title.text.clone(),
                 path: document.path.clone(),
                 snippet,
                 also_called,
@@ -639,16 +675,22 @@ struct BuiltQuery {
 
 /// A condition whose title or other names matched: its title marked, or its title followed by
 /// the first matching other name in brackets.
-fn matched_condition(generator: &SnippetGenerator, names: &[String]) -> Option<Vec<SnippetPart>> {
+fn matched_condition(names: &[AnalysedText], highlight: &Highlight) -> Option<Vec<SnippetPart>> {
     let (title, others) = names.split_first()?;
-    if let Some(parts) = marked_passage(generator, title) {
-        return Some(parts);
+    let most = names
+        .iter()
+        .map(|n| n.distinct_matches(highlight))
+        .max()
+        .unwrap_or(0);
+    if title.distinct_matches(highlight) == most {
+        return marked(title, highlight);
     }
     let other = others
         .iter()
-        .find_map(|name| marked_passage(generator, name))?;
+        .filter(|name| name.distinct_matches(highlight) == most)
+        .find_map(|name| marked(name, highlight))?;
     let mut parts = vec![SnippetPart {
-        text: format!("{title} ("),
+        text: format!("{} (", title.text),
         matched: false,
     }];
     parts.extend(other);
@@ -677,14 +719,6 @@ fn professional_text(notes: &crate::content::front_matter::ProfessionalNotes) ->
     text
 }
 
-/// The query cut to its first [`MAX_QUERY_WORDS`] words.
-fn limit_words(text: &str) -> String {
-    text.split_whitespace()
-        .take(MAX_QUERY_WORDS)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// The terms, each once, in the order first seen.
 fn unique(terms: Vec<(usize, String)>) -> Vec<String> {
     let mut seen = HashSet::new();
@@ -693,55 +727,6 @@ fn unique(terms: Vec<(usize, String)>) -> Vec<String> {
         .map(|(_, term)| term)
         .filter(|term| seen.insert(term.clone()))
         .collect()
-}
-
-/// The best passage of `text` with the query's words marked, if any of them occur in it.
-fn marked_passage(generator: &SnippetGenerator, text: &str) -> Option<Vec<SnippetPart>> {
-    let found = generator.snippet(text);
-    if found.highlighted().is_empty() {
-        return None;
-    }
-    // A short text (a title, a name) is shown whole; a long one from the best passage.
-    let window = if text.chars().count() <= SNIPPET_CHARS {
-        0..text.len()
-    } else {
-        found.fragment_range()
-    };
-    let offset = found.fragment_range().start;
-    let mut marks: Vec<_> = found
-        .highlighted()
-        .iter()
-        .map(|r| r.start + offset..r.end + offset)
-        .collect();
-    marks.sort_by_key(|r| r.start);
-
-    let mut parts = Vec::new();
-    // Paragraph breaks in the plain text would read as run-on words once in one line.
-    let mut push = |text: &str, matched: bool| {
-        if !text.is_empty() {
-            parts.push(SnippetPart {
-                text: text.replace("\n\n", " ").replace('\n', " "),
-                matched,
-            });
-        }
-    };
-    if window.start > 0 {
-        push("… ", false);
-    }
-    let mut at = window.start;
-    for mark in marks {
-        if mark.start < at || mark.end > window.end {
-            continue;
-        }
-        push(&text[at..mark.start], false);
-        push(&text[mark.clone()], true);
-        at = mark.end;
-    }
-    push(&text[at..window.end], false);
-    if window.end < text.len() {
-        push(" …", false);
-    }
-    Some(parts)
 }
 
 impl SearchIndex {
@@ -818,6 +803,21 @@ mod tests {
         assert_eq!(marked, ["tube", "kidney"]);
         let text: String = snippet.iter().map(|p| p.text.as_str()).collect();
         assert!(text.contains("<b>nephrostomy</b> &"), "{text}");
+    }
+
+    #[test]
+    fn a_query_of_many_joined_words_is_cut_short_and_still_answered() {
+        let index =
+            SearchIndex::from_documents(vec![doc(PageKind::About, "Kidney", "kidney stent")])
+                .unwrap();
+        let built = index
+            .build_query(&"kidney-stent-".repeat(50), MatchMode::AllWords)
+            .unwrap();
+        assert!(built.highlight.len() <= MAX_QUERY_WORDS);
+        assert_eq!(
+            index.search(&"kidney-stent-".repeat(50), 1).unwrap().total,
+            1
+        );
     }
 
     #[test]

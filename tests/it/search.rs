@@ -105,6 +105,14 @@ async fn lay_names_also_lead_to_the_treatments() {
             assert!(top.contains(&path), "{query}: {path} not in {top:?}");
         }
     }
+    // A sheet found through its condition says so, with the words marked as one phrase, and
+    // names that match only part of the search are not offered as the reason.
+    let body = search("blocked+kidney").await.body;
+    assert!(
+        body.contains("Treats: <mark>Blocked kidney</mark></p>"),
+        "no Treats line"
+    );
+    assert!(!body.contains("Also called: <mark>kidney</mark> drain"));
 }
 
 #[tokio::test]
