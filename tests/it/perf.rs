@@ -384,7 +384,7 @@ fn start_nginx(export: &Path) -> Nginx {
            server {{\n    listen 127.0.0.1:{port};\n    root {root};\n\
              include {snippet};\n    brotli_static on;\n  }}\n}}\n",
         root = export.display(),
-        snippet = repo().join("deploy/nginx-export.conf").display(),
+        snippet = repo().join("scripts/nginx-export.conf").display(),
     );
     let config_path = dir.path().join("nginx.conf");
     std::fs::write(&config_path, config).unwrap();
