@@ -9,8 +9,8 @@ pub mod content;
 pub mod finder;
 pub mod mail;
 pub mod radiation;
-pub mod search;
 pub mod scaffold;
+pub mod search;
 pub mod watch;
 pub mod web;
 

@@ -585,7 +585,8 @@ async fn thank_you(State(state): State<AppState>) -> Result<Response, AppError> 
             THANK_YOU_PATH,
             "Thank you for your message",
         )
-        .crumbs([Crumb::new("Contact us", FORM_PATH)])
+        // No breadcrumb trail: as on GOV.UK, a confirmation ends the journey, and its panel
+        // heading is the first thing on the page.
         .noindex(),
     };
     Ok(Html(template.render()?).into_response())

@@ -5,9 +5,9 @@ mod support;
 
 mod contact;
 mod content_errors;
-mod finder;
 mod editing;
+mod finder;
 mod pages;
 mod radiation;
-mod shipped_content;
 mod search;
+mod shipped_content;
