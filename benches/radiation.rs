@@ -21,6 +21,7 @@ fn shipped_library() -> (Library, SiteConfig) {
         static_dir: config.paths.static_files.clone(),
         include_drafts: false,
         today: jiff::civil::date(2026, 11, 28),
+        postcode_districts: None,
     });
     let library = outcome
         .library

@@ -28,6 +28,7 @@ fn load(content: &Path) -> Library {
         static_dir: root.join("static"),
         include_drafts: false,
         today: jiff::civil::date(2026, 11, 28),
+        postcode_districts: None,
     });
     outcome
         .library

@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 
 use crate::content::{Diagnostics, Library, proofread};
 use crate::web::Site;
-use crate::{AppState, BuildError, load_options};
+use crate::{AppState, load_options};
 
 /// How long the content must be quiet before a rebuild starts. Editors save in bursts (a
 /// temporary file, a rename, a change of permissions); one rebuild per save is enough.
@@ -199,7 +199,7 @@ pub fn rebuild(state: &AppState) -> Rebuild {
         }
         Err(e) => Rebuild::Failed {
             elapsed: started.elapsed(),
-            error: BuildError::from(e).to_string(),
+            error: e.to_string(),
         },
     }
 }

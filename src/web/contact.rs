@@ -28,7 +28,7 @@ use tokio::sync::Notify;
 use tower_http::csrf::CsrfLayer;
 
 use super::error::{AppError, ErrorPage};
-use super::views::{Crumb, Layout};
+use super::views::Layout;
 use crate::AppState;
 use crate::config::{ContactSettings, SiteConfig};
 use crate::mail::message::{self, ContactMessage, Topic};
@@ -528,9 +528,10 @@ fn form_page(
     } else {
         "Contact us"
     };
+    // No breadcrumb trail: the page is top-level (the main navigation marks it), and a trail
+    // would repeat the "Error:" that the <title> carries for screen readers.
     let mut layout = Layout::new(config, FORM_PATH, title)
-        .describe("Send a message to the team that runs this website.")
-        .crumbs(std::iter::empty::<Crumb>());
+        .describe("Send a message to the team that runs this website.");
     if has_problem {
         layout = layout.noindex();
     }

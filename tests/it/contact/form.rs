@@ -393,7 +393,7 @@ async fn without_connection_info_the_form_still_works() {
     let router = irinfo::web::router(state.clone());
     let token = form_token(&router).await;
     let response = post_form(&router, &valid_fields(&token, &[])).await;
-    assert_eq!(response.status, StatusCode::SEE_OTHER);
+    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
     assert_eq!(queued(spool.path()).len(), 1);
 }
 
