@@ -28,7 +28,7 @@ use tokio::sync::Notify;
 use tower_http::csrf::CsrfLayer;
 
 use super::error::{AppError, ErrorPage};
-use super::views::{Crumb, Layout};
+use super::views::Layout;
 use crate::AppState;
 use crate::config::{ContactSettings, SiteConfig};
 use crate::mail::message::{self, ContactMessage, Topic};
@@ -590,7 +590,8 @@ async fn thank_you(State(state): State<AppState>) -> Result<Response, AppError> 
             "Thank you for your message",
         )
         .with_stylesheet(state.site().stylesheet())
-        .crumbs([Crumb::new("Contact us", FORM_PATH)])
+        // No breadcrumb trail: as on GOV.UK, a confirmation ends the journey, and its panel
+        // heading is the first thing on the page.
         .noindex(),
     };
     Ok(Html(template.render()?).into_response())

@@ -623,20 +623,22 @@ pub fn compare_page(
             })
         })
         .collect::<Vec<_>>();
-    let title = match error {
-        Some(_) => "Error: Compare radiation doses",
-        None => "Compare radiation doses",
-    };
+    // "Error:" goes before the <title> only, where screen readers announce it first; the
+    // breadcrumb trail names the page as it always is.
+    let mut layout = Layout::new(config, "/radiation/compare", "Compare radiation doses")
+        .with_stylesheet(stylesheet)
+        .describe("Choose two to four X-rays, scans or procedures and compare their typical radiation doses side by side.")
+        .crumbs([Crumb::new("Radiation", "/radiation")]);
+    if error.is_some() {
+        layout = layout.with_errors();
+    }
     CompareTemplate {
-        layout: Layout::new(config, "/radiation/compare", title)
-            .with_stylesheet(stylesheet)
-            .describe("Choose two to four X-rays, scans or procedures and compare their typical radiation doses side by side.")
-            .crumbs([Crumb::new("Radiation", "/radiation")]),
+        layout,
         error: error.map(ChoiceError::message),
-        first_option: groups
-            .first()
-            .and_then(|g| g.options.first())
-            .map_or_else(|| "compare-submit".to_string(), |o| format!("item-{}", o.id)),
+        first_option: groups.first().and_then(|g| g.options.first()).map_or_else(
+            || "compare-submit".to_string(),
+            |o| format!("item-{}", o.id),
+        ),
         groups,
         results,
         chart,

@@ -1,9 +1,11 @@
 // Without JavaScript: search, the finder and the contact form complete their whole flow with
-// JavaScript switched off in the browser.
+// JavaScript switched off in the browser. A sent contact message really is in the mail queue
+// (the test server's own temporary spool).
 
+import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { openEntry, testOptions, useSiteAndBrowser } from './lib/harness.mjs';
+import { openEntry, queuedMessages, testOptions, useSiteAndBrowser } from './lib/harness.mjs';
 import { PAGES } from './lib/pages.mjs';
 
 const env = useSiteAndBrowser();
@@ -14,8 +16,11 @@ describe('forms work without JavaScript', () => {
       const context = await env.browser.newContext({ javaScriptEnabled: false });
       const page = await context.newPage();
       try {
+        const before = queuedMessages(env.site.spool).length;
         // openEntry fills and submits the forms, and fails on a wrong status or a missing result.
         await openEntry(page, env.baseUrl, entry);
+        const queued = queuedMessages(env.site.spool).length - before;
+        assert.equal(queued, entry.queues ? 1 : 0, `messages queued by ${entry.name}`);
       } finally {
         await context.close();
       }

@@ -3,15 +3,14 @@
 // steps of a form flow from the page table (pages.mjs).
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
-
-import { PENDING_UNTIL_MERGE } from './pages.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -31,7 +30,6 @@ const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 
 // Each notice is printed once per test file (each file runs in its own process).
 let toldNoBrowser = false;
-let toldPending = false;
 
 // Tests run as root (no sandbox then) on machines without a GPU. The other flags keep Chromium
 // from reaching out to Google's services: there is no network beyond loopback here, and every
@@ -63,7 +61,8 @@ export function skipReason() {
 
 /** The newest built irinfo binary: IRINFO_BIN, or target/{debug,release}/irinfo. */
 export function irinfoBinary() {
-  if (process.env.IRINFO_BIN) return process.env.IRINFO_BIN;
+  // Relative to where the tests were started; the binary itself runs from the repository root.
+  if (process.env.IRINFO_BIN) return resolve(process.env.IRINFO_BIN);
   const built = ['debug', 'release']
     .map((profile) => join(REPO_ROOT, 'target', profile, 'irinfo'))
     .filter((path) => existsSync(path))
@@ -88,14 +87,70 @@ async function freePort() {
 }
 
 /**
- * Starts `irinfo serve` on a free 127.0.0.1 port from the repository root, and waits until it
- * answers. Returns `{ baseUrl, stop }`.
+ * Settings for one test run: the shipped site.toml with the contact form's mail queue moved to
+ * `spool` (a temporary folder, so the tests never write into the repository) and a rate limit
+ * the whole suite stays within (one test file sends the form a few dozen times).
+ * Only the named keys change; every other setting is the shipped one.
+ */
+export function testSettings(spool) {
+  const overrides = {
+    mail: { spool: JSON.stringify(spool) },
+    contact: { rate_per_hour: '100000', burst: '1000' },
+  };
+  const lines = readFileSync(join(REPO_ROOT, 'site.toml'), 'utf8').split('\n');
+  const out = [];
+  const pending = Object.fromEntries(Object.entries(overrides).map(([t, kv]) => [t, { ...kv }]));
+  let table = null;
+  const flush = () => {
+    // Keys the shipped table does not set are added at its end.
+    for (const [key, value] of Object.entries(pending[table] ?? {})) out.push(`${key} = ${value}`);
+    if (table in pending) pending[table] = {};
+  };
+  for (const line of lines) {
+    const header = /^\s*\[([^\]]+)\]\s*(#.*)?$/.exec(line);
+    if (header) {
+      flush();
+      table = header[1].trim();
+      out.push(line);
+      continue;
+    }
+    const key = /^\s*([A-Za-z0-9_]+)\s*=/.exec(line)?.[1];
+    if (key && pending[table] && key in pending[table]) {
+      out.push(`${key} = ${pending[table][key]}`);
+      delete pending[table][key];
+    } else {
+      out.push(line);
+    }
+  }
+  flush();
+  // Tables the shipped file does not have at all.
+  for (const [name, kv] of Object.entries(pending)) {
+    const rest = Object.entries(kv);
+    if (rest.length > 0) out.push('', `[${name}]`, ...rest.map(([k, v]) => `${k} = ${v}`));
+  }
+  return out.join('\n');
+}
+
+/** The messages the contact form has queued in a spool folder (its `queue/` files). */
+export function queuedMessages(spool) {
+  const queue = join(spool, 'queue');
+  return existsSync(queue) ? readdirSync(queue) : [];
+}
+
+/**
+ * Starts `irinfo serve` on a free 127.0.0.1 port from the repository root (its content and
+ * static files) with the test settings of `testSettings`, and waits until it answers.
+ * Returns `{ baseUrl, spool, stop, output }`; `stop` also removes the temporary folder.
  */
 export async function startSite() {
   const binary = irinfoBinary();
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(binary, ['serve', '--addr', `127.0.0.1:${port}`], {
+  const scratch = mkdtempSync(join(tmpdir(), 'irinfo-browser-'));
+  const spool = join(scratch, 'spool');
+  const settings = join(scratch, 'site.toml');
+  writeFileSync(settings, testSettings(spool));
+  const child = spawn(binary, ['serve', '--config', settings, '--addr', `127.0.0.1:${port}`], {
     cwd: REPO_ROOT,
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'irinfo=warn,tower_http=warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -109,11 +164,17 @@ export async function startSite() {
       exited = { code, signal };
       resolveExit(exited);
     });
+    // A binary that cannot be started at all (a wrong IRINFO_BIN) fails at once, not after 60 s.
+    child.on('error', (error) => {
+      exited = { error: error.message };
+      resolveExit(exited);
+    });
   });
 
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (exited) {
+      rmSync(scratch, { recursive: true, force: true });
       throw new Error(`${binary} exited (${JSON.stringify(exited)}) before answering:\n${output}`);
     }
     try {
@@ -124,19 +185,22 @@ export async function startSite() {
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
+      rmSync(scratch, { recursive: true, force: true });
       throw new Error(`${binary} did not answer on ${baseUrl} within 60 s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
 
   const stop = async () => {
-    if (exited) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exit;
-    clearTimeout(timer);
+    if (!exited) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exit;
+      clearTimeout(timer);
+    }
+    rmSync(scratch, { recursive: true, force: true });
   };
-  return { baseUrl, stop, output: () => output };
+  return { baseUrl, spool, stop, output: () => output };
 }
 
 /** Launches headless Chromium. */
@@ -166,27 +230,8 @@ export function useSiteAndBrowser() {
   return env;
 }
 
-/** Whether a page of the table needs a route that is not on this branch yet. */
-export function pendingReason(entry) {
-  const paths = [new URL(entry.path, 'http://x').pathname, entry.expect?.path, ...(entry.needs ?? [])];
-  const missing = [...new Set(paths.filter((path) => PENDING_UNTIL_MERGE.includes(path)))];
-  return missing.length > 0 ? `pending until merge: ${missing.join(', ')}` : false;
-}
-
-/**
- * Node's test options for one page of the table: skipped with a printed notice when its route is
- * pending, or when there is no browser on a developer's machine.
- */
-export function testOptions(entry) {
-  const pending = pendingReason(entry);
-  if (pending) {
-    if (!toldPending) {
-      process.stdout.write('# NOTICE: pages on routes not merged yet are skipped: ' +
-        `${PENDING_UNTIL_MERGE.join(' ')} (empty PENDING_UNTIL_MERGE in lib/pages.mjs to run them)\n`);
-      toldPending = true;
-    }
-    return { skip: pending };
-  }
+/** Node's test options for one page of the table: skipped (with a notice) only without a browser. */
+export function testOptions() {
   return { skip: skipReason() };
 }
 
