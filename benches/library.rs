@@ -44,6 +44,12 @@ fn generated_content(dir: &Path, count: usize) -> PathBuf {
         let text = std::fs::read_to_string(original).expect("read sheet");
         let slug = original.file_stem().and_then(|s| s.to_str()).expect("slug");
         let text = text.replacen("\ntitle = \"", &format!("\ntitle = \"Copy {i:04} of "), 1);
+        // A dose must match the table's entry for that one sheet, so copies carry none.
+        let text: String = text
+            .lines()
+            .filter(|line| !line.starts_with("typical_dose_msv"))
+            .map(|line| format!("{line}\n"))
+            .collect();
         std::fs::write(procedures.join(format!("{slug}-copy-{i:04}.md")), text)
             .expect("write sheet");
     }
@@ -64,15 +70,16 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 fn load(config: &SiteConfig) -> Library {
-    Library::load(&LoadOptions {
+    let outcome = Library::load(&LoadOptions {
         content_dir: config.paths.content.clone(),
         static_dir: config.paths.static_files.clone(),
         include_drafts: false,
         today: jiff::civil::date(2026, 11, 28),
         postcode_districts: None,
-    })
-    .library
-    .expect("content builds")
+    });
+    outcome
+        .library
+        .unwrap_or_else(|| panic!("content has errors:\n{}", outcome.diagnostics))
 }
 
 fn build_benches(c: &mut Criterion) {
