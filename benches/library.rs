@@ -70,13 +70,11 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 fn load(config: &SiteConfig) -> Library {
-    let outcome = Library::load(&LoadOptions {
-        content_dir: config.paths.content.clone(),
-        static_dir: config.paths.static_files.clone(),
-        include_drafts: false,
-        today: jiff::civil::date(2026, 11, 28),
-        postcode_districts: None,
-    });
+    let outcome = Library::load(&LoadOptions::published(
+        config.paths.content.clone(),
+        config.paths.static_files.clone(),
+        jiff::civil::date(2026, 11, 28),
+    ));
     outcome
         .library
         .unwrap_or_else(|| panic!("content has errors:\n{}", outcome.diagnostics))

@@ -16,13 +16,11 @@ fn shipped_library() -> (Library, SiteConfig) {
     let mut config = SiteConfig::default();
     config.paths.content = irinfo::crate_dir().join("content");
     config.paths.static_files = irinfo::crate_dir().join("static");
-    let outcome = Library::load(&LoadOptions {
-        content_dir: config.paths.content.clone(),
-        static_dir: config.paths.static_files.clone(),
-        include_drafts: false,
-        today: jiff::civil::date(2026, 11, 28),
-        postcode_districts: None,
-    });
+    let outcome = Library::load(&LoadOptions::published(
+        config.paths.content.clone(),
+        config.paths.static_files.clone(),
+        jiff::civil::date(2026, 11, 28),
+    ));
     let library = outcome
         .library
         .unwrap_or_else(|| panic!("{}", outcome.diagnostics));

@@ -23,13 +23,11 @@ const QUERIES: [&str; 6] = [
 
 fn load(content: &Path) -> Library {
     let root = irinfo::crate_dir();
-    let outcome = Library::load(&LoadOptions {
-        content_dir: content.to_path_buf(),
-        static_dir: root.join("static"),
-        include_drafts: false,
-        today: jiff::civil::date(2026, 11, 28),
-        postcode_districts: None,
-    });
+    let outcome = Library::load(&LoadOptions::published(
+        content.to_path_buf(),
+        root.join("static"),
+        jiff::civil::date(2026, 11, 28),
+    ));
     outcome
         .library
         .unwrap_or_else(|| panic!("content has errors:\n{}", outcome.diagnostics))

@@ -63,6 +63,23 @@ pub struct LoadOptions {
     pub postcode_districts: Option<PathBuf>,
 }
 
+impl LoadOptions {
+    /// Published content only, no district table: what tests and benchmarks load.
+    pub fn published(
+        content_dir: impl Into<PathBuf>,
+        static_dir: impl Into<PathBuf>,
+        today: Date,
+    ) -> Self {
+        Self {
+            content_dir: content_dir.into(),
+            static_dir: static_dir.into(),
+            include_drafts: false,
+            today,
+            postcode_districts: None,
+        }
+    }
+}
+
 /// One content file as read from disk, kept so that later checks can point into it.
 #[derive(Debug, Clone)]
 pub struct SourceFile {

@@ -15,13 +15,11 @@ fn broken_copy() -> tempfile::TempDir {
 }
 
 fn load(dir: &Path) -> irinfo::content::LoadOutcome {
-    Library::load(&LoadOptions {
-        content_dir: dir.to_path_buf(),
-        static_dir: repo().join("static"),
-        include_drafts: false,
-        today: jiff::civil::date(2026, 6, 1),
-        postcode_districts: None,
-    })
+    Library::load(&LoadOptions::published(
+        dir.to_path_buf(),
+        repo().join("static"),
+        jiff::civil::date(2026, 6, 1),
+    ))
 }
 
 const GOOD_FRONT: &str = "title = \"T\"\nsummary = \"S.\"\nlast_reviewed = 2026-01-10\nnext_review = 2028-01-10\nreviewed_by = \"R\"\n";

@@ -592,11 +592,12 @@ async fn the_sample_entries_cover_all_nations_and_english_regions() {
 /// Loads `dir` as content, with an optional districts CSV.
 fn load(dir: &Path, districts: Option<&Path>) -> irinfo::content::LoadOutcome {
     Library::load(&LoadOptions {
-        content_dir: dir.to_path_buf(),
-        static_dir: repo().join("static"),
-        include_drafts: false,
-        today: jiff::civil::date(2026, 6, 1),
         postcode_districts: districts.map(Path::to_path_buf),
+        ..LoadOptions::published(
+            dir.to_path_buf(),
+            repo().join("static"),
+            jiff::civil::date(2026, 6, 1),
+        )
     })
 }
 

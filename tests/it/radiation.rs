@@ -322,13 +322,11 @@ async fn bad_comparisons_get_a_kind_message_and_a_400() {
 }
 
 fn load(dir: &Path) -> irinfo::content::LoadOutcome {
-    Library::load(&LoadOptions {
-        content_dir: dir.to_path_buf(),
-        static_dir: repo().join("static"),
-        include_drafts: false,
-        today: jiff::civil::date(2026, 6, 1),
-        postcode_districts: None,
-    })
+    Library::load(&LoadOptions::published(
+        dir.to_path_buf(),
+        repo().join("static"),
+        jiff::civil::date(2026, 6, 1),
+    ))
 }
 
 fn minimal_copy() -> tempfile::TempDir {
