@@ -137,31 +137,6 @@ pub fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Listens on the configured address and serves until SIGINT or SIGTERM, then finishes the
-/// requests in flight before returning.
-pub async fn serve(state: AppState) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let signal = shutdown_signal();
-    let addr = state.0.config.server.addr;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
-    tracing::info!("serving on http://{}", listener.local_addr()?);
-    let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
-    let delivery = start_mail(&state.0, mail_stopped);
-    let shutdown = async move {
-        signal.await;
-        let _ = stop_mail.send(true);
-    };
-    let served = serve_on(listener, state, shutdown).await;
-    if let Some(delivery) = delivery {
-        // The worker finishes or abandons its send within its grace period; either way the
-        // message is safe in the queue.
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), delivery).await;
-    }
-    served
-}
-
 /// Tidies the spool after a crash and starts the delivery worker, if a relay is configured.
 /// A spool that cannot be used does not stop the site: the form answers 503 until it is fixed.
 pub fn start_mail(
