@@ -29,11 +29,11 @@ use tower_http::csrf::CsrfLayer;
 
 use super::error::{AppError, ErrorPage};
 use super::views::Layout;
-use crate::AppState;
 use crate::config::{ContactSettings, SiteConfig};
 use crate::mail::message::{self, ContactMessage, Topic};
 use crate::mail::queue::fill_random;
 use crate::mail::{Clock, Enqueued, MailQueue, QueueId};
+use crate::{App, AppState};
 
 /// Limits the issue sets for each field, in characters.
 pub const NAME_MAX: usize = 100;
@@ -516,13 +516,12 @@ pub struct ThankYouTemplate {
 }
 
 fn form_page(
-    config: &SiteConfig,
-    stylesheet: &str,
-    service: &ContactService,
+    app: &App,
     values: FormValues,
     errors: Vec<FieldError>,
     notice: Option<Notice>,
 ) -> Result<String, AppError> {
+    let (config, service, stylesheet) = (&app.config, &app.contact, app.site().stylesheet());
     let has_problem = !errors.is_empty() || notice.is_some();
     let title = if has_problem {
         "Error: Contact us"
@@ -571,14 +570,7 @@ fn private_html(status: StatusCode, html: String) -> Response {
 
 async fn show_form(State(state): State<AppState>) -> Result<Response, AppError> {
     let app = &state.0;
-    let html = form_page(
-        &app.config,
-        &app.site().stylesheet(),
-        &app.contact,
-        FormValues::default(),
-        Vec::new(),
-        None,
-    )?;
+    let html = form_page(app, FormValues::default(), Vec::new(), None)?;
     Ok(private_html(StatusCode::OK, html))
 }
 
@@ -682,14 +674,7 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
                     settings.form_valid_minutes
                 ),
             };
-            let html = form_page(
-                &app.config,
-                &app.site().stylesheet(),
-                service,
-                values,
-                Vec::new(),
-                Some(notice),
-            )?;
+            let html = form_page(app, values, Vec::new(), Some(notice))?;
             return Ok(private_html(StatusCode::FORBIDDEN, html));
         }
         TokenCheck::Invalid => {
@@ -713,14 +698,7 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
     let submission = match validate(&values) {
         Ok(submission) => submission,
         Err(errors) => {
-            let html = form_page(
-                &app.config,
-                &app.site().stylesheet(),
-                service,
-                values,
-                errors,
-                None,
-            )?;
+            let html = form_page(app, values, errors, None)?;
             return Ok(private_html(StatusCode::UNPROCESSABLE_ENTITY, html));
         }
     };
@@ -744,14 +722,7 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
             ),
         };
         tracing::info!(%client, retry_after_secs = wait.as_secs(), "contact form rate limit");
-        let html = form_page(
-            &app.config,
-            &app.site().stylesheet(),
-            service,
-            values,
-            Vec::new(),
-            Some(notice),
-        )?;
+        let html = form_page(app, values, Vec::new(), Some(notice))?;
         let mut response = private_html(StatusCode::TOO_MANY_REQUESTS, html);
         response
             .headers_mut()
@@ -782,14 +753,7 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
                 heading: "Sorry, we cannot send messages right now".to_string(),
                 text: "Your message has not been sent. This is a problem at our end, not with what you typed. Please try again later: what you typed is still below.".to_string(),
             };
-            let html = form_page(
-                &app.config,
-                &app.site().stylesheet(),
-                service,
-                values,
-                Vec::new(),
-                Some(notice),
-            )?;
+            let html = form_page(app, values, Vec::new(), Some(notice))?;
             let mut response = private_html(StatusCode::SERVICE_UNAVAILABLE, html);
             response
                 .headers_mut()
