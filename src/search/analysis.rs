@@ -1,16 +1,16 @@
 //! How text becomes search terms: split into words, lower-cased, accents folded, US spellings
-//! turned into UK ones, then stemmed with tantivy's English (Porter 2) stemmer.
+//! turned into UK ones, then stemmed with the English (Porter 2) stemmer tantivy uses.
 //!
 //! The same pipeline runs over the content when the index is built and over what a visitor types,
 //! so "embolization", "embolised" and "Embolisation" all meet at one term. UK spelling comes
 //! before stemming because the stemmer treats "-isation" and "-ization" differently.
 
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter,
+    TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
 
 /// The name the content analyser is registered under in the index.
@@ -26,8 +26,7 @@ pub fn content_analyser() -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(LONGEST_WORD))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(UkSpelling)
-        .filter(Stemmer::new(Language::English))
+        .filter(UkTerms::stemmed())
         .build()
 }
 
@@ -42,8 +41,7 @@ pub fn query_analyser() -> TextAnalyzer {
         .filter(StopWordFilter::remove(
             STOP_WORDS.iter().map(|w| w.to_string()),
         ))
-        .filter(UkSpelling)
-        .filter(Stemmer::new(Language::English))
+        .filter(UkTerms::stemmed())
         .build()
 }
 
@@ -68,32 +66,38 @@ pub fn terms(analyser: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
     out
 }
 
+/// The analyser for whole words as the vocabulary keeps them: lower case, accents folded, UK
+/// spelling, not stemmed. Long-lived callers keep one, so each distinct word is spelt out once.
+pub fn plain_analyser() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(UkTerms::unstemmed())
+        .build()
+}
+
 /// A word as the vocabulary keeps it: lower case, accents folded, UK spelling, not stemmed.
 pub fn plain_word(word: &str) -> String {
-    words(word, true)
+    joined(&mut plain_analyser(), word)
 }
 
 /// The words of `text` in lower case, accents folded and punctuation dropped, for sorting.
 pub fn folded(text: &str) -> String {
-    words(text, false)
-}
-
-fn words(text: &str, uk: bool) -> String {
     let mut analyser = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .build();
+    joined(&mut analyser, text)
+}
+
+fn joined(analyser: &mut TextAnalyzer, text: &str) -> String {
     let mut stream = analyser.token_stream(text);
     let mut out = String::new();
     while let Some(token) = stream.next() {
         if !out.is_empty() {
             out.push(' ');
         }
-        if uk {
-            out.push_str(&uk_spelling(&token.text));
-        } else {
-            out.push_str(&token.text);
-        }
+        out.push_str(&token.text);
     }
     out
 }
@@ -193,74 +197,98 @@ fn find_unprefixed(word: &str, us: &str, uk: &str) -> Option<usize> {
     })
 }
 
-/// A tantivy token filter that applies [`uk_spelling`] to every token.
+/// A tantivy token filter that gives each word its UK spelling ([`uk_spelling`]) and then, for
+/// search terms, its English (Porter 2) stem: the same stemmer tantivy's `Stemmer` filter uses.
 #[derive(Debug, Clone, Copy)]
-pub struct UkSpelling;
+pub struct UkTerms {
+    stem: bool,
+}
 
-impl TokenFilter for UkSpelling {
-    type Tokenizer<T: Tokenizer> = UkSpellingFilter<T>;
+impl UkTerms {
+    /// UK spelling, then the stem: the terms the index holds.
+    pub fn stemmed() -> Self {
+        Self { stem: true }
+    }
 
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> UkSpellingFilter<T> {
-        UkSpellingFilter {
+    /// UK spelling only: whole words, as a "did you mean" suggestion shows them.
+    pub fn unstemmed() -> Self {
+        Self { stem: false }
+    }
+}
+
+impl TokenFilter for UkTerms {
+    type Tokenizer<T: Tokenizer> = UkTermsFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> UkTermsFilter<T> {
+        UkTermsFilter {
             tokenizer,
-            seen: HashMap::new(),
+            stemmer: self
+                .stem
+                .then(|| frostem::Stemmer::new(frostem::Algorithm::English)),
+            seen: FxHashMap::default(),
         }
     }
 }
 
-/// Words already looked at, with their UK spelling if it differs. Checking a word against every
-/// US spelling costs more than stemming it, and a site uses a few thousand distinct words, so
-/// each is checked once per analyser.
-type SpellingCache = HashMap<String, Option<String>>;
+/// Words already looked at, with their term if it differs from the word. Checking a word
+/// against every US spelling and stemming it costs far more than a lookup, and a site uses a
+/// few thousand distinct words in a million, so each is worked out once per analyser.
+type TermCache = FxHashMap<String, Option<String>>;
 
 /// Past this many words the cache is emptied, so an analyser that lives long stays small.
-const SPELLING_CACHE_LIMIT: usize = 50_000;
+const TERM_CACHE_LIMIT: usize = 50_000;
 
-/// The tokenizer [`UkSpelling`] wraps around another.
-#[derive(Debug, Clone)]
-pub struct UkSpellingFilter<T> {
+/// The tokenizer [`UkTerms`] wraps around another.
+#[derive(Clone)]
+pub struct UkTermsFilter<T> {
     tokenizer: T,
-    seen: SpellingCache,
+    stemmer: Option<frostem::Stemmer>,
+    seen: TermCache,
 }
 
-impl<T: Tokenizer> Tokenizer for UkSpellingFilter<T> {
-    type TokenStream<'a> = UkSpellingStream<'a, T::TokenStream<'a>>;
+impl<T: Tokenizer> Tokenizer for UkTermsFilter<T> {
+    type TokenStream<'a> = UkTermsStream<'a, T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        if self.seen.len() > SPELLING_CACHE_LIMIT {
+        if self.seen.len() > TERM_CACHE_LIMIT {
             self.seen.clear();
         }
-        UkSpellingStream {
+        UkTermsStream {
             tail: self.tokenizer.token_stream(text),
+            stemmer: self.stemmer,
             seen: &mut self.seen,
         }
     }
 }
 
-/// The token stream of [`UkSpellingFilter`].
-#[derive(Debug)]
-pub struct UkSpellingStream<'a, T> {
+/// The token stream of [`UkTermsFilter`].
+pub struct UkTermsStream<'a, T> {
     tail: T,
-    seen: &'a mut SpellingCache,
+    stemmer: Option<frostem::Stemmer>,
+    seen: &'a mut TermCache,
 }
 
-impl<T: TokenStream> TokenStream for UkSpellingStream<'_, T> {
+impl<T: TokenStream> TokenStream for UkTermsStream<'_, T> {
     fn advance(&mut self) -> bool {
         if !self.tail.advance() {
             return false;
         }
         let word = &self.tail.token().text;
-        let uk = match self.seen.get(word) {
+        let term = match self.seen.get(word) {
             Some(known) => known.clone(),
             None => {
-                let converted = uk_spelling(word);
-                let uk = (converted != word.as_str()).then(|| converted.into_owned());
-                self.seen.insert(word.clone(), uk.clone());
-                uk
+                let uk = uk_spelling(word);
+                let term = match &self.stemmer {
+                    Some(stemmer) => Cow::Owned(stemmer.stem(&uk).into_owned()),
+                    None => uk,
+                };
+                let term = (term != word.as_str()).then(|| term.into_owned());
+                self.seen.insert(word.clone(), term.clone());
+                term
             }
         };
-        if let Some(uk) = uk {
-            self.tail.token_mut().text = uk;
+        if let Some(term) = term {
+            self.tail.token_mut().text = term;
         }
         true
     }

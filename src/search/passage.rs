@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
 /// How long a passage from a long text is, in bytes (about as many characters in English).
@@ -18,7 +19,7 @@ const LEAD_IN_BYTES: usize = 50;
 /// Each distinct term gets a number, so texts store numbers rather than strings.
 #[derive(Debug, Default)]
 pub struct TermIds {
-    ids: HashMap<String, u32>,
+    ids: FxHashMap<String, u32>,
 }
 
 impl TermIds {

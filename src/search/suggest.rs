@@ -5,9 +5,13 @@
 //! Closeness is the optimal-string-alignment edit distance from `strsim`, which counts a swap of
 //! two neighbouring letters ("nephorstomy") as one edit.
 
-use std::collections::HashMap;
+use std::fmt;
 
-use super::analysis::plain_word;
+use rustc_hash::FxHashMap;
+
+use tantivy::tokenizer::TextAnalyzer;
+
+use super::analysis::plain_analyser;
 
 /// How much a word counts for, by where it was found.
 #[derive(Debug, Clone, Copy)]
@@ -36,13 +40,32 @@ const SHORTEST_CORRECTED: usize = 4;
 pub struct Vocabulary {
     /// Index: length in characters. Each word is kept once, with its summed weight.
     by_length: Vec<Vec<(String, u32)>>,
-    index: HashMap<String, (usize, usize)>,
+    index: FxHashMap<String, (usize, usize)>,
+    words: WordAnalyser,
+}
+
+/// Splits added text into plain words. Kept with the vocabulary because it remembers the words
+/// it has spelt, and a site repeats the same few thousand words many times over.
+struct WordAnalyser(TextAnalyzer);
+
+impl Default for WordAnalyser {
+    fn default() -> Self {
+        Self(plain_analyser())
+    }
+}
+
+impl fmt::Debug for WordAnalyser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WordAnalyser")
+    }
 }
 
 impl Vocabulary {
     /// Adds every word of `text`.
     pub fn add_text(&mut self, text: &str, source: WordSource) {
-        for word in plain_word(text).split(' ') {
+        let mut stream = self.words.0.token_stream(text);
+        while let Some(token) = stream.next() {
+            let word = token.text.as_str();
             let length = word.chars().count();
             if length < SHORTEST_CORRECTED || !word.chars().all(char::is_alphabetic) {
                 continue;
