@@ -7,7 +7,9 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{
+    Alignment, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
+};
 
 /// A heading in a rendered body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +83,7 @@ pub fn render(body: &str) -> RenderedMarkdown {
     // Headings are buffered so that their id can be derived from their text.
     let mut heading: Option<OpenHeading<'_>> = None;
     let mut image: Option<(String, Range<usize>, String)> = None;
+    let mut explicit_ids_plain = true;
 
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
         match &event {
@@ -123,6 +126,10 @@ pub fn render(body: &str) -> RenderedMarkdown {
 
         match event {
             Event::Start(Tag::Heading { level, id, .. }) => {
+                explicit_ids_plain &= id.as_ref().is_none_or(|id| {
+                    id.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                });
                 heading = Some((
                     level,
                     id.map(|i| i.to_string()),
@@ -156,15 +163,86 @@ pub fn render(body: &str) -> RenderedMarkdown {
         }
     }
 
+    // Markdown's own output is escaped by pulldown-cmark; what could make it unsafe is raw HTML
+    // an editor typed, a link with a dangerous scheme, or an odd explicit heading id. Without
+    // those, running the sanitiser (most of the cost of loading content) would change nothing:
+    // debug builds check that for every body they render, so every test run checks it.
+    let needs_sanitising = !out.raw_html.is_empty()
+        || !out
+            .links
+            .iter()
+            .all(|link| plainly_safe_destination(&link.destination))
+        || !explicit_ids_plain;
     let mut raw = String::with_capacity(body.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut raw, events.into_iter());
-    out.html = sanitizer().clean(&raw).to_string();
+    pulldown_cmark::html::push_html(&mut raw, events.into_iter().map(without_presentation));
+    debug_assert!(
+        needs_sanitising || is_clean(&raw),
+        "the sanitiser would change this, so it must not be skipped:\n{raw}"
+    );
+    out.html = if needs_sanitising {
+        sanitise(&raw)
+    } else {
+        raw
+    };
     out.plain_text = out.plain_text.trim().to_string();
     out
 }
 
-/// The allow-list applied to every rendered body. Markdown's own output passes; raw HTML that an
-/// editor types is reduced to the same safe subset (no scripts, styles, event handlers or frames).
+/// Drops what pulldown-cmark adds for presentation and the sanitiser would remove anyway:
+/// `style` attributes for table column alignment (the CSP forbids inline styles) and the
+/// `language-` class of fenced code.
+fn without_presentation(event: Event<'_>) -> Event<'_> {
+    match event {
+        Event::Start(Tag::Table(alignments)) => Event::Start(Tag::Table(
+            alignments.iter().map(|_| Alignment::None).collect(),
+        )),
+        Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))) => {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(CowStr::Borrowed(""))))
+        }
+        other => other,
+    }
+}
+
+/// URL schemes a link or image may use. Anything else (`javascript:`, `data:`) is removed.
+const ALLOWED_SCHEMES: [&str; 4] = ["http", "https", "mailto", "tel"];
+
+/// Whether a link destination is plainly safe: relative, or with an allowed scheme, and with no
+/// spaces or control characters (which browsers strip, so "java\tscript:" would run). Anything
+/// unusual is left to the sanitiser, which may keep it; this only decides who looks.
+fn plainly_safe_destination(destination: &str) -> bool {
+    if destination
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace())
+    {
+        return false;
+    }
+    match destination.find([':', '/', '?', '#']) {
+        Some(at) if destination[at..].starts_with(':') => {
+            let scheme = destination[..at].to_ascii_lowercase();
+            ALLOWED_SCHEMES.contains(&scheme.as_str())
+        }
+        _ => true,
+    }
+}
+
+/// Cleans HTML with the site's allow-list: what Markdown makes passes, and raw HTML is reduced
+/// to the same safe subset (no scripts, styles, event handlers, frames or unsafe URLs).
+pub fn sanitise(html: &str) -> String {
+    sanitizer().clean(html).to_string()
+}
+
+/// Whether the sanitiser would leave `html` as it is, apart from how it writes the same markup:
+/// `<br>` for `<br />`, `&nbsp;` for a no-break space, `"` for `&quot;` in text.
+pub fn is_clean(html: &str) -> bool {
+    let same_markup = |html: &str| {
+        html.replace(" />", ">")
+            .replace("&nbsp;", "\u{a0}")
+            .replace("&quot;", "\"")
+    };
+    same_markup(&sanitise(html)) == same_markup(html)
+}
+
+/// The allow-list for rendered bodies.
 fn sanitizer() -> ammonia::Builder<'static> {
     let mut builder = ammonia::Builder::default();
     builder
@@ -182,7 +260,7 @@ fn sanitizer() -> ammonia::Builder<'static> {
         .add_tag_attributes("li", ["id"])
         .add_tag_attributes("a", ["id"])
         .link_rel(None)
-        .url_schemes(["http", "https", "mailto", "tel"].into_iter().collect())
+        .url_schemes(ALLOWED_SCHEMES.into_iter().collect())
         .id_prefix(None);
     builder
 }
@@ -260,6 +338,68 @@ mod tests {
         assert!(!r.html.contains("onclick"), "{}", r.html);
         assert!(r.html.contains("<b>bold</b>"), "{}", r.html);
         assert_eq!(r.raw_html.len(), 4);
+    }
+
+    #[test]
+    fn unsafe_links_and_ids_are_sanitised() {
+        let cases = [
+            ("[a](javascript:alert(1))", "javascript"),
+            ("[a](JavaScript:alert(1))", "alert"),
+            ("[a](javascript&#58;alert(1))", "alert"),
+            ("<javascript:alert(1)>", "href"),
+            // Kept, but percent-encoded: "java%09script" is no scheme, so it cannot run.
+            ("[a](<java\tscript:alert(1)>)", "\t"),
+            ("![a](data:image/svg+xml,x)", "data:"),
+            ("[a](vbscript:x)", "vbscript"),
+            ("## Hi {#x\"onclick=\"y}\n", "onclick"),
+        ];
+        for (body, must_not_appear) in cases {
+            let html = render(body).html;
+            assert!(!html.contains(must_not_appear), "{body}: {html}");
+        }
+    }
+
+    #[test]
+    fn destinations_plainly_safe_or_not() {
+        let cases = [
+            ("/procedures/angioplasty#risks", true),
+            ("#risks", true),
+            ("../about", true),
+            ("https://www.nice.org.uk/guidance/ipg367", true),
+            ("HTTPS://example.org", true),
+            ("mailto:info@example.org", true),
+            ("tel:+441234567890", true),
+            ("info@example.org", true),
+            ("page?q=a:b", true),
+            ("javascript:alert(1)", false),
+            ("data:text/html,x", false),
+            ("java\tscript:x", false),
+            (" https://example.org", false),
+            ("\u{ff4a}avascript:x", false),
+        ];
+        for (destination, safe) in cases {
+            assert_eq!(
+                plainly_safe_destination(destination),
+                safe,
+                "{destination:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn markdown_features_render_without_the_sanitiser_and_without_inline_style() {
+        // Rendering checks (in debug builds) that the sanitiser would change nothing here.
+        let body = "## Table {#the-table}\n\n| a | b |\n|:--|--:|\n| 1 | \"2\" |\n\n\
+                    ```rust\nlet x = 1 < 2;\n```\n\n3. three\n4. four\n\n\
+                    ~~old~~ and \"smart\" quotes -- dashes\\\nbreak &amp; &copy;\n\n\
+                    ![Alt text](/static/a.png \"Title\") [link](https://example.org \"T\") \
+                    <https://example.org> <info@example.org>\n\nNote[^n].\n\n[^n]: A note.\n";
+        let html = render(body).html;
+        assert!(!html.contains("style="), "{html}");
+        assert!(!html.contains("language-"), "{html}");
+        assert!(html.contains("<ol start=\"3\">"), "{html}");
+        assert!(html.contains("href=\"mailto:info@example.org\""), "{html}");
+        assert!(is_clean(&html));
     }
 
     #[test]

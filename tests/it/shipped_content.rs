@@ -131,3 +131,29 @@ fn every_page_is_reviewed_within_three_years() {
         assert!(!meta.reviewed_by.is_empty(), "{}", page.path());
     }
 }
+
+/// No shipped body has raw HTML or an odd link, so every one skips the sanitiser; this checks,
+/// in release builds too, that the sanitiser would have removed nothing from any of them.
+#[test]
+fn the_sanitiser_would_remove_nothing_from_any_shipped_page() {
+    let state = shipped_state();
+    let site = state.site();
+    let library = &site.library;
+    let bodies = std::iter::once((String::from("home"), &library.home.body))
+        .chain(library.procedures.iter().map(|p| (p.slug.clone(), &p.body)))
+        .chain(library.conditions.iter().map(|p| (p.slug.clone(), &p.body)))
+        .chain(library.stories.iter().map(|p| (p.slug.clone(), &p.body)))
+        .chain(library.radiation.iter().map(|p| (p.slug.clone(), &p.body)))
+        .chain(library.statements.iter().map(|p| (p.slug.clone(), &p.body)))
+        .chain(library.about.iter().map(|p| (p.slug.clone(), &p.body)));
+    let mut checked = 0;
+    for (slug, body) in bodies {
+        assert!(body.raw_html.is_empty(), "{slug} has raw HTML");
+        assert!(
+            irinfo::content::markdown::is_clean(&body.html),
+            "{slug}: the sanitiser would change it"
+        );
+        checked += 1;
+    }
+    assert!(checked > 80, "{checked}");
+}
