@@ -1,7 +1,7 @@
 //! How long it takes to turn content into a servable Site: loading the Library (read, TOML,
-//! Markdown, checks), building the Site (render every page, gzip and hash it), making the brotli
-//! copies (which the server does in the background once it serves), and rendering one procedure
-//! sheet. Run with `cargo bench --bench library`.
+//! Markdown, checks), building the Site (render every page, gzip and hash it), then what the
+//! server does in the background once it serves (the search index, then the brotli copies),
+//! and rendering one procedure sheet. Run with `cargo bench --bench library`.
 //!
 //! The target from issue 10 is 250 ms or less for 1,000 generated sheets on the 2-core machine.
 
@@ -96,6 +96,17 @@ fn build_benches(c: &mut Criterion) {
         // Servable: parsed, checked, rendered, gzipped and hashed; what the server waits for.
         group.bench_function(format!("library+site/{name}"), |b| {
             b.iter(|| black_box(Site::build(load(config), config).expect("site builds")))
+        });
+        // The search index, which the server builds in the background once it is serving.
+        group.bench_function(format!("search-index/{name}"), |b| {
+            b.iter_batched(
+                || Site::build(load(config), config).expect("site builds"),
+                |site| {
+                    site.build_search_index().as_ref().expect("index builds");
+                    site
+                },
+                BatchSize::LargeInput,
+            )
         });
         // The brotli copies the server makes in the background once it is serving.
         group.bench_function(format!("brotli-copies/{name}"), |b| {

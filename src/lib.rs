@@ -100,16 +100,19 @@ pub fn load_options(config: &SiteConfig) -> LoadOptions {
     }
 }
 
-/// Loads, checks and renders all content, brotli copies included. Warnings are returned
-/// alongside the Site.
+/// Loads, checks and renders all content, with the search index and the brotli copies.
+/// Warnings are returned alongside the Site.
 pub fn build_site(config: &SiteConfig) -> Result<(Site, Diagnostics), BuildError> {
     let (site, diagnostics) = build_servable_site(config)?;
+    if let Err(error) = site.build_search_index() {
+        return Err(BuildError::Search(error.clone()));
+    }
     site.make_brotli_copies();
     Ok((site, diagnostics))
 }
 
-/// Like [`build_site`], but returns as soon as the Site can be served: the brotli copies are
-/// left to [`make_brotli_copies_in_background`].
+/// Like [`build_site`], but returns as soon as the pages can be served: the search index and
+/// the brotli copies are left to [`finish_site_in_background`].
 pub fn build_servable_site(config: &SiteConfig) -> Result<(Site, Diagnostics), BuildError> {
     let outcome = Library::load(&load_options(config));
     let Some(library) = outcome.library else {
@@ -119,10 +122,20 @@ pub fn build_servable_site(config: &SiteConfig) -> Result<(Site, Diagnostics), B
     Ok((site, outcome.diagnostics))
 }
 
-/// Makes the brotli copies of a served Site on another thread; the Site serves gzip to brotli
-/// clients meanwhile.
-pub fn make_brotli_copies_in_background(site: Arc<Site>) {
+/// Builds a served Site's search index and then its brotli copies, on another thread.
+/// Meanwhile searches wait for the index, and brotli clients get gzip.
+pub fn finish_site_in_background(site: Arc<Site>) {
     std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        match site.build_search_index() {
+            Ok(index) => tracing::info!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                pages = index.len(),
+                "search index built"
+            ),
+            // Pages still serve; searches get the error page, and this is in the log.
+            Err(error) => tracing::error!("{error}"),
+        }
         let started = std::time::Instant::now();
         site.make_brotli_copies();
         tracing::info!(

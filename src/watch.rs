@@ -190,8 +190,9 @@ pub fn rebuild(state: &AppState) -> Rebuild {
         Ok(site) => {
             let pages = site.paths().len();
             state.0.replace_site(site);
-            // The new Site serves gzip to brotli clients until its brotli copies are made.
-            crate::make_brotli_copies_in_background(state.site());
+            // Searches wait for the new Site's index; brotli clients get gzip until its brotli
+            // copies are made.
+            crate::finish_site_in_background(state.site());
             Rebuild::Swapped {
                 elapsed: started.elapsed(),
                 pages,

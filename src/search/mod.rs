@@ -48,7 +48,7 @@ const BODY_BOOST: f32 = 1.0;
 const PHRASE_FACTOR: f32 = 2.0;
 
 /// Why the index could not be built: a bug, not a content problem.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("building the search index: {0}")]
 pub struct SearchError(#[from] tantivy::TantivyError);
 

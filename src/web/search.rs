@@ -5,6 +5,8 @@
 //! punctuation, too long, odd bytes, a missing or nonsense page number. Results are never
 //! cached by browsers or proxies, because a search can say something private about health.
 
+use std::time::Duration;
+
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -70,8 +72,17 @@ pub async fn search(
         CheckedQuery::TooLong => (SearchView::TooLong, "Search".to_string(), as_typed),
         CheckedQuery::NoWords => (SearchView::NoWords, "Search".to_string(), as_typed),
         CheckedQuery::Words(query) => {
-            let results = site
-                .search
+            // Only in the first moments after a start or a rebuild is the index still being
+            // built; the visitor then waits a little rather than seeing an error.
+            // Half the request's time limit: building takes well under a second for a thousand
+            // pages, and the visitor should get this kind 503 rather than the time-out page.
+            let wait = Duration::from_secs(state.0.config.server.request_timeout_secs) / 2;
+            let index = tokio::time::timeout(wait, site.search_index())
+                .await
+                .map_err(|_| AppError::Unavailable("the search index is not built yet".into()))?
+                .as_ref()
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let results = index
                 .search(&query, page)
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             let title = format!("Search results for {query}");
@@ -80,7 +91,7 @@ pub async fn search(
     };
     let template = SearchTemplate {
         layout: Layout::new(&state.0.config, "/search", title)
-            .with_stylesheet(state.site().stylesheet())
+            .with_stylesheet(site.stylesheet())
             .describe("Search the site's information about interventional radiology.")
             .crumbs([])
             .noindex()

@@ -3,11 +3,12 @@
 //! Built whole from a Library and swapped in whole, so a request sees one consistent site.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, mpsc};
+use std::sync::{Mutex, OnceLock, mpsc};
 use std::time::SystemTime;
 
 use askama::Template;
 use axum::http::StatusCode;
+use tokio::sync::Notify;
 
 use super::assets::StaticAssets;
 use super::cached::{CachedPage, http_date};
@@ -15,14 +16,18 @@ use super::views::*;
 use crate::config::SiteConfig;
 use crate::content::front_matter::StatementStatus;
 use crate::content::{Library, Page, PageKind};
-use crate::search::SearchIndex;
+use crate::search::{SearchError, SearchIndex};
 
 /// A Library and its rendered pages.
 #[derive(Debug)]
 pub struct Site {
     pub library: Library,
-    /// The search index of this Site's pages, built with it.
-    pub search: SearchIndex,
+    /// The search index of this Site's pages. It is built after the pages, by
+    /// [`Site::build_search_index`], so that a server can start serving pages sooner; a search
+    /// that arrives before it is ready waits for it ([`Site::search_index`]).
+    search: OnceLock<Result<SearchIndex, SearchError>>,
+    /// Wakes the searches waiting for the index.
+    search_built: Notify,
     /// The files under `static/`, by plain and fingerprinted address.
     pub assets: StaticAssets,
     pages: HashMap<String, CachedPage>,
@@ -40,7 +45,8 @@ pub struct RenderError {
 }
 
 impl Site {
-    /// Reads the static files and renders every page of `library`, and builds its search index.
+    /// Reads the static files and renders every page of `library`. The search index is built
+    /// separately, by [`Site::build_search_index`].
     pub fn build(library: Library, config: &SiteConfig) -> Result<Self, crate::BuildError> {
         let assets = StaticAssets::load(&config.paths.static_files)?;
         let stylesheet = assets.url("site.css");
@@ -80,7 +86,6 @@ impl Site {
         let mut pages = rendering?;
         pages.extend(compressed.into_iter().flatten());
         pages.extend(super::finder::prerender(config, &library, &stylesheet)?);
-        let search = SearchIndex::build(&library)?;
         let not_found = render_error_page_with(
             config,
             &stylesheet,
@@ -97,12 +102,42 @@ impl Site {
         )?;
         Ok(Self {
             library,
-            search,
+            search: OnceLock::new(),
+            search_built: Notify::new(),
             assets,
             pages,
             not_found,
             server_error,
         })
+    }
+
+    /// Builds the search index of this Site's pages, unless it is built already. It takes a
+    /// few hundred milliseconds for a thousand pages, so call it where blocking is fine.
+    pub fn build_search_index(&self) -> &Result<SearchIndex, SearchError> {
+        let built = self
+            .search
+            .get_or_init(|| SearchIndex::build(&self.library));
+        self.search_built.notify_waiters();
+        built
+    }
+
+    /// The search index, waiting for [`Site::build_search_index`] if it has not finished.
+    pub async fn search_index(&self) -> &Result<SearchIndex, SearchError> {
+        loop {
+            // Registered before the check, so a notification between the two is not missed.
+            let built = self.search_built.notified();
+            let mut built = std::pin::pin!(built);
+            built.as_mut().enable();
+            if let Some(index) = self.search.get() {
+                return index;
+            }
+            built.await;
+        }
+    }
+
+    /// The search index, if it is built.
+    pub fn search_index_if_built(&self) -> Option<&Result<SearchIndex, SearchError>> {
+        self.search.get()
     }
 
     /// The rendered page at `path`, if there is one.

@@ -134,6 +134,11 @@ async fn word_forms_find_the_same_pages() {
     let totals: Vec<(String, usize)> = {
         let state = shipped_state();
         let site = state.site();
+        let index = site
+            .search_index_if_built()
+            .expect("build_site builds the index")
+            .as_ref()
+            .unwrap();
         [
             "embolisation",
             "embolise",
@@ -142,7 +147,7 @@ async fn word_forms_find_the_same_pages() {
             "embolization",
         ]
         .iter()
-        .map(|q| (q.to_string(), site.search.search(q, 1).unwrap().total))
+        .map(|q| (q.to_string(), index.search(q, 1).unwrap().total))
         .collect()
     };
     assert!(totals[0].1 > 5, "{totals:?}");
@@ -530,6 +535,52 @@ async fn a_rebuilt_site_searches_its_own_pages() {
 
     let after = get(&router, "/search?q=zeppelin").await;
     assert_eq!(result_paths(&after.body), ["/about/disclaimer"]);
+}
+
+/// A Site as the server first serves it: pages rendered, search index not yet built.
+fn servable_state() -> irinfo::AppState {
+    let config = fixture_config("minimal");
+    let (site, _) = irinfo::build_servable_site(&config).unwrap();
+    irinfo::AppState::new(irinfo::App::new(config, site))
+}
+
+#[tokio::test]
+async fn a_search_that_arrives_before_the_index_is_built_waits_for_it() {
+    let state = servable_state();
+    let router = irinfo::web::router(state.clone());
+    assert!(state.site().search_index_if_built().is_none());
+    // Pages do not wait for the index.
+    assert_eq!(get(&router, "/").await.status, StatusCode::OK);
+
+    let waiting = tokio::spawn({
+        let router = router.clone();
+        async move { get(&router, "/search?q=balloon").await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(
+        !waiting.is_finished(),
+        "the search should wait for the index"
+    );
+
+    let site = state.site();
+    let built = tokio::task::spawn_blocking(move || site.build_search_index().is_ok())
+        .await
+        .unwrap();
+    assert!(built);
+    let response = waiting.await.unwrap();
+    assert_eq!(response.status, StatusCode::OK);
+    assert!(result_paths(&response.body).contains(&"/procedures/balloon".to_string()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_search_whose_index_never_comes_gets_a_kind_503_not_a_hang() {
+    let router = irinfo::web::router(servable_state());
+    // Time is paused, so the wait's deadline passes as soon as nothing else can run.
+    let response = get(&router, "/search?q=balloon").await;
+    assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.h1(), "Sorry, we cannot do that right now");
+    assert!(response.body.contains("Please try again later"));
+    assert!(!response.body.contains("not built"), "no internal detail");
 }
 
 #[tokio::test]
