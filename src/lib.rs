@@ -142,7 +142,20 @@ pub fn finish_site_in_background(site: Arc<Site>) {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "brotli copies made"
         );
+        release_freed_memory();
     });
+}
+
+/// Hands memory that building freed back to the operating system. Building a Site allocates
+/// far more than the Site keeps (a brotli window per page, the index writer's buffers), and
+/// glibc's allocator keeps freed memory for reuse: for the shipped content that is about 30 MB
+/// of a 60 MB server, which this returns.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim has no preconditions; it only releases free pages of the heap.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// The folder the binary was built from; tests use it to find the shipped content.
