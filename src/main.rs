@@ -234,7 +234,9 @@ fn export(common: &CommonArgs, args: &ExportArgs) -> anyhow::Result<()> {
     // Drafts are for previews on a server; an export is for publishing.
     config.server.drafts = false;
     let started = std::time::Instant::now();
-    let (site, diagnostics) = irinfo::build_site(&config).map_err(|e| match e {
+    // No search index: search results need the server, so they are not exported. The export
+    // makes the brotli copies itself.
+    let (site, diagnostics) = irinfo::build_servable_site(&config).map_err(|e| match e {
         BuildError::Content(d) => {
             anyhow::anyhow!("the content has errors, so nothing was exported:\n{d}")
         }

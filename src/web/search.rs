@@ -73,9 +73,9 @@ pub async fn search(
         CheckedQuery::NoWords => (SearchView::NoWords, "Search".to_string(), as_typed),
         CheckedQuery::Words(query) => {
             // Only in the first moments after a start or a rebuild is the index still being
-            // built; the visitor then waits a little rather than seeing an error.
-            // Half the request's time limit: building takes well under a second for a thousand
-            // pages, and the visitor should get this kind 503 rather than the time-out page.
+            // built; the visitor then waits a moment rather than seeing an error. The wait is
+            // half the request's time limit, so that if the index never comes the visitor gets
+            // a kind 503 rather than the time-out page.
             let wait = Duration::from_secs(state.0.config.server.request_timeout_secs) / 2;
             let index = tokio::time::timeout(wait, site.search_index())
                 .await
