@@ -4,12 +4,13 @@
 //! when the site is built and then served from memory. This keeps per-request work to a map
 //! lookup and a header check, as cheap as a web server sending a static file.
 
-use std::io::Write;
+use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use bytes::Bytes;
+use libdeflater::{CompressionLvl, Compressor};
 use sha2::{Digest, Sha256};
 
 /// How long browsers and caches may reuse a page before checking it again.
@@ -20,8 +21,9 @@ pub const IMMUTABLE_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 
 /// How hard to work at compression. The copies are made once per build, and every page of the
 /// site is compressed on every build, so these trade a few per cent of size for build time:
-/// gzip 6 is zlib's default; brotli 5 is about 6% smaller than 4 for HTML at twice the cost.
-const GZIP_LEVEL: u32 = 6;
+/// libdeflate's level 5 makes a procedure sheet as small as zlib's default (6) does, in two
+/// thirds of the time; brotli 5 is about 6% smaller than 4 for HTML at twice the cost.
+const GZIP_LEVEL: i32 = 5;
 const BROTLI_QUALITY: i32 = 5;
 
 /// One response body in every encoding the server offers, with its validators.
@@ -319,12 +321,21 @@ pub fn static_header(value: &'static str) -> HeaderValue {
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(
-        Vec::with_capacity(data.len() / 3),
-        flate2::Compression::new(GZIP_LEVEL),
-    );
-    encoder.write_all(data).expect("writing to memory");
-    encoder.finish().expect("writing to memory")
+    thread_local! {
+        // A compressor holds its match-finding tables; one per thread is reused for every page.
+        static GZIP: RefCell<Compressor> = RefCell::new(Compressor::new(
+            CompressionLvl::new(GZIP_LEVEL).unwrap_or_default(),
+        ));
+    }
+    GZIP.with_borrow_mut(|compressor| {
+        let mut out = vec![0; compressor.gzip_compress_bound(data.len())];
+        // The buffer is the library's own bound for this input, so it cannot run out; if it
+        // did, the empty copy means "no gzip copy" and the page is sent uncompressed.
+        let written = compressor.gzip_compress(data, &mut out).unwrap_or(0);
+        out.truncate(written);
+        out.shrink_to_fit();
+        out
+    })
 }
 
 fn brotli(data: &[u8]) -> Vec<u8> {
