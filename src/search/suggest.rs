@@ -8,7 +8,6 @@
 use std::fmt;
 
 use rustc_hash::FxHashMap;
-
 use tantivy::tokenizer::TextAnalyzer;
 
 use super::analysis::plain_analyser;
