@@ -5,27 +5,22 @@
 //!
 //! The target from issue 10 is 250 ms or less for 1,000 generated sheets on the 2-core machine.
 
+mod common;
+
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use askama::Template;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use irinfo::config::SiteConfig;
-use irinfo::content::{Library, LoadOptions};
 use irinfo::web::Site;
 use irinfo::web::cached::CachedPage;
 use irinfo::web::views::{Layout, ProcedureTemplate};
 
+use common::{copy_dir, load, shipped_config};
+
 /// How many extra procedure sheets the large benchmark adds to the shipped content.
 const GENERATED_SHEETS: usize = 1_000;
-
-fn shipped_config() -> SiteConfig {
-    let mut config = SiteConfig::default();
-    config.paths.content = irinfo::crate_dir().join("content");
-    config.paths.static_files = irinfo::crate_dir().join("static");
-    config
-}
 
 /// A copy of the shipped content with `count` more procedure sheets, each a shipped sheet under a
 /// new slug and title, so every one is parsed, checked, rendered and compressed like a real one.
@@ -54,30 +49,6 @@ fn generated_content(dir: &Path, count: usize) -> PathBuf {
             .expect("write sheet");
     }
     content
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create dir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
-}
-
-fn load(config: &SiteConfig) -> Library {
-    let outcome = Library::load(&LoadOptions::published(
-        config.paths.content.clone(),
-        config.paths.static_files.clone(),
-        jiff::civil::date(2026, 11, 28),
-    ));
-    outcome
-        .library
-        .unwrap_or_else(|| panic!("content has errors:\n{}", outcome.diagnostics))
 }
 
 fn build_benches(c: &mut Criterion) {

@@ -3,28 +3,20 @@
 //!
 //! Run with `cargo bench --bench radiation`.
 
+mod common;
+
 use std::hint::black_box;
 
 use askama::Template;
 use criterion::{Criterion, criterion_group, criterion_main};
 use irinfo::config::SiteConfig;
-use irinfo::content::{Library, LoadOptions};
+use irinfo::content::Library;
 use irinfo::radiation::{RiskBand, background_equivalent};
 use irinfo::web::radiation::{check_choice, compare_page, doses_page};
 
 fn shipped_library() -> (Library, SiteConfig) {
-    let mut config = SiteConfig::default();
-    config.paths.content = irinfo::crate_dir().join("content");
-    config.paths.static_files = irinfo::crate_dir().join("static");
-    let outcome = Library::load(&LoadOptions::published(
-        config.paths.content.clone(),
-        config.paths.static_files.clone(),
-        jiff::civil::date(2026, 11, 28),
-    ));
-    let library = outcome
-        .library
-        .unwrap_or_else(|| panic!("{}", outcome.diagnostics));
-    (library, config)
+    let config = common::shipped_config();
+    (common::load(&config), config)
 }
 
 fn radiation(c: &mut Criterion) {

@@ -5,12 +5,21 @@
 //! files and loaded through the real `Library`. For each, a handful of queries a GP and a patient
 //! would type, including a misspelling (which runs the "did you mean" path) and a phrase.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::path::Path;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use irinfo::content::{Library, LoadOptions};
+use irinfo::content::Library;
 use irinfo::search::SearchIndex;
+
+/// The published Library of the content in `content`.
+fn load(content: &Path) -> Library {
+    let mut config = common::shipped_config();
+    config.paths.content = content.to_path_buf();
+    common::load(&config)
+}
 
 const QUERIES: [&str; 6] = [
     "fibroids",
@@ -21,23 +30,11 @@ const QUERIES: [&str; 6] = [
     "embolization",
 ];
 
-fn load(content: &Path) -> Library {
-    let root = irinfo::crate_dir();
-    let outcome = Library::load(&LoadOptions::published(
-        content.to_path_buf(),
-        root.join("static"),
-        jiff::civil::date(2026, 11, 28),
-    ));
-    outcome
-        .library
-        .unwrap_or_else(|| panic!("content has errors:\n{}", outcome.diagnostics))
-}
-
 /// Copies the shipped content and adds `count` about pages whose text is made from the
 /// shipped pages' own sentences, so the vocabulary and term statistics stay realistic.
 fn content_with_generated_pages(count: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temporary folder");
-    copy_dir(&irinfo::crate_dir().join("content"), dir.path());
+    common::copy_dir(&irinfo::crate_dir().join("content"), dir.path());
     let shipped = load(&irinfo::crate_dir().join("content"));
     let sentences: Vec<String> = shipped
         .all_pages()
@@ -75,19 +72,6 @@ fn content_with_generated_pages(count: usize) -> tempfile::TempDir {
         std::fs::write(pages_dir.join(format!("generated-{i}.md")), text).expect("write page");
     }
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create folder");
-    for entry in std::fs::read_dir(from).expect("read folder") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
 }
 
 fn bench_site(c: &mut Criterion, name: &str, library: &Library) {

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use irinfo::content::{Library, LoadOptions};
 
-use crate::support::{binary, copy_dir, repo};
+use crate::support::{binary, copy_dir, repo, run_irinfo};
 
 /// A copy of the minimal fixture in a temporary folder, to break on purpose.
 fn broken_copy() -> tempfile::TempDir {
@@ -201,13 +201,7 @@ fn check_exits_zero_on_shipped_content_and_one_on_broken_content() {
         "+++\ntitle = 42\n+++\n",
     )
     .unwrap();
-    let broken = Command::new(binary())
-        .arg("check")
-        .arg("--content")
-        .arg(dir.path())
-        .current_dir(repo())
-        .output()
-        .unwrap();
+    let broken = run_irinfo(&["check"], dir.path());
     let stdout = String::from_utf8_lossy(&broken.stdout);
     assert_eq!(broken.status.code(), Some(1), "{stdout}");
     assert!(

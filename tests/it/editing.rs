@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use irinfo::content::PageKind;
 use irinfo::watch::Rebuild;
 
-use crate::support::{binary, copy_dir, fixture_config, get, repo, state_for};
+use crate::support::{binary, copy_dir, fixture_config, get, repo, run_irinfo, state_for};
 
 /// The date the check tests are run as of, so review warnings do not depend on the calendar.
 const TODAY: &str = "2026-06-01";
@@ -21,17 +21,6 @@ fn minimal_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("tests/fixtures/minimal"), dir.path());
     dir
-}
-
-fn run(args: &[&str], content: &Path) -> Output {
-    Command::new(binary())
-        .args(args)
-        .arg("--content")
-        .arg(content)
-        .current_dir(repo())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
 }
 
 fn stdout(output: &Output) -> String {
@@ -507,7 +496,7 @@ fn with_problem(fixture: &str) -> tempfile::TempDir {
 fn check_reports_each_problem_kind_like_a_compiler() {
     for (fixture, at, severity, message) in CHECK_PROBLEMS {
         let dir = with_problem(fixture);
-        let output = run(&["check", "--today", TODAY], dir.path());
+        let output = run_irinfo(&["check", "--today", TODAY], dir.path());
         let out = stdout(&output);
         let location = format!(
             "{}:{at}: {severity}: ",
@@ -544,7 +533,7 @@ fn check_reports_each_problem_kind_like_a_compiler() {
             Some(expected_exit),
             "{fixture}:\n{out}"
         );
-        let strict = run(&["check", "--strict", "--today", TODAY], dir.path());
+        let strict = run_irinfo(&["check", "--strict", "--today", TODAY], dir.path());
         assert_eq!(strict.status.code(), Some(1), "{fixture} --strict");
         assert!(
             stdout(&strict).contains(&format!(
@@ -567,7 +556,7 @@ fn check_json_lists_every_problem_for_tools() {
         )
         .unwrap();
     }
-    let output = run(&["check", "--format", "json", "--today", TODAY], dir.path());
+    let output = run_irinfo(&["check", "--format", "json", "--today", TODAY], dir.path());
     assert_eq!(output.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let diagnostics = report["diagnostics"].as_array().unwrap();
@@ -624,7 +613,7 @@ fn check_usage_errors_exit_two() {
         &["new", "procedure", "Not_A_Slug"],
         &["new", "procedure", "../escape"],
     ] {
-        let output = run(args, dir.path());
+        let output = run_irinfo(args, dir.path());
         assert_eq!(output.status.code(), Some(2), "{args:?}");
     }
     let bad_settings = dir.path().join("site.toml");
@@ -696,7 +685,7 @@ fn review_schedule_lists_overdue_first_grouped_by_reviewer() {
         )
         .unwrap();
     }
-    let output = run(&["check", "--reviews", "--today", TODAY], dir.path());
+    let output = run_irinfo(&["check", "--reviews", "--today", TODAY], dir.path());
     let out = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "{out}");
     let at = |needle: &str| {
@@ -722,7 +711,7 @@ fn review_schedule_lists_overdue_first_grouped_by_reviewer() {
     // The draft is in the schedule too, marked.
     assert!(out.contains("(draft)"), "{out}");
 
-    let json = run(
+    let json = run_irinfo(
         &["check", "--reviews", "--format", "json", "--today", TODAY],
         dir.path(),
     );
@@ -772,13 +761,13 @@ fn new_writes_a_page_that_passes_check_once_filled_in_and_never_overwrites() {
         ("about", PageKind::About),
     ] {
         let dir = minimal_copy();
-        let created = run(&["new", kind, "brand-new-page"], dir.path());
+        let created = run_irinfo(&["new", kind, "brand-new-page"], dir.path());
         assert_eq!(created.status.code(), Some(0), "{kind}: {created:?}");
         let path: PathBuf = dir.path().join(folder.folder()).join("brand-new-page.md");
         let text = std::fs::read_to_string(&path).unwrap();
 
         // As written, it is a draft whose blanks are errors.
-        let unfilled = run(&["check", "--today", TODAY], dir.path());
+        let unfilled = run_irinfo(&["check", "--today", TODAY], dir.path());
         assert_eq!(unfilled.status.code(), Some(1), "{kind}");
         assert!(
             stdout(&unfilled).contains("a `TODO` placeholder is still here")
@@ -789,7 +778,7 @@ fn new_writes_a_page_that_passes_check_once_filled_in_and_never_overwrites() {
 
         // Filled in, it passes, as a draft and once published.
         std::fs::write(&path, fill_in(&text)).unwrap();
-        let filled = run(&["check", "--strict", "--today", TODAY], dir.path());
+        let filled = run_irinfo(&["check", "--strict", "--today", TODAY], dir.path());
         assert_eq!(
             filled.status.code(),
             Some(0),
@@ -799,11 +788,11 @@ fn new_writes_a_page_that_passes_check_once_filled_in_and_never_overwrites() {
         );
         let published = fill_in(&text).replace("draft = true", "draft = false");
         std::fs::write(&path, &published).unwrap();
-        let live = run(&["check", "--strict", "--today", TODAY], dir.path());
+        let live = run_irinfo(&["check", "--strict", "--today", TODAY], dir.path());
         assert_eq!(live.status.code(), Some(0), "{kind}:\n{}", stdout(&live));
 
         // A second `new` with the same slug changes nothing.
-        let again = run(&["new", kind, "brand-new-page"], dir.path());
+        let again = run_irinfo(&["new", kind, "brand-new-page"], dir.path());
         assert_eq!(again.status.code(), Some(1), "{kind}");
         assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), published);

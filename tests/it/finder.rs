@@ -2,7 +2,6 @@
 //! kind of bad input; the browse, region and listing pages; and its data checked at load time.
 
 use std::path::Path;
-use std::process::Command;
 
 use axum::http::{Method, StatusCode, header};
 use irinfo::config::SiteConfig;
@@ -931,13 +930,7 @@ fn check_reports_broken_directory_files() {
             GOOD_ENTRY.replace("\"balloon\"", "\"ballon\"")
         ),
     )]);
-    let output = Command::new(binary())
-        .arg("check")
-        .arg("--content")
-        .arg(dir.path())
-        .current_dir(repo())
-        .output()
-        .unwrap();
+    let output = run_irinfo(&["check"], dir.path());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(

@@ -13,6 +13,18 @@ use irinfo::config::SiteConfig;
 use irinfo::{App, AppState};
 use tower::ServiceExt;
 
+/// Runs the `irinfo` binary with `args` on the content in `content`, without colour.
+pub fn run_irinfo(args: &[&str], content: &Path) -> std::process::Output {
+    std::process::Command::new(binary())
+        .args(args)
+        .arg("--content")
+        .arg(content)
+        .current_dir(repo())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
 /// The repository root, where the shipped content lives.
 pub fn repo() -> PathBuf {
     irinfo::crate_dir()

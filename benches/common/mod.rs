@@ -1,0 +1,44 @@
+//! Helpers the benchmarks share: the shipped settings, loading a Library as published on a fixed
+//! day, and copying a content folder to add generated pages to.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use irinfo::config::SiteConfig;
+use irinfo::content::{Library, LoadOptions};
+
+/// Settings that read the shipped content and static files.
+pub fn shipped_config() -> SiteConfig {
+    let mut config = SiteConfig::default();
+    config.paths.content = irinfo::crate_dir().join("content");
+    config.paths.static_files = irinfo::crate_dir().join("static");
+    config
+}
+
+/// The published Library of `config`'s content, as of a fixed day so that review dates do not
+/// change what is measured. Panics with the content's problems if it does not load.
+pub fn load(config: &SiteConfig) -> Library {
+    let outcome = Library::load(&LoadOptions::published(
+        config.paths.content.clone(),
+        config.paths.static_files.clone(),
+        jiff::civil::date(2026, 11, 28),
+    ));
+    outcome
+        .library
+        .unwrap_or_else(|| panic!("content has errors:\n{}", outcome.diagnostics))
+}
+
+/// Copies the folder `from` into `to`, recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
