@@ -39,12 +39,6 @@ fn generated_content(dir: &Path, count: usize) -> PathBuf {
         let text = std::fs::read_to_string(original).expect("read sheet");
         let slug = original.file_stem().and_then(|s| s.to_str()).expect("slug");
         let text = text.replacen("\ntitle = \"", &format!("\ntitle = \"Copy {i:04} of "), 1);
-        // A dose must match the table's entry for that one sheet, so copies carry none.
-        let text: String = text
-            .lines()
-            .filter(|line| !line.starts_with("typical_dose_msv"))
-            .map(|line| format!("{line}\n"))
-            .collect();
         std::fs::write(procedures.join(format!("{slug}-copy-{i:04}.md")), text)
             .expect("write sheet");
     }

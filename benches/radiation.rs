@@ -27,10 +27,13 @@ fn radiation(c: &mut Criterion) {
         b.iter(|| {
             for entry in &library.doses.entries {
                 black_box(background_equivalent(
-                    black_box(entry.msv),
+                    black_box(entry.sort_msv()),
                     settings.annual_background_msv,
                 ));
-                black_box(RiskBand::for_dose(entry.msv, settings.risk_per_sievert));
+                black_box(RiskBand::for_dose(
+                    entry.sort_msv(),
+                    settings.risk_per_sievert,
+                ));
             }
         })
     });

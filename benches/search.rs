@@ -59,7 +59,7 @@ fn content_with_generated_pages(count: usize) -> tempfile::TempDir {
         let title = format!("Generated guide {i}: {}", titles[i % titles.len()]);
         let _ = write!(
             text,
-            "+++\ntitle = {title:?}\nsummary = \"A generated page for the search benchmark.\"\nlast_reviewed = 2026-01-10\nnext_review = 2028-01-10\nreviewed_by = \"Benchmark\"\n+++\n\n"
+            "+++\ntitle = {title:?}\nsummary = \"A generated page for the search benchmark.\"\nreview_group = \"Benchmark\"\nnext_review = 2028-01-10\n[[history]]\nversion = \"1.0\"\ndate = 2026-01-10\nchange = \"First published.\"\n+++\n\n"
         );
         for section in 0..4 {
             let _ = writeln!(text, "## Part {section}\n");

@@ -303,7 +303,7 @@ pub fn review_schedule(library: &Library, today: Date) -> Vec<ReviewEntry> {
             };
             ReviewEntry {
                 status,
-                reviewer: page.meta.reviewed_by.clone(),
+                reviewer: page.meta.review.review_group.clone(),
                 next_review: due.to_string(),
                 days,
                 title: page.meta.title.clone(),

@@ -93,8 +93,10 @@ pub fn template(kind: PageKind, today: Date) -> String {
              conditions = []  # slugs of the conditions it treats, from content/conditions/\n\
              category = \"TODO\"  # one of: {}\n\
              x_rays = \"TODO\"  # \"yes\", \"sometimes\" or \"no\"\n\
-             # typical_dose_msv = 1.0  # only when radiation/doses.toml has this procedure\n\
-             related = []  # slugs of other procedure sheets worth reading\n",
+             related = []  # slugs of other procedure sheets worth reading\n\
+             # The dose, if any, is written once, in radiation/doses.toml (`procedure = \"<slug>\"`).\n\
+             sources = [\"TODO\"]  # at least 3 ids from content/sources/*.toml, besides [@id] in the text\n\
+             search_terms = []  # words searchers type that are not shown, such as US spellings\n",
             Category::ALL
                 .iter()
                 .map(|c| c.anchor())
@@ -122,11 +124,18 @@ pub fn template(kind: PageKind, today: Date) -> String {
     front.push_str(&format!(
         "draft = true\n\
          sample = {}  # true for illustrative content, such as a made-up story\n\
-         last_reviewed = {today}\n\
          next_review = {next_review}\n\
-         reviewed_by = \"TODO: the group or role that reviewed the page\"\n",
+         review_group = \"TODO: the group or role that will review the page\"\n\
+         # [clinical_review] goes here only once a clinician has really reviewed the page:\n\
+         # it needs `reviewer` (a role) and `date`.\n",
         kind == PageKind::Story
     ));
+    let history = format!(
+        "\n[[history]]  # newest first; add an entry above this one for each change\n\
+         version = \"1.0\"\n\
+         date = {today}\n\
+         change = \"First published.\"\n"
+    );
     if kind == PageKind::Procedure {
         front.push_str(
             "\n[professional]  # the section for healthcare professionals\n\
@@ -134,6 +143,24 @@ pub fn template(kind: PageKind, today: Date) -> String {
              contraindications = []\n\
              referral = \"TODO: how to refer a patient\"\n\
              guidance = []  # such as { title = \"NICE IPG367: ...\", url = \"https://www.nice.org.uk/guidance/ipg367\" }\n",
+        );
+    }
+    front.push_str(&history);
+    if kind == PageKind::Procedure {
+        front.push_str(
+            "\n# One [[risks]] block per risk, most common first. Never write a band word such as\n\
+             # \"rare\": the site works it out from the number. See content/README.md.\n\
+             [[risks]]\n\
+             what = \"TODO: what happens, in plain words\"\n\
+             # frequency = \"1 in 100\"  # \"N in M\" or \"N to N2 in M\", as the source you read gives it\n\
+             # sources = [\"source-id\"]  # needed with a frequency\n\
+             frequency_unknown = \"TODO: why no published figure is known (remove this when you give a frequency)\"\n\
+             # treatment = \"what is done about it\"\n\
+             \n\
+             # [get_help]  # the care cards shown at the end of \"Afterwards\"\n\
+             # call_999 = [\"you have chest pain\"]  # \"Call 999 or go to A&E now if\"\n\
+             # same_day = [\"you have a high temperature\"]  # \"Get help the same day if\"\n\
+             # non_urgent = [\"your wound is still sore after a week\"]  # \"Contact your team or GP if\"\n",
         );
     }
     let sections: Vec<(&str, &str)> = match kind {
@@ -183,9 +210,11 @@ fn procedure_hint(heading: &str) -> &'static str {
         "Are there alternatives?" => "list the other choices, such as surgery or medicines",
         "Before the procedure" => "tests, medicines to stop, eating and drinking, consent",
         "What happens during the procedure?" => "step by step, from arriving to leaving the room",
-        "Afterwards" => "recovery, going home, when to get help",
+        "Afterwards" => {
+            "recovery and going home; when to get help goes in [get_help], which the site adds here"
+        }
         "Risks and how common they are" => {
-            "each risk with how common it is, such as 1 in 100 people"
+            "a short introduction only: the risks go in [[risks]], which the site lists here"
         }
         "Radiation" => "whether X-rays are used; the site adds the dose panel itself",
         _ => "what to ask, as a list",

@@ -1,9 +1,10 @@
 //! The table of typical radiation doses: `content/radiation/doses.toml`, read once into a
 //! [`DoseTable`] and checked like every other content file.
 //!
-//! It is the one place a dose is written. A procedure sheet's `typical_dose_msv` must match the
-//! table's entry for that procedure, so the sheet, its radiation panel, the table of doses and the
-//! comparison page can never disagree.
+//! It is the one place a dose is written: a procedure sheet's radiation panel shows the entry whose
+//! `procedure` is the sheet's slug, so the sheet, the table of doses and the comparison page can
+//! never disagree. An entry gives a typical figure (`msv`), a range (`msv_low`, `msv_high`) or
+//! both, as its source does, and cites its source by bibliography id (see [`super::sources`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -16,6 +17,8 @@ use toml::Spanned;
 use super::diagnostics::Diagnostics;
 use super::front_matter::{ContentDate, XRays};
 use super::library::{ProcedureSheet, RadiationGuide, is_valid_slug};
+use super::review::{self, ClinicalReviewRow, HistoryRow, ReviewFields, ReviewStatus};
+use super::sources::Bibliography;
 
 /// Where the table lives, relative to the content folder.
 pub const DOSES_FILE: &str = "radiation/doses.toml";
@@ -65,16 +68,16 @@ impl DoseGroup {
     }
 }
 
-/// A published source of doses, cited by its key from each entry.
+/// A bibliography source the table cites, in the form the table shows it.
 #[derive(Debug, Clone)]
 pub struct DoseSource {
-    /// The key entries use, such as `mettler-2008`.
+    /// The bibliography id entries use, such as `mettler-2008`.
     pub key: String,
     /// A short label for table cells, such as "Mettler 2008".
     pub short: String,
     /// The full reference.
     pub citation: String,
-    pub year: u16,
+    pub year: Option<u16>,
     pub url: Option<String>,
 }
 
@@ -86,8 +89,10 @@ pub struct DoseEntry {
     /// What patients call it.
     pub name: String,
     pub group: DoseGroup,
-    /// Typical effective dose in millisieverts.
-    pub msv: f64,
+    /// Typical effective dose in millisieverts, when the source gives one.
+    pub msv: Option<f64>,
+    /// The range the source gives, lowest and highest, in millisieverts.
+    pub range: Option<(f64, f64)>,
     /// The key of its [`DoseSource`].
     pub source: String,
     /// For interventional procedures: the slug of the procedure sheet.
@@ -98,16 +103,38 @@ pub struct DoseEntry {
     offset: usize,
 }
 
+impl DoseEntry {
+    /// The figure the entry is ordered by and drawn at: the typical dose, or else the middle of
+    /// the range on a logarithmic scale. Never shown as a figure of its own.
+    pub fn sort_msv(&self) -> f64 {
+        match (self.msv, self.range) {
+            (Some(msv), _) => msv,
+            (None, Some((low, high))) => (low * high).sqrt(),
+            (None, None) => 0.0,
+        }
+    }
+
+    /// The highest dose the entry gives: the top of its range, or its typical figure.
+    pub fn highest_msv(&self) -> f64 {
+        self.range.map_or(self.sort_msv(), |(_, high)| high)
+    }
+
+    /// The lowest dose the entry gives: the bottom of its range, or its typical figure.
+    pub fn lowest_msv(&self) -> f64 {
+        self.range.map_or(self.sort_msv(), |(low, _)| low)
+    }
+}
+
 /// Every dose in `doses.toml`, checked; empty when the file does not exist.
 #[derive(Debug, Clone, Default)]
 pub struct DoseTable {
     /// By group, then by dose, then by name.
     pub entries: Vec<DoseEntry>,
-    /// Sorted by key.
+    /// The sources the entries cite, sorted by key.
     pub sources: Vec<DoseSource>,
-    pub last_reviewed: Option<ContentDate>,
     pub next_review: Option<ContentDate>,
-    pub reviewed_by: Option<String>,
+    /// Who will review the table, and its history.
+    pub review: ReviewStatus,
     /// When the file was last changed, for `Last-Modified`.
     pub modified: Option<std::time::SystemTime>,
     /// The file and its text, so that checks across files can point into it.
@@ -117,22 +144,17 @@ pub struct DoseTable {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DosesFile {
-    last_reviewed: ContentDate,
     next_review: Spanned<ContentDate>,
-    reviewed_by: String,
+    review_group: Option<Spanned<String>>,
+    clinical_review: Option<Spanned<ClinicalReviewRow>>,
     #[serde(default)]
-    sources: BTreeMap<String, SourceRow>,
+    history: Vec<Spanned<HistoryRow>>,
+    /// Removed; kept only to explain what replaces them.
+    last_reviewed: Option<Spanned<toml::Value>>,
+    reviewed_by: Option<Spanned<toml::Value>>,
+    sources: Option<Spanned<toml::Value>>,
     #[serde(default, rename = "dose")]
     doses: Vec<DoseRow>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SourceRow {
-    short: Spanned<String>,
-    citation: Spanned<String>,
-    year: Spanned<u16>,
-    url: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -141,7 +163,9 @@ struct DoseRow {
     id: Spanned<String>,
     name: Spanned<String>,
     group: DoseGroup,
-    msv: Spanned<f64>,
+    msv: Option<Spanned<f64>>,
+    msv_low: Option<Spanned<f64>>,
+    msv_high: Option<Spanned<f64>>,
     source: Spanned<String>,
     procedure: Option<Spanned<String>>,
     note: Option<String>,
@@ -150,7 +174,12 @@ struct DoseRow {
 impl DoseTable {
     /// Reads and checks `doses.toml` under `content_dir`. Problems go to `diagnostics`; a file that
     /// cannot be parsed gives an empty table (and an error, so the site does not start).
-    pub fn load(content_dir: &Path, today: Date, diagnostics: &mut Diagnostics) -> Self {
+    pub fn load(
+        content_dir: &Path,
+        today: Date,
+        bibliography: &Bibliography,
+        diagnostics: &mut Diagnostics,
+    ) -> Self {
         let path = content_dir.join(DOSES_FILE);
         let text = match fs::read_to_string(&path) {
             Ok(text) => text,
@@ -172,37 +201,24 @@ impl DoseTable {
             diagnostics.error(&path, &text, offset, message);
         };
 
-        let mut sources = Vec::new();
-        for (key, row) in &file.sources {
-            if row.short.get_ref().trim().is_empty() || row.citation.get_ref().trim().is_empty() {
-                error(
-                    row.citation.span().start,
-                    format!("source `{key}` needs both `short` and `citation`"),
-                );
-            }
-            let year = *row.year.get_ref();
-            if !(1950..=today.year() as u16).contains(&year) {
-                error(
-                    row.year.span().start,
-                    format!("source `{key}` has the year {year}, which cannot be right"),
-                );
-            }
-            if let Some(url) = &row.url {
-                if !url.get_ref().starts_with("https://") {
-                    error(
-                        url.span().start,
-                        format!("the address of source `{key}` must start with https://"),
-                    );
-                }
-            }
-            sources.push(DoseSource {
-                key: key.clone(),
-                short: row.short.get_ref().trim().to_string(),
-                citation: row.citation.get_ref().trim().to_string(),
-                year,
-                url: row.url.as_ref().map(|u| u.get_ref().clone()),
-            });
+        if let Some(sources) = &file.sources {
+            error(
+                sources.span().start,
+                "`[sources.*]` has moved: sources are in content/sources/*.toml, and each entry's `source` is a bibliography id".to_string(),
+            );
         }
+        let (review, problems) = review::check(
+            &ReviewFields {
+                review_group: file.review_group.as_ref(),
+                clinical_review: file.clinical_review.as_ref(),
+                history: &file.history,
+                last_reviewed: file.last_reviewed.as_ref().map(Spanned::span),
+                reviewed_by: file.reviewed_by.as_ref().map(Spanned::span),
+                next_review: &file.next_review,
+            },
+            today,
+        );
+        let mut sources: BTreeMap<String, DoseSource> = BTreeMap::new();
 
         let mut ids: HashMap<&str, usize> = HashMap::new();
         let mut procedures: HashMap<&str, usize> = HashMap::new();
@@ -237,27 +253,80 @@ impl DoseTable {
                     ),
                 );
             }
-            let msv = *row.msv.get_ref();
-            if !(msv.is_finite() && msv > 0.0) {
-                error(
-                    row.msv.span().start,
-                    format!("the dose of `{id}` must be a positive number of millisieverts"),
-                );
-            }
-            let source = row.source.get_ref().as_str();
-            if !file.sources.contains_key(source) {
-                let known: Vec<&str> = file.sources.keys().map(String::as_str).collect();
-                error(
-                    row.source.span().start,
-                    format!(
-                        "entry `{id}` cites the source `{source}`, which is not in [sources] (known: {})",
-                        if known.is_empty() {
-                            "none".to_string()
-                        } else {
-                            known.join(", ")
+            let mut positive = |value: &Option<Spanned<f64>>, what: &str| {
+                let v = value.as_ref()?;
+                let msv = *v.get_ref();
+                if msv.is_finite() && msv > 0.0 {
+                    Some(msv)
+                } else {
+                    error(
+                        v.span().start,
+                        format!("the {what} of `{id}` must be a positive number of millisieverts"),
+                    );
+                    None
+                }
+            };
+            let msv = positive(&row.msv, "dose");
+            let low = positive(&row.msv_low, "lowest dose");
+            let high = positive(&row.msv_high, "highest dose");
+            let range = match (&row.msv_low, &row.msv_high) {
+                (None, None) => {
+                    if row.msv.is_none() {
+                        error(
+                            at_id,
+                            format!(
+                                "entry `{id}` needs `msv` (a typical dose), or both `msv_low` and `msv_high` (a range), as its source gives them"
+                            ),
+                        );
+                    }
+                    None
+                }
+                (Some(one), None) | (None, Some(one)) => {
+                    error(
+                        one.span().start,
+                        format!(
+                            "entry `{id}` gives one end of a range: a range needs both `msv_low` and `msv_high`"
+                        ),
+                    );
+                    None
+                }
+                (Some(_), Some(at_high)) => match (low, high) {
+                    (Some(low), Some(high)) if low < high => {
+                        if msv.is_some_and(|m| m < low || m > high) {
+                            error(
+                                row.msv.as_ref().map_or(at_id, |m| m.span().start),
+                                format!("the typical dose of `{id}` is outside its range"),
+                            );
                         }
-                    ),
-                );
+                        Some((low, high))
+                    }
+                    (Some(_), Some(_)) => {
+                        error(
+                            at_high.span().start,
+                            format!("`msv_high` of `{id}` must be more than its `msv_low`"),
+                        );
+                        None
+                    }
+                    _ => None,
+                },
+            };
+            let source = row.source.get_ref().as_str();
+            match bibliography.get(source) {
+                None => error(
+                    row.source.span().start + 1,
+                    bibliography.unknown_message(source),
+                ),
+                Some(cited) => {
+                    sources
+                        .entry(source.to_string())
+                        .or_insert_with(|| DoseSource {
+                            key: cited.id.clone(),
+                            short: cited.short(),
+                            citation: cited.citation(),
+                            year: cited.year,
+                            url: Some(cited.url.clone()),
+                        });
+                }
             }
             match (&row.procedure, row.group) {
                 (None, DoseGroup::Interventional) => error(
@@ -292,6 +361,7 @@ impl DoseTable {
                 name: name.to_string(),
                 group: row.group,
                 msv,
+                range,
                 source: source.to_string(),
                 procedure: row.procedure.as_ref().map(|p| p.get_ref().clone()),
                 note: row
@@ -302,25 +372,17 @@ impl DoseTable {
                 offset: row.procedure.as_ref().map_or(at_id, |p| p.span().start),
             });
         }
-        for source in &sources {
-            if !entries.iter().any(|e| e.source == source.key) {
-                diagnostics.warning(
-                    &path,
-                    &text,
-                    0,
-                    format!("the source `{}` is not cited by any entry", source.key),
-                );
-            }
-        }
-        let next_review = *file.next_review.get_ref();
-        if next_review <= file.last_reviewed {
-            diagnostics.error(
+        for problem in problems {
+            diagnostics.at_offset(
+                problem.severity,
                 &path,
                 &text,
-                file.next_review.span().start,
-                "`next_review` must be after `last_reviewed`",
+                problem.offset,
+                problem.message,
             );
-        } else if next_review.0 < today {
+        }
+        let next_review = *file.next_review.get_ref();
+        if next_review.0 < today {
             diagnostics.warning(
                 &path,
                 &text,
@@ -332,15 +394,14 @@ impl DoseTable {
         entries.sort_by(|a, b| {
             a.group
                 .cmp(&b.group)
-                .then(a.msv.total_cmp(&b.msv))
+                .then(a.sort_msv().total_cmp(&b.sort_msv()))
                 .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
         });
         Self {
             entries,
-            sources,
-            last_reviewed: Some(file.last_reviewed),
+            sources: sources.into_values().collect(),
             next_review: Some(next_review),
-            reviewed_by: Some(file.reviewed_by.trim().to_string()).filter(|r| !r.is_empty()),
+            review,
             modified: fs::metadata(&path).and_then(|m| m.modified()).ok(),
             origin: Some((path, text)),
         }
@@ -375,13 +436,21 @@ impl DoseTable {
 
     /// The lowest and highest dose in the table, if it has any entries.
     pub fn range(&self) -> Option<(f64, f64)> {
-        let min = self.entries.iter().map(|e| e.msv).reduce(f64::min)?;
-        let max = self.entries.iter().map(|e| e.msv).reduce(f64::max)?;
+        let min = self
+            .entries
+            .iter()
+            .map(DoseEntry::lowest_msv)
+            .reduce(f64::min)?;
+        let max = self
+            .entries
+            .iter()
+            .map(DoseEntry::highest_msv)
+            .reduce(f64::max)?;
         Some((min, max))
     }
 
-    /// Checks the table against the procedure sheets, both ways: every entry names a sheet that
-    /// exists, and every sheet's `typical_dose_msv` is the table's figure for it.
+    /// Checks the table against the procedure sheets: every entry names a sheet that exists and
+    /// uses X-rays; no radiation guide takes the slug of a page the site makes.
     pub fn check_against(
         &self,
         sheets: &[ProcedureSheet],
@@ -397,49 +466,6 @@ impl DoseTable {
                         guide.slug, guide.slug
                     ),
                 );
-            }
-        }
-        for sheet in sheets {
-            let source = &sheet.source;
-            let entry = self.for_procedure(&sheet.slug);
-            let Some(dose) = &sheet.front.typical_dose_msv else {
-                continue;
-            };
-            let at = source.front_matter_offset + dose.span().start;
-            let written = *dose.get_ref();
-            if sheet.front.x_rays == XRays::No {
-                diagnostics.error(
-                    &source.path,
-                    &source.text,
-                    at,
-                    "this sheet says `x_rays = \"no\"` but gives a `typical_dose_msv`",
-                );
-            }
-            match entry {
-                None => diagnostics.error(
-                    &source.path,
-                    &source.text,
-                    at,
-                    format!(
-                        "`typical_dose_msv` needs an entry with `procedure = \"{}\"` in {DOSES_FILE}, with its source; add one or remove the dose",
-                        sheet.slug
-                    ),
-                ),
-                Some(entry) if !same_dose(entry.msv, written) => {
-                    let line = self.origin.as_ref().map_or(0, |(_, text)| {
-                        super::diagnostics::line_col(text, entry.offset).0
-                    });
-                    diagnostics.error(
-                        &source.path,
-                        &source.text,
-                        at,
-                        format!(
-                            "`typical_dose_msv` is {written} but {DOSES_FILE} line {line} gives {} for this procedure; the two must agree",
-                            entry.msv
-                        ),
-                    );
-                }
-                Some(_) => {}
             }
         }
         let Some((path, text)) = &self.origin else {
@@ -463,14 +489,13 @@ impl DoseTable {
                     entry.offset,
                     format!("there is no procedure sheet with the slug `{slug}`"),
                 ),
-                Some(sheet) if sheet.front.typical_dose_msv.is_none() => diagnostics.error(
+                Some(sheet) if sheet.front.x_rays == XRays::No => diagnostics.error(
                     path,
                     text,
                     entry.offset,
                     format!(
-                        "{} has no `typical_dose_msv`: add `typical_dose_msv = {}` to it, so the sheet and the table agree",
-                        sheet.source.path.display(),
-                        entry.msv
+                        "{} says `x_rays = \"no\"`, but this entry gives it a dose",
+                        sheet.source.path.display()
                     ),
                 ),
                 Some(_) => {}
@@ -479,27 +504,9 @@ impl DoseTable {
     }
 }
 
-/// Whether two doses written in different files are the same figure.
-fn same_dose(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn doses_agree_within_rounding_only() {
-        let cases = [
-            (12.0, 12.0, true),
-            (0.1 + 0.2, 0.3, true),
-            (12.0, 12.5, false),
-            (0.02, 0.014, false),
-        ];
-        for (a, b, same) in cases {
-            assert_eq!(same_dose(a, b), same, "{a} vs {b}");
-        }
-    }
 
     #[test]
     fn groups_are_in_table_order() {

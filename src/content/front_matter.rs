@@ -12,6 +12,9 @@ use jiff::civil::Date;
 use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
+use super::review::{ClinicalReviewRow, HistoryRow, ReviewFields, ReviewStatus};
+use super::risks::{GetHelp, Risk};
+
 /// A content file cut into its parts. Offsets are byte offsets into the whole file.
 #[derive(Debug)]
 pub struct SplitFile<'a> {
@@ -114,15 +117,22 @@ pub struct PageMeta {
     pub summary_span: Range<usize>,
     pub draft: bool,
     pub sample: bool,
-    pub last_reviewed: ContentDate,
     pub next_review: ContentDate,
     pub next_review_span: Range<usize>,
-    pub reviewed_by: String,
+    /// Who will review the page, its clinical review if it has had one, and its history; filled
+    /// in when the page is loaded and its review fields checked (see [`super::review`]).
+    pub review: ReviewStatus,
+    /// Bibliography ids the page cites as a whole (see [`super::sources`]).
+    pub sources: Vec<SlugRef>,
+    /// Words a searcher might type that are not shown on the page, such as US spellings.
+    pub search_terms: Vec<String>,
 }
 
 /// Gives the common fields of any kind's front matter, in the form every page keeps.
 pub trait FrontMatterMeta {
     fn meta(&self) -> PageMeta;
+    /// The review fields as written, to be checked with [`super::review::check`].
+    fn review_fields(&self) -> ReviewFields<'_>;
 }
 
 /// Declares a front-matter struct with the common fields plus its own. serde's `flatten` cannot be
@@ -139,9 +149,20 @@ macro_rules! front_matter {
             pub draft: bool,
             #[serde(default)]
             pub sample: bool,
-            pub last_reviewed: ContentDate,
             pub next_review: Spanned<ContentDate>,
-            pub reviewed_by: String,
+            // Review and sources (see `super::review` and `super::sources`).
+            pub review_group: Option<Spanned<String>>,
+            pub clinical_review: Option<Spanned<ClinicalReviewRow>>,
+            #[serde(default)]
+            pub history: Vec<Spanned<HistoryRow>>,
+            #[serde(default)]
+            pub sources: Vec<SlugRef>,
+            #[serde(default)]
+            pub search_terms: Vec<String>,
+            /// Removed; kept only to explain what replaces it.
+            pub last_reviewed: Option<Spanned<toml::Value>>,
+            /// Removed; kept only to explain what replaces it.
+            pub reviewed_by: Option<Spanned<toml::Value>>,
             $($(#[$field_meta])* pub $field: $ty,)*
         }
 
@@ -154,10 +175,27 @@ macro_rules! front_matter {
                     summary_span: self.summary.span(),
                     draft: self.draft,
                     sample: self.sample,
-                    last_reviewed: self.last_reviewed,
                     next_review: *self.next_review.get_ref(),
                     next_review_span: self.next_review.span(),
-                    reviewed_by: self.reviewed_by.trim().to_string(),
+                    review: ReviewStatus::default(),
+                    sources: self.sources.clone(),
+                    search_terms: self
+                        .search_terms
+                        .iter()
+                        .map(|t| t.trim().to_string())
+                        .filter(|t| !t.is_empty())
+                        .collect(),
+                }
+            }
+
+            fn review_fields(&self) -> ReviewFields<'_> {
+                ReviewFields {
+                    review_group: self.review_group.as_ref(),
+                    clinical_review: self.clinical_review.as_ref(),
+                    history: &self.history,
+                    last_reviewed: self.last_reviewed.as_ref().map(Spanned::span),
+                    reviewed_by: self.reviewed_by.as_ref().map(Spanned::span),
+                    next_review: &self.next_review,
                 }
             }
         }
@@ -178,7 +216,13 @@ front_matter!(
         conditions: Vec<SlugRef>,
         category: Spanned<Category>,
         x_rays: XRays,
-        typical_dose_msv: Option<Spanned<f64>>,
+        /// Removed (the dose table is the one place a dose is written); kept to explain that.
+        typical_dose_msv: Option<Spanned<toml::Value>>,
+        /// The risks, most common first (see [`super::risks`]).
+        #[serde(default)]
+        risks: Vec<Spanned<Risk>>,
+        /// The care cards shown at the end of "Afterwards".
+        get_help: Option<GetHelp>,
         #[serde(default)]
         related: Vec<SlugRef>,
         #[serde(default)]

@@ -15,6 +15,7 @@ use super::front_matter::{
     SlugRef, StatementFrontMatter, StatementStatus, StoryFrontMatter,
 };
 use super::markdown::{self, RenderedMarkdown};
+use super::sources::Bibliography;
 
 /// The `##` headings every procedure sheet must have, in this order.
 pub const PROCEDURE_SECTIONS: [&str; 9] = [
@@ -212,6 +213,8 @@ pub struct Library {
     pub about: Vec<AboutPage>,
     /// The typical radiation doses from `radiation/doses.toml`.
     pub doses: DoseTable,
+    /// Every source pages, risks and doses cite, from `sources/*.toml`.
+    pub bibliography: Bibliography,
     /// Whether drafts were included when this Library was built.
     pub includes_drafts: bool,
     /// The finder's places and directory of services.
@@ -277,7 +280,14 @@ impl Library {
         let mut radiation = loader.load_kind::<PlainFrontMatter>(PageKind::Radiation);
         let mut statements = loader.load_kind::<StatementFrontMatter>(PageKind::Statement);
         let mut about = loader.load_kind::<PlainFrontMatter>(PageKind::About);
-        let doses = DoseTable::load(&options.content_dir, options.today, &mut diagnostics);
+        let bibliography =
+            Bibliography::load(&options.content_dir, options.today, &mut diagnostics);
+        let doses = DoseTable::load(
+            &options.content_dir,
+            options.today,
+            &bibliography,
+            &mut diagnostics,
+        );
 
         let by_title =
             |a: &PageMeta, b: &PageMeta| a.title.to_lowercase().cmp(&b.title.to_lowercase());
@@ -327,10 +337,12 @@ impl Library {
             index,
             about,
             doses,
+            bibliography,
             includes_drafts: options.include_drafts,
             finder,
         };
         library.check_references(options, &mut diagnostics);
+        super::authority::check_library(&library, &mut diagnostics);
         library
             .doses
             .check_against(&library.procedures, &library.radiation, &mut diagnostics);
@@ -618,16 +630,7 @@ impl KindChecks for ProcedureFrontMatter {
                 ),
             }
         }
-        if let Some(dose) = &self.typical_dose_msv {
-            if !(dose.get_ref().is_finite() && *dose.get_ref() > 0.0) {
-                d.error(
-                    &source.path,
-                    &source.text,
-                    front_offset(source, dose.span().start),
-                    "`typical_dose_msv` must be a positive number of millisieverts",
-                );
-            }
-        }
+        super::authority::check_sheet(self, source, body, d);
     }
 }
 
@@ -734,7 +737,18 @@ impl Loader<'_> {
             modified: fs::metadata(path).and_then(|m| m.modified()).ok(),
             text: text.clone(),
         };
-        let meta = front.meta();
+        let mut meta = front.meta();
+        let (review, problems) = super::review::check(&front.review_fields(), self.options.today);
+        for problem in problems {
+            self.diagnostics.at_offset(
+                problem.severity,
+                path,
+                &text,
+                front_offset(&source, problem.offset),
+                problem.message,
+            );
+        }
+        meta.review = review;
         self.check_meta(&meta, &source);
         front.check(&source, &body, self.diagnostics);
         if body.headings.iter().any(|h| h.level == 1) {
@@ -787,35 +801,7 @@ impl Loader<'_> {
                 ),
             );
         }
-        if meta.reviewed_by.is_empty() {
-            self.diagnostics.error(
-                &source.path,
-                &source.text,
-                0,
-                "`reviewed_by` is empty: name who reviewed the page",
-            );
-        }
         let next = meta.next_review.0;
-        if next <= meta.last_reviewed.0 {
-            self.diagnostics.error(
-                &source.path,
-                &source.text,
-                at(&meta.next_review_span),
-                "`next_review` must be after `last_reviewed`",
-            );
-        } else if next
-            > meta
-                .last_reviewed
-                .0
-                .saturating_add(jiff::Span::new().years(3))
-        {
-            self.diagnostics.warning(
-                &source.path,
-                &source.text,
-                at(&meta.next_review_span),
-                "`next_review` is more than three years after `last_reviewed`",
-            );
-        }
         if next < self.options.today {
             self.diagnostics.warning(
                 &source.path,

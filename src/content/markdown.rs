@@ -8,8 +8,11 @@ use std::collections::HashSet;
 use std::ops::Range;
 
 use pulldown_cmark::{
-    Alignment, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
+    Alignment, BrokenLink, CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser,
+    Tag, TagEnd,
 };
+
+use super::citations::{self, Citation};
 
 /// A heading in a rendered body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +47,10 @@ pub struct RenderedMarkdown {
     pub plain_text: String,
     /// Byte ranges of raw HTML in the body; it is sanitised, and `check` reports it.
     pub raw_html: Vec<Range<usize>>,
+    /// Where each list item starts in the body, in order.
+    pub list_items: Vec<usize>,
+    /// Source ids cited with `[@id]`, in the order written (see [`citations`]).
+    pub citations: Vec<Citation>,
 }
 
 impl RenderedMarkdown {
@@ -84,8 +91,57 @@ pub fn render(body: &str) -> RenderedMarkdown {
     let mut heading: Option<OpenHeading<'_>> = None;
     let mut image: Option<(String, Range<usize>, String)> = None;
     let mut explicit_ids_plain = true;
+    // `[@id]` is a reference link without a definition: it reaches the callback, and comes back
+    // as a link whose destination is the label behind this marker.
+    let mut citation_links = |link: BrokenLink<'_>| {
+        citations::parse_label(&link.reference).map(|_| {
+            (
+                CowStr::from(format!("{CITATION_MARK}{}", link.reference)),
+                CowStr::Borrowed(""),
+            )
+        })
+    };
+    let mut numbering = citations::Numbering::default();
+    let mut inside_citation = false;
 
-    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+    let parser = Parser::new_with_broken_link_callback(body, options(), Some(&mut citation_links));
+    for (event, range) in parser.into_offset_iter() {
+        if inside_citation {
+            inside_citation = !matches!(event, Event::End(TagEnd::Link));
+            continue;
+        }
+        let event = match citation_label(&event) {
+            Some(label) => {
+                inside_citation = true;
+                let ids = citations::parse_label(label).unwrap_or_default();
+                // The label starts after the `[`: ranges in the label are offset from there.
+                let label_start = range.start + body[range.clone()].find(label).unwrap_or(1);
+                for (id, span) in &ids {
+                    out.citations.push(Citation {
+                        id: id.clone(),
+                        span: label_start + span.start..label_start + span.end,
+                    });
+                }
+                if out.plain_text.ends_with(' ') {
+                    out.plain_text.pop();
+                }
+                let ids: Vec<String> = ids.into_iter().map(|(id, _)| id).collect();
+                let html = citations::render(&ids, &mut numbering);
+                let target = match heading.as_mut() {
+                    Some((_, _, _, inner, _)) => inner,
+                    None => &mut events,
+                };
+                // "home [1]." reads as "home[1].": the superscript sits against the word.
+                if let Some(Event::Text(text)) = target.last_mut() {
+                    if text.ends_with(' ') {
+                        *text = CowStr::from(text.trim_end().to_string());
+                    }
+                }
+                target.push(Event::InlineHtml(html.into()));
+                continue;
+            }
+            None => event,
+        };
         match &event {
             Event::Html(_) | Event::InlineHtml(_) => out.raw_html.push(range.clone()),
             Event::Start(Tag::Link { dest_url, .. }) => out.links.push(BodyLink {
@@ -94,6 +150,7 @@ pub fn render(body: &str) -> RenderedMarkdown {
                 is_image: false,
                 alt: String::new(),
             }),
+            Event::Start(Tag::Item) => out.list_items.push(range.start),
             Event::Start(Tag::Image { dest_url, .. }) => {
                 image = Some((dest_url.to_string(), range.clone(), String::new()));
             }
@@ -186,6 +243,22 @@ pub fn render(body: &str) -> RenderedMarkdown {
     };
     out.plain_text = out.plain_text.trim().to_string();
     out
+}
+
+/// Marks the destination of a link made from a citation label; it cannot start a real address.
+const CITATION_MARK: &str = "\u{0}cite:";
+
+/// The label of a citation, if this event starts one.
+fn citation_label<'a>(event: &'a Event<'_>) -> Option<&'a str> {
+    match event {
+        Event::Start(Tag::Link {
+            link_type:
+                LinkType::ShortcutUnknown | LinkType::CollapsedUnknown | LinkType::ReferenceUnknown,
+            dest_url,
+            ..
+        }) => dest_url.strip_prefix(CITATION_MARK),
+        _ => None,
+    }
 }
 
 /// Drops what pulldown-cmark adds for presentation and the sanitiser would remove anyway:
@@ -400,6 +473,47 @@ mod tests {
         assert!(html.contains("<ol start=\"3\">"), "{html}");
         assert!(html.contains("href=\"mailto:info@example.org\""), "{html}");
         assert!(is_clean(&html));
+    }
+
+    #[test]
+    fn citations_become_numbered_superscripts() {
+        let body = "Most go home [@b].\n\nSome stay [@a; @b]. See [a link](/x) and `[@code]`.\n\n## Why [@c]\n";
+        let r = render(body);
+        let ids: Vec<&str> = r.citations.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["b", "a", "b", "c"]);
+        for c in &r.citations {
+            assert_eq!(&body[c.span.clone()], c.id);
+        }
+        assert!(
+            r.html.contains(
+                "home<sup class=\"cite\">[<a href=\"#source-b\" title=\"Source 1\">1</a>]</sup>."
+            ),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("[<a href=\"#source-a\" title=\"Source 2\">2</a>, <a href=\"#source-b\" title=\"Source 1\">1</a>]"), "{}", r.html);
+        assert!(r.html.contains("<code>[@code]</code>"), "{}", r.html);
+        assert_eq!(r.links.len(), 1, "{:?}", r.links);
+        assert!(
+            !r.plain_text.contains("@b") && !r.plain_text.contains("@a"),
+            "{}",
+            r.plain_text
+        );
+        assert!(r.plain_text.contains("Most go home."), "{}", r.plain_text);
+        assert!(r.raw_html.is_empty());
+        assert!(is_clean(&r.html), "{}", r.html);
+        // With raw HTML the sanitiser runs, and keeps citations as they are.
+        let sanitised = render("<b>x</b> [@a]\n");
+        assert!(
+            sanitised.html.contains(
+                "<sup class=\"cite\">[<a href=\"#source-a\" title=\"Source 1\">1</a>]</sup>"
+            ),
+            "{}",
+            sanitised.html
+        );
+        // A reference link with a definition is a link, not a citation.
+        let defined = render("[@a]\n\n[@a]: /procedures/x\n");
+        assert!(defined.citations.is_empty() && defined.links.len() == 1);
     }
 
     #[test]

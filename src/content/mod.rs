@@ -1,11 +1,16 @@
 //! Content: Markdown files with TOML front matter, read once into an immutable [`Library`].
 
+pub mod authority;
+pub mod citations;
 pub mod diagnostics;
 pub mod doses;
 pub mod front_matter;
 pub mod library;
 pub mod markdown;
 pub mod proofread;
+pub mod review;
+pub mod risks;
+pub mod sources;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use doses::{DoseEntry, DoseGroup, DoseSource, DoseTable};

@@ -113,7 +113,7 @@ fn check_review_due_soon(page: &PageRef<'_>, today: Date, diagnostics: &mut Diag
             page.source.front_matter_offset + page.meta.next_review_span.start,
             format!(
                 "the review is due on {}, {when}: ask {} to review the page",
-                page.meta.next_review, page.meta.reviewed_by
+                page.meta.next_review, page.meta.review.review_group
             ),
         );
     }

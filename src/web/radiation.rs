@@ -63,12 +63,48 @@ impl DoseFacts {
                 .procedure
                 .as_ref()
                 .map(|slug| format!("/procedures/{slug}")),
-            msv: radiation::trim_number(entry.msv),
-            background: radiation::background_equivalent(entry.msv, settings.annual_background_msv),
-            band: RiskBand::for_dose(entry.msv, settings.risk_per_sievert),
+            msv: dose_figure(entry),
+            background: background_phrase(entry, settings.annual_background_msv),
+            band: RiskBand::for_dose(
+                entry.msv.unwrap_or(entry.highest_msv()),
+                settings.risk_per_sievert,
+            ),
             source_short,
             source_anchor: format!("source-{}", entry.source),
         }
+    }
+}
+
+/// An entry's dose as its source gives it, without the unit: "12", "5 to 50", or
+/// "20 (range 5 to 50)".
+pub fn dose_figure(entry: &DoseEntry) -> String {
+    match (entry.msv, entry.range) {
+        (Some(msv), None) => radiation::trim_number(msv),
+        (None, Some((low, high))) => format!(
+            "{} to {}",
+            radiation::trim_number(low),
+            radiation::trim_number(high)
+        ),
+        (Some(msv), Some((low, high))) => format!(
+            "{} (range {} to {})",
+            radiation::trim_number(msv),
+            radiation::trim_number(low),
+            radiation::trim_number(high)
+        ),
+        (None, None) => String::new(),
+    }
+}
+
+/// The background comparison of an entry: of its typical dose, or of both ends of its range.
+fn background_phrase(entry: &DoseEntry, annual_background_msv: f64) -> String {
+    match (entry.msv, entry.range) {
+        (Some(msv), _) => radiation::background_equivalent(msv, annual_background_msv),
+        (None, Some((low, high))) => format!(
+            "from {} to {}",
+            radiation::background_equivalent(low, annual_background_msv),
+            radiation::background_equivalent(high, annual_background_msv)
+        ),
+        (None, None) => String::new(),
     }
 }
 
@@ -208,10 +244,10 @@ pub fn bar_chart(
         .enumerate()
         .map(|(i, entry)| {
             let top = AXIS_HEIGHT + i as u32 * ROW_HEIGHT;
-            let width = (scale.position(entry.msv) * BAR_AREA).max(MIN_BAR);
+            let width = (scale.position(entry.sort_msv()) * BAR_AREA).max(MIN_BAR);
             ChartBar {
                 label: entry.name.clone(),
-                value: format!("{} mSv", radiation::trim_number(entry.msv)),
+                value: format!("{} mSv", dose_figure(entry)),
                 label_y: top + 16,
                 bar_y: top + 22,
                 bar_width: units(width),
@@ -272,22 +308,26 @@ fn chart_description(
     settings: &RadiationSettings,
     has_reference: bool,
 ) -> String {
-    let lowest = entries.iter().min_by(|a, b| a.msv.total_cmp(&b.msv));
-    let highest = entries.iter().max_by(|a, b| a.msv.total_cmp(&b.msv));
+    let lowest = entries
+        .iter()
+        .min_by(|a, b| a.sort_msv().total_cmp(&b.sort_msv()));
+    let highest = entries
+        .iter()
+        .max_by(|a, b| a.sort_msv().total_cmp(&b.sort_msv()));
     let mut text = match (lowest, highest) {
         (Some(low), Some(high)) if entries.len() > 1 => format!(
             "{} bars on a logarithmic scale, where each grid line is ten times the one before. \
              The lowest dose is {} at {} mSv; the highest is {} at {} mSv.",
             entries.len(),
             low.name,
-            radiation::trim_number(low.msv),
+            dose_figure(low),
             high.name,
-            radiation::trim_number(high.msv),
+            dose_figure(high),
         ),
         (Some(only), _) => format!(
             "One bar on a logarithmic scale: {} at {} mSv.",
             only.name,
-            radiation::trim_number(only.msv)
+            dose_figure(only)
         ),
         _ => "No doses to show.".to_string(),
     };
@@ -562,7 +602,7 @@ pub fn compare_page(
 ) -> CompareTemplate {
     let settings = &config.radiation;
     let mut sorted: Vec<&DoseEntry> = chosen.to_vec();
-    sorted.sort_by(|a, b| a.msv.total_cmp(&b.msv));
+    sorted.sort_by(|a, b| a.sort_msv().total_cmp(&b.sort_msv()));
     let valid = error.is_none() && sorted.len() >= COMPARE_MIN;
     let results: Vec<DoseFacts> = if valid {
         sorted
@@ -584,7 +624,7 @@ pub fn compare_page(
     });
     let summary = match (sorted.first(), sorted.last()) {
         (Some(low), Some(high)) if valid => {
-            let ratio = radiation::ratio_phrase(high.msv, low.msv);
+            let ratio = radiation::ratio_phrase(high.sort_msv(), low.sort_msv());
             // Names are quoted as labels, so no article ("a", "an") has to be guessed for them.
             Some(if ratio == "about the same as" {
                 format!(
@@ -612,7 +652,7 @@ pub fn compare_page(
                 .map(|e| CompareOption {
                     id: e.id.clone(),
                     name: e.name.clone(),
-                    msv: radiation::trim_number(e.msv),
+                    msv: dose_figure(e),
                     checked: chosen.iter().any(|c| c.id == e.id),
                 })
                 .collect();

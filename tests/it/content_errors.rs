@@ -22,10 +22,14 @@ fn load(dir: &Path) -> irinfo::content::LoadOutcome {
     ))
 }
 
-const GOOD_FRONT: &str = "title = \"T\"\nsummary = \"S.\"\nlast_reviewed = 2026-01-10\nnext_review = 2028-01-10\nreviewed_by = \"R\"\n";
+const GOOD_FRONT: &str = "title = \"T\"\nsummary = \"S.\"\nreview_group = \"R\"\nnext_review = 2028-01-10\nsearch_terms = []\n";
+
+/// The history every page needs; it goes after the other keys, being a table.
+const HISTORY: &str =
+    "[[history]]\nversion = \"1.0\"\ndate = 2026-01-10\nchange = \"First published.\"\n";
 
 fn about_page(front_extra: &str, body: &str) -> String {
-    format!("+++\n{GOOD_FRONT}{front_extra}+++\n\n{body}\n")
+    format!("+++\n{GOOD_FRONT}{front_extra}{HISTORY}+++\n\n{body}\n")
 }
 
 #[test]
@@ -62,8 +66,20 @@ fn each_error_kind_is_reported_at_its_line_and_column() {
             "pages/missing-field.md",
             "+++\ntitle = \"T\"\nsummary = \"S.\"\nlast_reviewed = 2026-01-10\nnext_review = 2028-01-10\n+++\nBody\n"
                 .to_string(),
-            "pages/missing-field.md:",
-            "missing field `reviewed_by`",
+            "pages/missing-field.md:2:1",
+            "the page needs `review_group`",
+        ),
+        (
+            "pages/missing-field.md",
+            String::new(),
+            "pages/missing-field.md:4:17",
+            "`last_reviewed` has been removed: it claimed a review that did not happen",
+        ),
+        (
+            "pages/missing-field.md",
+            String::new(),
+            "pages/missing-field.md:2:1",
+            "the page needs a `[[history]]` entry",
         ),
         (
             "pages/no-front-matter.md",
@@ -74,20 +90,20 @@ fn each_error_kind_is_reported_at_its_line_and_column() {
         (
             "pages/bad-link.md",
             about_page("", "Intro line.\n\nSee [this](/procedures/nowhere)."),
-            "pages/bad-link.md:11:5",
+            "pages/bad-link.md:15:5",
             "points to a page that does not exist",
         ),
         (
             "pages/bad-anchor.md",
             about_page("", "See [risks](/procedures/balloon#no-such-heading)."),
-            "pages/bad-anchor.md:9:5",
+            "pages/bad-anchor.md:13:5",
             "not a heading on /procedures/balloon",
         ),
         (
             "pages/bad-date.md",
             about_page("", "Body").replace("next_review = 2028-01-10", "next_review = 2025-01-10"),
             "pages/bad-date.md:5:15",
-            "`next_review` must be after `last_reviewed`",
+            "`next_review` must be after the latest change in `[[history]]` (10 January 2026)",
         ),
         (
             "procedures/sub/balloon.md",
@@ -159,7 +175,7 @@ fn warnings_do_not_stop_the_site() {
     std::fs::write(
         dir.path().join("pages/long.md"),
         format!(
-            "+++\ntitle = \"Long\"\nsummary = \"{long_summary}\"\nlast_reviewed = 2024-01-10\nnext_review = 2025-01-10\nreviewed_by = \"R\"\n+++\nBody\n"
+            "+++\ntitle = \"Long\"\nsummary = \"{long_summary}\"\nreview_group = \"R\"\nnext_review = 2025-01-10\n[[history]]\nversion = \"1.0\"\ndate = 2024-01-10\nchange = \"First published.\"\n+++\nBody\n"
         ),
     )
     .unwrap();

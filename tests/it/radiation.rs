@@ -114,7 +114,9 @@ async fn the_doses_page_is_grouped_ordered_by_dose_and_cites_its_sources() {
         // Sources, named with their year.
         "id=\"source-mettler-2008\"",
         "Effective doses in radiology and diagnostic nuclear medicine: a catalog",
-        "<a href=\"/radiation/doses#source-ukhsa-2008\">UKHSA 2008</a>",
+        "<a href=\"/radiation/doses#source-hpa-2008\">HPA 2008</a>",
+        // The 2008 guidance was the Health Protection Agency's, not UKHSA's.
+        "Health Protection Agency (HPA). Patient dose information: guidance. 2008.",
         // The settings behind the arithmetic, and their sources.
         "about 2.7 mSv of radiation a year",
         "PHE-CRCE-026",
@@ -122,7 +124,7 @@ async fn the_doses_page_is_grouped_ordered_by_dose_and_cites_its_sources() {
         "ICRP Publication 103",
         "<strong>Negligible:</strong> less than 1 in a million",
         "<strong>Low:</strong> between 1 in 10,000 and 1 in 1,000",
-        "This table was last reviewed on",
+        "This table has not yet been checked by a clinical reviewer.",
     ] {
         assert!(body.contains(expected), "the doses page lacks {expected:?}");
     }
@@ -345,14 +347,16 @@ fn assert_reported(report: &str, location: &str, message: &str) {
     );
 }
 
-const DOSES_HEAD: &str = "last_reviewed = 2026-01-10
-next_review = 2028-01-10
-reviewed_by = \"Test group\"
+/// Eight lines, so that the entries after it keep their line numbers; the sources are in the
+/// fixture's `sources/test.toml`.
+const DOSES_HEAD: &str = "next_review = 2028-01-10
+review_group = \"Test group\"
 
-[sources.test-survey]
-short = \"Test survey 2020\"
-citation = \"A made-up survey.\"
-year = 2020
+[[history]]
+version = \"1.0\"
+date = 2026-01-10
+change = \"First published.\"
+# The entries follow.
 ";
 
 #[test]
@@ -419,17 +423,14 @@ source = \"test-survey\"
             "radiation/doses.toml:18:6",
             "duplicate id `chest-x-ray`: the entry on line 11",
         ),
-        (
-            "radiation/doses.toml:22:10",
-            "cites the source `nobody-2020`",
-        ),
+        ("radiation/doses.toml:22:11", "unknown source `nobody-2020`"),
         (
             "radiation/doses.toml:30:13",
             "no procedure sheet with the slug `no-such-sheet`",
         ),
         (
             "radiation/doses.toml:38:13",
-            "has no `typical_dose_msv`: add `typical_dose_msv = 3`",
+            "says `x_rays = \"no\"`, but this entry gives it a dose",
         ),
         (
             "radiation/doses.toml:46:13",
@@ -438,10 +439,6 @@ source = \"test-survey\"
         (
             "radiation/doses.toml:49:6",
             "give `procedure`, the slug of its procedure sheet",
-        ),
-        (
-            "procedures/balloon.md:8:20",
-            "needs an entry with `procedure = \"balloon\"`",
         ),
     ];
     for (location, message) in cases {
@@ -475,10 +472,10 @@ procedure = \"balloon\"
 }
 
 #[test]
-fn sheets_and_the_table_must_agree() {
+fn the_table_is_the_one_place_a_dose_is_written() {
     let dir = minimal_copy();
     let fixture = std::fs::read_to_string(dir.path().join("radiation/doses.toml")).unwrap();
-    let doses = fixture.replace("msv = 12.0", "msv = 11.0")
+    let doses = fixture
         + "
 [[dose]]
 id = \"coil\"
@@ -510,10 +507,14 @@ procedure = \"coil\"
     assert!(outcome.library.is_none(), "{report}");
     assert_reported(
         &report,
-        "procedures/balloon.md:8:20",
-        "`typical_dose_msv` is 12 but radiation/doses.toml line 38 gives 11",
+        "procedures/coil.md:7:20",
+        "`typical_dose_msv` has been removed",
     );
-    assert_reported(&report, "procedures/coil.md:7:20", "says `x_rays = \"no\"`");
+    assert_reported(
+        &report,
+        "radiation/doses.toml:",
+        "procedures/coil.md says `x_rays = \"no\"`, but this entry gives it a dose",
+    );
     assert_reported(
         &report,
         "radiation/doses.md:1:1",
@@ -527,18 +528,21 @@ fn the_shipped_sheets_take_their_doses_from_the_table() {
     let outcome = load(&repo().join("content"));
     let library = outcome.library.expect("the shipped content builds");
     let with_dose: Vec<&str> = library
-        .procedures
+        .doses
+        .entries
         .iter()
-        .filter(|s| s.front.typical_dose_msv.is_some())
-        .map(|s| s.slug.as_str())
+        .filter_map(|e| e.procedure.as_deref())
         .collect();
     assert_eq!(with_dose.len(), 5, "{with_dose:?}");
-    for sheet in &library.procedures {
-        let entry = library.doses.for_procedure(&sheet.slug);
-        let written = sheet.front.typical_dose_msv.as_ref().map(|d| *d.get_ref());
-        assert_eq!(entry.map(|e| e.msv), written, "{}", sheet.slug);
+    for slug in &with_dose {
+        assert!(library.procedure(slug).is_some(), "{slug}");
     }
     for entry in &library.doses.entries {
+        assert!(
+            library.bibliography.get(&entry.source).is_some(),
+            "{}",
+            entry.id
+        );
         assert!(
             library.doses.source(&entry.source).is_some(),
             "{}",
