@@ -98,6 +98,7 @@ fn render_benches(c: &mut Criterion) {
         ProcedureTemplate {
             layout: Layout::new(&config, "/procedures/angioplasty", &sheet.meta.title),
             sheet,
+            authority: irinfo::web::authority::AuthorityView::for_sheet(sheet, &library),
             category_label: "Arteries and veins",
             category_anchor: "blood-vessels",
             radiation: irinfo::web::radiation::panel(sheet, &library, &config),

@@ -81,14 +81,15 @@ impl SearchDocument {
                 title: meta.title.clone(),
                 path: kind.page_path(slug),
                 summary: meta.summary.clone(),
-                names: Vec::new(),
+                // Words searchers type that the page does not show, such as US spellings.
+                names: meta.search_terms.clone(),
                 conditions: Vec::new(),
                 body: String::new(),
             }
         };
         for sheet in &library.procedures {
             let mut doc = plain(PageKind::Procedure, &sheet.slug, &sheet.meta);
-            doc.names = sheet.front.also_known_as.clone();
+            doc.names = [sheet.front.also_known_as.clone(), doc.names].concat();
             doc.conditions = sheet
                 .front
                 .conditions
@@ -113,6 +114,7 @@ impl SearchDocument {
             let mut doc = plain(PageKind::Condition, &condition.slug, &condition.meta);
             doc.names = std::iter::once(condition.front.medical_name.clone())
                 .chain(condition.front.also_known_as.iter().cloned())
+                .chain(doc.names)
                 .collect();
             doc.body = format!(
                 "{}\n\n{}",

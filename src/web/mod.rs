@@ -2,6 +2,7 @@
 
 pub mod a_to_z;
 pub mod assets;
+pub mod authority;
 pub mod cached;
 pub mod contact;
 pub mod error;

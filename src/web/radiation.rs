@@ -41,8 +41,10 @@ pub struct DoseFacts {
     pub note: Option<String>,
     /// The procedure sheet, for interventional entries.
     pub href: Option<String>,
-    /// "12", without a unit.
+    /// "12", "5 to 50" or "20 (range 5 to 50)", without a unit.
     pub msv: String,
+    /// "Typical dose", or "Typical range" when the source gives only a range.
+    pub label: &'static str,
     /// "about 4.5 years".
     pub background: String,
     pub band: RiskBand,
@@ -64,6 +66,11 @@ impl DoseFacts {
                 .as_ref()
                 .map(|slug| format!("/procedures/{slug}")),
             msv: dose_figure(entry),
+            label: if entry.msv.is_some() {
+                "Typical dose"
+            } else {
+                "Typical range"
+            },
             background: background_phrase(entry, settings.annual_background_msv),
             band: RiskBand::for_dose(
                 entry.msv.unwrap_or(entry.highest_msv()),

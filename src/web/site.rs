@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use tokio::sync::Notify;
 
 use super::assets::StaticAssets;
+use super::authority::AuthorityView;
 use super::cached::{CachedPage, http_date};
 use super::views::*;
 use crate::config::SiteConfig;
@@ -293,6 +294,7 @@ impl Renderer<'_> {
                 .frame("/", &lib.home.meta.title)
                 .describe(&lib.home.meta.summary),
             home: &lib.home,
+            authority: AuthorityView::for_page(&lib.home.meta, &lib.home.body, lib),
             procedure_count: lib.procedures.len(),
             condition_count: lib.conditions.len(),
         };
@@ -346,6 +348,7 @@ impl Renderer<'_> {
                     ),
                 ]),
                 sheet,
+                authority: AuthorityView::for_sheet(sheet, lib),
                 category_label: category.label(),
                 category_anchor: category.anchor(),
                 radiation: super::radiation::panel(sheet, lib, self.config),
@@ -411,6 +414,7 @@ impl Renderer<'_> {
                     .layout(PageKind::Condition, condition)
                     .crumbs([Crumb::new("Conditions", "/conditions")]),
                 condition,
+                authority: AuthorityView::for_page(&condition.meta, &condition.body, lib),
                 treatments: lib
                     .treatments_for(&condition.slug)
                     .into_iter()
@@ -450,6 +454,7 @@ impl Renderer<'_> {
                     .layout(PageKind::Story, story)
                     .crumbs([Crumb::new("Patient stories", "/stories")]),
                 story,
+                authority: AuthorityView::for_page(&story.meta, &story.body, lib),
                 procedures: story
                     .front
                     .procedures
@@ -521,6 +526,7 @@ impl Renderer<'_> {
                     .layout(PageKind::Statement, statement)
                     .crumbs([Crumb::new("Position statements", "/statements")]),
                 statement,
+                authority: AuthorityView::for_page(&statement.meta, &statement.body, lib),
                 successor,
                 predecessors,
             };
@@ -550,6 +556,7 @@ impl Renderer<'_> {
                 layout: self
                     .layout(PageKind::Radiation, page)
                     .crumbs([Crumb::new("Radiation", "/radiation")]),
+                authority: AuthorityView::for_page(&page.meta, &page.body, lib),
                 page,
             };
             self.add(
@@ -582,6 +589,7 @@ impl Renderer<'_> {
                 layout: self
                     .layout(PageKind::About, page)
                     .crumbs([Crumb::new("About", "/about")]),
+                authority: AuthorityView::for_page(&page.meta, &page.body, lib),
                 page,
             };
             self.add(

@@ -182,6 +182,8 @@ pub struct ListGroup {
 #[template(path = "home.html")]
 pub struct HomeTemplate<'a> {
     pub layout: Layout,
+    /// Sources, risks and care cards (see [`super::authority`]).
+    pub authority: super::authority::AuthorityView,
     pub home: &'a HomePage,
     pub procedure_count: usize,
     pub condition_count: usize,
@@ -209,6 +211,8 @@ pub struct RadiationPanel {
 #[template(path = "procedure.html")]
 pub struct ProcedureTemplate<'a> {
     pub layout: Layout,
+    /// Sources, risks and care cards (see [`super::authority`]).
+    pub authority: super::authority::AuthorityView,
     pub sheet: &'a ProcedureSheet,
     pub category_label: &'static str,
     pub category_anchor: &'static str,
@@ -229,6 +233,8 @@ pub struct ConditionListTemplate {
 #[template(path = "condition.html")]
 pub struct ConditionTemplate<'a> {
     pub layout: Layout,
+    /// Sources, risks and care cards (see [`super::authority`]).
+    pub authority: super::authority::AuthorityView,
     pub condition: &'a Condition,
     pub treatments: Vec<ListItem>,
 }
@@ -244,6 +250,8 @@ pub struct StoryListTemplate<'a> {
 #[template(path = "story.html")]
 pub struct StoryTemplate<'a> {
     pub layout: Layout,
+    /// Sources, risks and care cards (see [`super::authority`]).
+    pub authority: super::authority::AuthorityView,
     pub story: &'a PatientStory,
     pub procedures: Vec<ListItem>,
 }
@@ -259,6 +267,8 @@ pub struct StatementListTemplate<'a> {
 #[template(path = "statement.html")]
 pub struct StatementTemplate<'a> {
     pub layout: Layout,
+    /// Sources, risks and care cards (see [`super::authority`]).
+    pub authority: super::authority::AuthorityView,
     pub statement: &'a PositionStatement,
     /// The statement that replaced this one.
     pub successor: Option<ListItem>,
@@ -285,6 +295,8 @@ pub struct AboutListTemplate<'a> {
 #[template(path = "article.html")]
 pub struct ArticleTemplate<'a> {
     pub layout: Layout,
+    /// Sources, risks and care cards (see [`super::authority`]).
+    pub authority: super::authority::AuthorityView,
     pub page: &'a crate::content::Page<crate::content::front_matter::PlainFrontMatter>,
 }
 

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod authority;
 mod contact;
 mod content_errors;
 mod editing;
