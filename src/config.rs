@@ -223,8 +223,10 @@ pub struct FinderSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RadiationSettings {
-    /// The average yearly dose to people in the UK, in millisieverts, used as the yardstick for
-    /// "about the same as N days of natural background radiation".
+    /// The average yearly dose to people in the UK from natural background radiation (radiation
+    /// in the environment, almost all natural), in millisieverts: the yardstick for "about the
+    /// same as N days of natural background radiation". Not the 2.7 mSv from all sources, which
+    /// counts medical X-rays and scans too.
     pub annual_background_msv: f64,
     /// Where `annual_background_msv` comes from, shown on the page.
     pub background_source: String,
@@ -234,13 +236,17 @@ pub struct RadiationSettings {
     pub risk_source: String,
 }
 
+/// The source of the natural background figure, as the pages show it.
+pub const BACKGROUND_SOURCE: &str = "Public Health England, Ionising radiation exposure of the UK \
+    population: 2010 review (PHE-CRCE-026). It found about 2.3 mSv a year from radiation in the \
+    environment, almost all of it natural, and about 2.7 mSv a year from all sources, medical \
+    X-rays and scans included";
+
 impl Default for RadiationSettings {
     fn default() -> Self {
         Self {
-            annual_background_msv: 2.7,
-            background_source: "UK Health Security Agency (formerly Public Health England), \
-                Ionising radiation exposure of the UK population: 2010 review (PHE-CRCE-026)"
-                .to_string(),
+            annual_background_msv: 2.3,
+            background_source: BACKGROUND_SOURCE.to_string(),
             risk_per_sievert: 0.05,
             risk_source: "International Commission on Radiological Protection, \
                 ICRP Publication 103 (2007): a nominal risk of about 5% per sievert"
@@ -360,7 +366,7 @@ mod tests {
         let config = SiteConfig::parse("").unwrap();
         assert_eq!(config.server.addr.to_string(), "127.0.0.1:3000");
         assert_eq!(config.paths.content, PathBuf::from("content"));
-        assert_eq!(config.radiation.annual_background_msv, 2.7);
+        assert_eq!(config.radiation.annual_background_msv, 2.3);
         assert_eq!(config.radiation.risk_per_sievert, 0.05);
     }
 
