@@ -16,6 +16,8 @@ use crate::web::cached::{CachedPage, Encoding};
 pub struct ExportSummary {
     pub pages: usize,
     pub static_files: usize,
+    /// Sitemap, robots file, feed and API documents (see [`crate::web::open_data`]).
+    pub documents: usize,
     /// Files written, compressed copies included.
     pub files: usize,
     pub bytes: u64,
@@ -62,6 +64,15 @@ pub fn export(site: &Site, dir: &Path) -> Result<ExportSummary, ExportError> {
         write_copies(dir, &page_file(path)?, page, &mut summary)?;
         summary.pages += 1;
     }
+    for key in site.open_data.keys() {
+        // Later pages of a list need the server's `?page=N`.
+        if key.contains('?') {
+            continue;
+        }
+        let document = site.open_data.get(key).expect("listed by keys()");
+        write_copies(dir, &document_file(key)?, document, &mut summary)?;
+        summary.documents += 1;
+    }
     write_copies(dir, "404.html", site.not_found(), &mut summary)?;
     for path in site.assets.paths() {
         let file = site.assets.get(path).expect("listed by paths()");
@@ -81,6 +92,20 @@ pub fn page_file(path: &str) -> Result<String, ExportError> {
     let relative = path.strip_prefix('/').unwrap_or(path);
     check_relative(relative, path)?;
     Ok(format!("{relative}.html"))
+}
+
+/// The file an open-data document is written to: `/sitemap.xml` keeps its name, an API address
+/// without an extension gets `.json` (`/api/v1/procedures` is `api/v1/procedures.json`; serve it
+/// with `try_files $uri $uri.json`).
+pub fn document_file(path: &str) -> Result<String, ExportError> {
+    let relative = path.strip_prefix('/').unwrap_or(path);
+    check_relative(relative, path)?;
+    let last = relative.rsplit('/').next().unwrap_or(relative);
+    if last.contains('.') && !relative.starts_with("api/v1/codes/") {
+        Ok(relative.to_string())
+    } else {
+        Ok(format!("{relative}.json"))
+    }
 }
 
 /// Refuses anything that could land outside the export folder or is not a plain name.
@@ -164,6 +189,24 @@ mod tests {
         let written = crate::web::cached::http_date(time).unwrap();
         assert_eq!(parse_http_date(&written), Some(time));
         assert_eq!(parse_http_date("yesterday"), None);
+    }
+
+    #[test]
+    fn open_data_documents_keep_their_names_and_api_documents_become_json_files() {
+        let cases = [
+            ("/sitemap.xml", Some("sitemap.xml")),
+            ("/robots.txt", Some("robots.txt")),
+            ("/api/v1/openapi.json", Some("api/v1/openapi.json")),
+            ("/api/v1/procedures", Some("api/v1/procedures.json")),
+            (
+                "/api/v1/codes/icd-10/I71.4",
+                Some("api/v1/codes/icd-10/I71.4.json"),
+            ),
+            ("/api/../x", None),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(document_file(path).ok().as_deref(), expected, "{path}");
+        }
     }
 
     #[test]

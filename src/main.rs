@@ -259,6 +259,10 @@ fn export(common: &CommonArgs, args: &ExportArgs) -> anyhow::Result<()> {
         built.as_millis(),
         (started.elapsed() - built).as_millis(),
     );
+    println!(
+        "with {} open-data documents: sitemap, robots.txt, feed and API",
+        summary.documents
+    );
     Ok(())
 }
 

@@ -239,6 +239,13 @@ front_matter!(
         other_treatments: String,
         nhs_url: Option<Spanned<String>>,
         nice_url: Option<Spanned<String>>,
+        /// SNOMED CT concept ids for the condition (see [`super::codes`]); only codes read in a
+        /// public source.
+        #[serde(default)]
+        snomed_ct: Vec<Spanned<String>>,
+        /// ICD-10 codes for the condition, such as "I71.4" (see [`super::codes`]).
+        #[serde(default)]
+        icd10: Vec<Spanned<String>>,
     }
 );
 

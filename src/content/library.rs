@@ -490,6 +490,30 @@ impl Library {
             }
         }
 
+        for c in &self.conditions {
+            let systems = [
+                (super::codes::CodeSystem::SnomedCt, &c.front.snomed_ct),
+                (super::codes::CodeSystem::Icd10, &c.front.icd10),
+            ];
+            for (system, codes) in systems {
+                for code in codes {
+                    if system.normalise(code.get_ref()).is_none() {
+                        diagnostics.error(
+                            &c.source.path,
+                            &c.source.text,
+                            front_offset(&c.source, code.span().start),
+                            format!(
+                                "`{}` is not a {} code: expected {}",
+                                code.get_ref(),
+                                system.label(),
+                                system.expected()
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+
         // Links in bodies: the target page must exist, and so must its #anchor.
         let pages = self.all_pages();
         let anchors: HashMap<String, HashSet<&str>> = pages

@@ -2,6 +2,7 @@
 
 pub mod authority;
 pub mod citations;
+pub mod codes;
 pub mod diagnostics;
 pub mod doses;
 pub mod front_matter;

@@ -101,7 +101,7 @@ impl CachedPage {
 
     /// Gzips and hashes `body`, leaving the brotli copy to [`CachedPage::make_brotli`]. Brotli
     /// costs several times what gzip does, so the site is built (and served) without it first.
-    fn brotli_later(content_type: &'static str, body: impl Into<Bytes>) -> Self {
+    pub(crate) fn brotli_later(content_type: &'static str, body: impl Into<Bytes>) -> Self {
         let identity: Bytes = body.into();
         let gzip = if is_compressible(content_type) {
             smaller_than(gzip(&identity), &identity)
@@ -248,6 +248,8 @@ fn is_compressible(content_type: &str) -> bool {
         || content_type.starts_with("image/svg+xml")
         || content_type.starts_with("application/javascript")
         || content_type.starts_with("application/json")
+        || content_type.starts_with("application/xml")
+        || content_type.starts_with("application/atom+xml")
         || content_type.starts_with("application/xml")
         || content_type.starts_with("application/manifest+json")
 }

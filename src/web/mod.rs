@@ -7,6 +7,7 @@ pub mod cached;
 pub mod contact;
 pub mod error;
 pub mod finder;
+pub mod open_data;
 pub mod pages;
 pub mod radiation;
 pub mod search;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(finder::router())
         .merge(radiation::router())
         .merge(search::router())
+        .merge(open_data::router())
         .merge(static_files::router(&state))
         .fallback(pages::fallback)
         .layer(CatchPanicLayer::custom(|_| {
@@ -114,7 +116,7 @@ async fn render_error_pages(
     let accepted = cached::negotiate(request.headers());
     let response = next.run(request).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
+    if !(status.is_client_error() || status.is_server_error()) || open_data::is_problem(&response) {
         return response;
     }
     let is_html = response

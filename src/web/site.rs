@@ -32,6 +32,8 @@ pub struct Site {
     /// The files under `static/`, by plain and fingerprinted address.
     pub assets: StaticAssets,
     pages: HashMap<String, CachedPage>,
+    /// The sitemap, robots file, feed and API documents (see [`super::open_data`]).
+    pub open_data: super::open_data::OpenData,
     not_found: CachedPage,
     server_error: CachedPage,
 }
@@ -87,6 +89,8 @@ impl Site {
         let mut pages = rendering?;
         pages.extend(compressed.into_iter().flatten());
         pages.extend(super::finder::prerender(config, &library, &stylesheet)?);
+        let html_paths: Vec<&str> = pages.keys().map(String::as_str).collect();
+        let open_data = super::open_data::OpenData::build(config, &library, &html_paths);
         let not_found = render_error_page_with(
             config,
             &stylesheet,
@@ -107,6 +111,7 @@ impl Site {
             search_built: Notify::new(),
             assets,
             pages,
+            open_data,
             not_found,
             server_error,
         })
@@ -167,6 +172,7 @@ impl Site {
     pub fn make_brotli_copies(&self) {
         let pages: Vec<&CachedPage> = self.pages.values().collect();
         crate::parallel::map(pages, CachedPage::make_brotli);
+        self.open_data.make_brotli_copies();
     }
 
     /// The address of the stylesheet, fingerprinted; for layouts of pages rendered per request.
@@ -276,6 +282,17 @@ impl Renderer<'_> {
         self.frame(&path, &page.meta.title)
             .describe(&page.meta.summary)
             .flags(page.meta.draft, page.meta.sample)
+            .structured(self.facts(kind, &page.slug, &page.meta))
+    }
+
+    /// A content page's schema.org facts (see [`super::open_data::json_ld`]).
+    fn facts(
+        &self,
+        kind: PageKind,
+        slug: &str,
+        meta: &crate::content::front_matter::PageMeta,
+    ) -> super::open_data::json_ld::PageFacts {
+        super::open_data::json_ld::PageFacts::new(self.config, self.library, kind, slug, meta)
     }
 
     fn list_layout(&self, kind: PageKind, title: &str, description: &str) -> Layout {
@@ -292,7 +309,8 @@ impl Renderer<'_> {
         let home = HomeTemplate {
             layout: self
                 .frame("/", &lib.home.meta.title)
-                .describe(&lib.home.meta.summary),
+                .describe(&lib.home.meta.summary)
+                .structured(self.facts(PageKind::Home, &lib.home.slug, &lib.home.meta)),
             home: &lib.home,
             authority: AuthorityView::for_page(&lib.home.meta, &lib.home.body, lib),
             procedure_count: lib.procedures.len(),
@@ -598,6 +616,14 @@ impl Renderer<'_> {
                 modified(page),
             )?;
         }
+
+        // The page about open data and the API.
+        let open_data = super::open_data::OpenDataTemplate::new(
+            self.frame(super::open_data::PAGE_PATH, "Open data and our API")
+                .describe("How other services can use and follow this site's information: the feed, the sitemap and the API.")
+                .crumbs([]),
+        );
+        self.add(super::open_data::PAGE_PATH.into(), &open_data, None)?;
 
         // The A to Z of procedures and conditions.
         let a_to_z = super::a_to_z::AToZTemplate::new(

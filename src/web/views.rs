@@ -69,6 +69,8 @@ pub struct Layout {
     pub stylesheet: String,
     /// Put before the `<title>` only, such as "Error: " when a form is shown with problems.
     pub title_prefix: &'static str,
+    /// A content page's schema.org facts, written as JSON-LD (see [`super::open_data::json_ld`]).
+    pub structured: Option<super::open_data::json_ld::PageFacts>,
 }
 
 impl Layout {
@@ -96,6 +98,29 @@ impl Layout {
             query: String::new(),
             stylesheet: "/static/site.css".to_string(),
             title_prefix: "",
+            structured: None,
+        }
+    }
+
+    /// Gives the page its schema.org JSON-LD and makes its Open Graph type "article".
+    pub fn structured(mut self, facts: super::open_data::json_ld::PageFacts) -> Self {
+        self.structured = Some(facts);
+        self
+    }
+
+    /// The page's JSON-LD, ready for a `<script type="application/ld+json">`.
+    pub fn json_ld(&self) -> Option<String> {
+        self.structured
+            .as_ref()
+            .map(|facts| facts.json_ld(&self.canonical, &self.title, &self.breadcrumbs))
+    }
+
+    /// The Open Graph type: content pages are articles, the rest websites.
+    pub fn og_type(&self) -> &'static str {
+        if self.structured.is_some() {
+            "article"
+        } else {
+            "website"
         }
     }
 
