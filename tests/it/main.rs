@@ -8,6 +8,7 @@ mod contact;
 mod content_errors;
 mod editing;
 mod finder;
+mod open_data;
 mod pages;
 mod perf;
 mod radiation;

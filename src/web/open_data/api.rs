@@ -22,6 +22,9 @@ use crate::finder::{Entry, Located};
 /// How many items one page of a list holds.
 pub const PAGE_SIZE: usize = 20;
 
+/// The highest page number a request may name; past a list's last page is a 404.
+pub const MAX_PAGE: usize = 1_000_000;
+
 /// The lists the API offers: their name under `/api/v1`.
 pub const COLLECTIONS: [&str; 5] = [
     "procedures",
@@ -87,14 +90,17 @@ fn unknown_parameter(name: &str, allowed: &str) -> Problem {
 }
 
 fn parse_page(value: &str) -> Result<usize, Problem> {
-    value
-        .parse::<usize>()
-        .ok()
-        .filter(|&n| n >= 1)
+    // Digits only: no sign, no leading zero, no spaces.
+    let digits =
+        !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) && !value.starts_with('0');
+    digits
+        .then(|| value.parse::<usize>().ok())
+        .flatten()
+        .filter(|&n| (1..=MAX_PAGE).contains(&n))
         .ok_or_else(|| {
             Problem::bad_parameter(
                 "page",
-                format!("`page` must be a whole number from 1 up, not {value:?}."),
+                format!("`page` must be a whole number from 1 to {MAX_PAGE}, not {value:?}."),
             )
         })
 }
@@ -795,13 +801,16 @@ mod tests {
             list_pages: HashMap::from([("/api/v1/procedures".to_string(), 2)]),
         };
         let path = "/api/v1/procedures";
-        let cases: [(Option<&str>, Result<&str, (u16, Option<&str>)>); 8] = [
+        let cases: [(Option<&str>, Result<&str, (u16, Option<&str>)>); 11] = [
             (None, Ok("/api/v1/procedures")),
             (Some("page=1"), Ok("/api/v1/procedures")),
             (Some("page=2"), Ok("/api/v1/procedures?page=2")),
             (Some("page=3"), Err((404, None))),
             (Some("page=-1"), Err((400, Some("page")))),
             (Some("page=0"), Err((400, Some("page")))),
+            (Some("page=%2B1"), Err((400, Some("page")))),
+            (Some("page=1000001"), Err((400, Some("page")))),
+            (Some("page=999999"), Err((404, None))),
             (Some("page=1&page=2"), Err((400, Some("page")))),
             (Some("fields=title"), Err((400, Some("fields")))),
         ];

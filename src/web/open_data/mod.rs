@@ -94,7 +94,7 @@ impl OpenData {
         }
         documents.insert(
             format!("{API_ROOT}/openapi.json"),
-            later("application/json", openapi::document(config)),
+            later("application/json", openapi::document(config, library)),
         );
         Self {
             documents,

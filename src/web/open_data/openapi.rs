@@ -4,12 +4,38 @@
 
 use serde_json::{Value, json};
 
-use super::api::{COLLECTIONS, PAGE_SIZE};
+use super::api::{COLLECTIONS, MAX_PAGE, PAGE_SIZE};
 use super::{API_ROOT, PROBLEM_JSON};
 use crate::config::SiteConfig;
+use crate::content::Library;
 
 /// The description as JSON.
-pub fn document(config: &SiteConfig) -> String {
+pub fn document(config: &SiteConfig, library: &Library) -> String {
+    // One real key of each collection, as the example of its path parameter.
+    let example = |collection: &str| -> Option<String> {
+        match collection {
+            "procedures" => library.procedures.first().map(|p| p.slug.clone()),
+            "conditions" => library.conditions.first().map(|c| c.slug.clone()),
+            "statements" => library.statements.first().map(|s| s.slug.clone()),
+            "doses" => library.doses.entries.first().map(|d| d.id.clone()),
+            _ => library
+                .finder
+                .directory
+                .entries()
+                .first()
+                .map(|e| e.slug.clone()),
+        }
+    };
+    let code_example = |system: &str| -> Option<String> {
+        library.conditions.iter().find_map(|c| {
+            let codes = if system == "icd-10" {
+                &c.front.icd10
+            } else {
+                &c.front.snomed_ct
+            };
+            codes.first().map(|code| code.get_ref().clone())
+        })
+    };
     let mut paths = serde_json::Map::new();
     paths.insert(
         API_ROOT.to_string(),
@@ -31,37 +57,52 @@ pub fn document(config: &SiteConfig) -> String {
             get(
                 &format!("get-{name}"),
                 &format!("One item of {name}"),
-                &[path_param(
-                    id,
-                    "Its slug or id, as in the list.",
-                    json!({ "type": "string" }),
+                &[with_example(
+                    path_param(
+                        id,
+                        "Its slug or id, as in the list.",
+                        json!({ "type": "string" }),
+                    ),
+                    example(name),
                 )],
                 item,
                 true,
             ),
         );
     }
-    paths.insert(
-        format!("{API_ROOT}/codes/{{system}}/{{code}}"),
-        get(
-            "lookup-code",
-            "The conditions with a clinical code, and the procedures that treat them",
-            &[
-                path_param(
-                    "system",
-                    "The code system.",
-                    json!({ "type": "string", "enum": ["snomed-ct", "icd-10"] }),
-                ),
-                path_param(
-                    "code",
-                    "A SNOMED CT concept id, or an ICD-10 code (case and dot optional). A code more specific than any on the site finds its three-character category.",
-                    json!({ "type": "string" }),
-                ),
-            ],
-            "CodeLookup",
-            true,
+    let code_systems = [
+        (
+            "snomed-ct",
+            "lookup-snomed-ct",
+            "A SNOMED CT concept id.",
+            "^[1-9][0-9]{5,17}$",
         ),
-    );
+        (
+            "icd-10",
+            "lookup-icd-10",
+            "An ICD-10 code; case and the dot are optional. A code more specific than any on the site finds its three-character category.",
+            "^[A-Za-z][0-9]{2}(\\.?[0-9A-Za-z]{1,4})?$",
+        ),
+    ];
+    for (system, operation, description, pattern) in code_systems {
+        paths.insert(
+            format!("{API_ROOT}/codes/{system}/{{code}}"),
+            get(
+                operation,
+                "The conditions with a clinical code, and the procedures that treat them",
+                &[with_example(
+                    path_param(
+                        "code",
+                        description,
+                        json!({ "type": "string", "pattern": pattern }),
+                    ),
+                    code_example(system),
+                )],
+                "CodeLookup",
+                true,
+            ),
+        );
+    }
     let document = json!({
         "openapi": "3.1.0",
         "info": {
@@ -89,6 +130,13 @@ fn item_schema(collection: &str) -> &'static str {
 
 fn path_param(name: &str, description: &str, schema: Value) -> Value {
     json!({ "name": name, "in": "path", "required": true, "description": description, "schema": schema })
+}
+
+fn with_example(mut parameter: Value, example: Option<String>) -> Value {
+    if let Some(example) = example {
+        parameter["example"] = example.into();
+    }
+    parameter
 }
 
 fn reference(name: &str) -> Value {
@@ -143,7 +191,7 @@ fn list(name: &str, item: &str) -> Value {
         "in": "query",
         "required": false,
         "description": format!("Which page of the list, from 1; each holds {PAGE_SIZE} items."),
-        "schema": { "type": "integer", "minimum": 1 },
+        "schema": { "type": "integer", "minimum": 1, "maximum": MAX_PAGE },
     });
     let mut list = get(
         &format!("list-{name}"),
@@ -391,7 +439,7 @@ fn schemas() -> Value {
         object(json!({
             "system": { "type": "string", "enum": ["snomed-ct", "icd-10"] },
             "code": { "type": "string", "description": "The code on the site that matched." },
-            "conditions": array_of(json!({ "allOf": [ ] , "type": "object", "additionalProperties": false,
+            "conditions": array_of(json!({ "type": "object", "additionalProperties": false,
                 "required": ["slug", "title", "summary", "url", "api_url", "codes"],
                 "properties": {
                     "slug": string(), "title": string(), "summary": string(), "url": uri(),
