@@ -687,11 +687,15 @@ fn risk(risk: &Risk) -> Value {
     })
 }
 
+/// A heading in the HTML: start, end, and its id and text.
+type Cut<'a> = (usize, usize, Option<(&'a str, &'a str)>);
+
 /// The body cut at its `##` headings: each section's HTML and plain text. Text before the first
 /// heading, if any, is a section with no heading.
 pub fn sections(body: &RenderedMarkdown) -> Vec<Value> {
     let html = body.html.as_str();
-    let mut cuts: Vec<(usize, usize, Option<(&str, &str)>)> = Vec::new();
+    // Where each heading starts and ends, with its id and text.
+    let mut cuts: Vec<Cut<'_>> = Vec::new();
     let mut from = 0;
     for heading in body.sections() {
         let opening = format!("<h2 id=\"{}\"", heading.id);
@@ -801,7 +805,8 @@ mod tests {
             list_pages: HashMap::from([("/api/v1/procedures".to_string(), 2)]),
         };
         let path = "/api/v1/procedures";
-        let cases: [(Option<&str>, Result<&str, (u16, Option<&str>)>); 11] = [
+        type Expected<'a> = Result<&'a str, (u16, Option<&'a str>)>;
+        let cases: [(Option<&str>, Expected<'_>); 11] = [
             (None, Ok("/api/v1/procedures")),
             (Some("page=1"), Ok("/api/v1/procedures")),
             (Some("page=2"), Ok("/api/v1/procedures?page=2")),
