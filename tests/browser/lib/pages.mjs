@@ -74,6 +74,7 @@ export const PAGES = [
     expect: { path: '/radiation/compare', errorSummary: true },
   },
   { name: 'about-page', kind: 'article', path: '/about/accessibility', expect: { visible: 'main h1' } },
+  { name: 'open-data', kind: 'article', path: '/open-data', expect: { visible: 'main table' } },
 
   // The finder: empty, with results, with an error.
   { name: 'finder-empty', kind: 'finder', path: '/find', expect: { visible: 'main form', errorSummary: false } },
