@@ -26,7 +26,10 @@ fn serving(c: &mut Criterion) {
     let mut group = c.benchmark_group("serve");
     for (name, path) in [
         ("page /procedures/angioplasty", "/procedures/angioplasty"),
-        ("api /api/v1/procedures/angioplasty", "/api/v1/procedures/angioplasty"),
+        (
+            "api /api/v1/procedures/angioplasty",
+            "/api/v1/procedures/angioplasty",
+        ),
         ("api list page 2", "/api/v1/procedures?page=2"),
         ("api code lookup", "/api/v1/codes/icd-10/I26.9"),
         ("api 400 problem", "/api/v1/procedures?page=-1"),

@@ -144,6 +144,7 @@ pub fn router() -> Router<AppState> {
         .route("/sitemaps/{file}", get(plain_document))
         .route("/robots.txt", get(plain_document))
         .route("/feed.xml", get(plain_document))
+        .route(PAGE_PATH, get(super::pages::rendered_page))
         .merge(api)
 }
 
