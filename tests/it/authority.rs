@@ -354,6 +354,13 @@ fn a_dose_can_be_a_range_and_the_table_and_panel_show_it() {
             sheet.body
         );
         let table = get(&router, "/radiation/doses").await;
+        // The chart draws the range as a box from its lowest to its highest dose.
+        assert!(
+            table.body.contains("class=\"chart-range\""),
+            "{}",
+            table.body
+        );
+        assert!(table.body.contains(">5 to 50 mSv</text>"), "{}", table.body);
         assert!(
             table
                 .body
