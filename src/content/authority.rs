@@ -54,6 +54,16 @@ pub fn check_sheet(
             "this sheet has no `[[risks]]` yet: write each risk with its `frequency` and `sources` (or `frequency_unknown`); see content/README.md",
         );
     }
+    if front.get_help.is_none() {
+        if let Some(offset) = hand_written_get_help(source, body) {
+            d.warning(
+                &source.path,
+                &source.text,
+                offset,
+                "write when to get help as [get_help] (call_999, same_day, non_urgent) in the front matter: the site adds the care cards to the end of \"Afterwards\"",
+            );
+        }
+    }
     if let Some(offset) = hand_written_list(body, RISKS_SECTION) {
         d.warning(
             &source.path,
@@ -62,6 +72,22 @@ pub fn check_sheet(
             "write risks as [[risks]] in the front matter, not as a list here: the site adds the list, with each risk's band and number, to this section",
         );
     }
+}
+
+/// Where "Afterwards" first mentions 999 or NHS 111 (an offset in the file), when it does: advice
+/// on getting help that belongs in `[get_help]`.
+fn hand_written_get_help(source: &SourceFile, body: &RenderedMarkdown) -> Option<usize> {
+    let sections: Vec<_> = body.sections().collect();
+    let i = sections.iter().position(|h| h.text == AFTERWARDS_SECTION)?;
+    let start = sections[i].span.end;
+    let text = &source.text[source.body_offset..];
+    let end = sections.get(i + 1).map_or(text.len(), |h| h.span.start);
+    let section = text.get(start..end)?;
+    ["999", "NHS 111"]
+        .iter()
+        .filter_map(|needle| section.find(needle))
+        .min()
+        .map(|at| source.body_offset + start + at)
 }
 
 /// Where the first list item in the `##` section `heading` starts, if the section has a list.

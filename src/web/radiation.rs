@@ -221,6 +221,9 @@ pub struct ChartBar {
     pub label_y: u32,
     pub bar_y: u32,
     pub bar_width: String,
+    /// For an entry with a range: where the outlined box from its lowest to its highest dose
+    /// starts, and its width.
+    pub range: Option<(String, String)>,
     pub value_x: String,
     pub value_y: u32,
 }
@@ -251,14 +254,32 @@ pub fn bar_chart(
         .enumerate()
         .map(|(i, entry)| {
             let top = AXIS_HEIGHT + i as u32 * ROW_HEIGHT;
-            let width = (scale.position(entry.sort_msv()) * BAR_AREA).max(MIN_BAR);
+            // The solid bar ends at the typical dose, or, for a range alone, at its lowest dose;
+            // a range is drawn as an outlined box from its lowest to its highest dose.
+            let solid = entry.msv.unwrap_or(entry.lowest_msv());
+            let width = (scale.position(solid) * BAR_AREA).max(MIN_BAR);
+            let range = entry.range.map(|(low, high)| {
+                let start = scale.position(low) * BAR_AREA;
+                let end = scale.position(high) * BAR_AREA;
+                (start, (end - start).max(1.0))
+            });
+            let end = range.map_or(width, |(start, span)| width.max(start + span));
+            let value = match entry.range {
+                Some((low, high)) => format!(
+                    "{} to {} mSv",
+                    radiation::trim_number(low),
+                    radiation::trim_number(high)
+                ),
+                None => format!("{} mSv", dose_figure(entry)),
+            };
             ChartBar {
                 label: entry.name.clone(),
-                value: format!("{} mSv", dose_figure(entry)),
+                value,
                 label_y: top + 16,
                 bar_y: top + 22,
                 bar_width: units(width),
-                value_x: units(width + 5.0),
+                range: range.map(|(start, span)| (units(start), units(span))),
+                value_x: units(end + 5.0),
                 value_y: top + 22 + BAR_HEIGHT - 2,
             }
         })
