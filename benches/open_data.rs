@@ -21,6 +21,7 @@ fn serving(c: &mut Criterion) {
     let site = Site::build(common::load(&config), &config).expect("site builds");
     let router = irinfo::web::router(AppState::new(App::new(config, site)));
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .expect("a runtime");
     let mut group = c.benchmark_group("serve");
