@@ -85,11 +85,7 @@ impl Source {
     /// surname, or the publisher's abbreviation in brackets, or the publisher, then the year.
     pub fn short(&self) -> String {
         let who = match (&self.authors, &self.publisher) {
-            (Some(authors), _) => authors
-                .split([',', ' '])
-                .find(|w| !w.is_empty())
-                .unwrap_or(authors)
-                .to_string(),
+            (Some(authors), _) => first_surname(authors),
             (None, Some(publisher)) => match (publisher.rfind('('), publisher.ends_with(')')) {
                 (Some(open), true) => publisher[open + 1..publisher.len() - 1].to_string(),
                 _ => publisher.clone(),
@@ -452,6 +448,20 @@ pub fn numbered<'a>(
     out
 }
 
+/// The first author's surname from "van der Kooij SM, Hehenkamp WJ": everything before the
+/// initials, so a surname of several words ("van der Kooij") or none at all ("EVAR trial
+/// participants") is kept whole.
+fn first_surname(authors: &str) -> String {
+    let first = authors.split(',').next().unwrap_or(authors).trim();
+    let words: Vec<&str> = first.split_whitespace().collect();
+    let is_initials =
+        |w: &str| w.len() <= 3 && w.chars().all(|c| c.is_ascii_uppercase() || c == '.');
+    match words.split_last() {
+        Some((last, rest)) if !rest.is_empty() && is_initials(last) => rest.join(" "),
+        _ => first.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -492,6 +502,24 @@ mod tests {
                 Some("Ignored"),
                 Some(2010),
                 "Schabelman 2010",
+            ),
+            (
+                Some("van der Kooij SM, Hehenkamp WJ"),
+                None,
+                Some(2010),
+                "van der Kooij 2010",
+            ),
+            (
+                Some("Patel R, Sweeting MJ, and others"),
+                None,
+                Some(2016),
+                "Patel 2016",
+            ),
+            (
+                Some("EVAR trial participants"),
+                None,
+                Some(2005),
+                "EVAR trial participants 2005",
             ),
         ];
         for (authors, publisher, year, expected) in cases {
