@@ -140,13 +140,13 @@ async fn a_sheet_with_a_dose_shows_a_computed_panel() {
     let panel = between(&body, "<aside class=\"panel radiation-panel\"", "</aside>").unwrap();
     for expected in [
         "Radiation at a glance",
-        "12 mSv (millisieverts)",
-        // 12 mSv against the natural part of the UK average, 2.3 mSv a year.
-        "<dd>about 5 years</dd>",
+        "6.2 mSv (millisieverts)",
+        // 6.2 mSv against the natural part of the UK average, 2.3 mSv a year.
+        "<dd>about 2.5 years</dd>",
         "band-low\">Low</span>",
         "(between 1 in 10,000 and 1 in 1,000)",
         "judged to outweigh the small risk",
-        "Source: <a href=\"/radiation/doses#source-mettler-2008\">Mettler 2008</a>",
+        "Source: <a href=\"/radiation/doses#source-bjr-1998-digital-angiography-dose\">BJR 1998</a>",
         "href=\"/radiation/compare?items=angiogram&#38;items=chest-x-ray&#38;items=ct-abdomen-pelvis\"",
         "href=\"/radiation/doses\"",
         "href=\"/radiation/what-is-a-radiation-dose\"",
