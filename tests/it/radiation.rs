@@ -555,7 +555,7 @@ fn the_shipped_sheets_take_their_doses_from_the_table() {
         .iter()
         .filter_map(|e| e.procedure.as_deref())
         .collect();
-    assert_eq!(with_dose.len(), 13, "{with_dose:?}");
+    assert_eq!(with_dose.len(), 17, "{with_dose:?}");
     for slug in &with_dose {
         assert!(library.procedure(slug).is_some(), "{slug}");
     }
