@@ -8,6 +8,7 @@
 //!   sent/     delivered, kept for `mail.keep_sent_days`
 //!   failed/   refused by the relay (5xx) or too old to retry; `irinfo queue retry` sends again
 //!   corrupt/  files that could not be read or failed their checksum
+//!   lock      locked by the one server that uses the spool (see [`MailQueue::lock`])
 //! ```
 //!
 //! A message file is one line of JSON (envelope, topic, times, length and SHA-256 of the message)
@@ -34,6 +35,8 @@ pub const FAILED: &str = "failed";
 pub const CORRUPT: &str = "corrupt";
 const ALL_DIRS: [&str; 5] = [TMP, QUEUE, SENT, FAILED, CORRUPT];
 const MESSAGE_EXT: &str = "msg";
+/// The file in the spool's root that the server using the spool holds locked.
+const LOCK_FILE: &str = "lock";
 const STATE_EXT: &str = "state";
 const FORMAT_VERSION: u32 = 1;
 
@@ -195,6 +198,12 @@ pub enum QueueError {
     NotFound(QueueId),
     #[error("message {id} is corrupt: {reason}")]
     Corrupt { id: QueueId, reason: String },
+    #[error(
+        "the mail spool {spool} is in use by another irinfo server{holder}: stop that server, or \
+         give this one its own [mail] spool",
+        holder = holder.map(|pid| format!(" (process {pid})")).unwrap_or_default()
+    )]
+    InUse { spool: PathBuf, holder: Option<u32> },
     #[error("{action} {path}: {source}")]
     Io {
         action: &'static str,
@@ -220,6 +229,14 @@ pub struct Recovery {
     pub removed_from_tmp: usize,
     /// Messages in `queue/` that delivery resumes.
     pub waiting: usize,
+}
+
+/// An exclusive lock on a spool, held by the server whose delivery worker uses it, so that two
+/// servers started on one spool never send the same messages twice. The operating system
+/// releases it when this is dropped or the process ends, however it ends.
+#[derive(Debug)]
+pub struct SpoolLock {
+    _file: File,
 }
 
 /// The spool folder. Cheap to create: nothing is touched until it is used, so a site whose
@@ -248,6 +265,35 @@ impl MailQueue {
 
     fn state_path(&self, dir: &str, id: &QueueId) -> PathBuf {
         self.dir(dir).join(format!("{id}.{STATE_EXT}"))
+    }
+
+    /// Locks the spool for this process, or says which process holds it. Take it before
+    /// [`MailQueue::prepare`] and keep it while the delivery worker runs: the commands of
+    /// `irinfo queue` do not need it.
+    pub fn lock(&self) -> Result<SpoolLock, QueueError> {
+        fs::create_dir_all(&self.root).map_err(io_error("creating", &self.root))?;
+        let path = self.root.join(LOCK_FILE);
+        let mut file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(io_error("opening", &path))?;
+        if !try_lock_exclusive(&file).map_err(io_error("locking", &path))? {
+            let holder = fs::read_to_string(&path)
+                .ok()
+                .and_then(|text| text.trim().parse().ok());
+            return Err(QueueError::InUse {
+                spool: self.root.clone(),
+                holder,
+            });
+        }
+        // The holder's process id, for the message the next server gives; only informative.
+        let _ = file
+            .set_len(0)
+            .and_then(|()| writeln!(file, "{}", std::process::id()));
+        Ok(SpoolLock { _file: file })
     }
 
     /// Creates the folders.
@@ -582,6 +628,24 @@ impl MailQueue {
     }
 }
 
+/// Takes an exclusive advisory lock on `file` without waiting: `false` if another open file holds
+/// one (in this process or another).
+#[cfg(unix)]
+fn try_lock_exclusive(file: &File) -> io::Result<bool> {
+    use rustix::fs::{FlockOperation, flock};
+    match flock(file, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(true),
+        Err(rustix::io::Errno::WOULDBLOCK) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Without flock the spool is not locked: one server per spool is then the operator's care.
+#[cfg(not(unix))]
+fn try_lock_exclusive(_file: &File) -> io::Result<bool> {
+    Ok(true)
+}
+
 /// Writes `bytes` to a new file and flushes it to disk.
 fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut file = File::create_new(path)?;
@@ -757,6 +821,25 @@ mod tests {
                 String::from_utf8_lossy(&damaged)
             );
         }
+    }
+
+    #[test]
+    fn a_locked_spool_names_its_holder_until_the_lock_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = MailQueue::new(dir.path().join("spool"));
+        let held = queue.lock().unwrap();
+        let second = MailQueue::new(dir.path().join("spool")).lock().unwrap_err();
+        assert!(
+            matches!(&second, QueueError::InUse { holder: Some(pid), .. } if *pid == std::process::id()),
+            "{second:?}"
+        );
+        assert!(
+            second
+                .to_string()
+                .contains("in use by another irinfo server")
+        );
+        drop(held);
+        assert!(queue.lock().is_ok());
     }
 
     #[test]

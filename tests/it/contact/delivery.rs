@@ -410,7 +410,8 @@ async fn the_server_delivers_in_the_background_and_wakes_for_new_mail() {
     let config = with_relay(contact_config(&dir.path().join("spool")), smtp.port);
     let state = state_for(config.clone());
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let worker = irinfo::start_mail(&state.0, stopped).expect("a worker with a relay");
+    let mail = irinfo::start_mail(&state.0, stopped).expect("the spool is free");
+    let worker = mail.worker.expect("a worker with a relay");
     let router = router_from(&state, "192.0.2.31:5000");
     let token = form_token(&router).await;
     let started = std::time::Instant::now();

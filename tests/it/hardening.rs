@@ -1,0 +1,353 @@
+//! The server tried as an attacker would (issue 23): slow and silent clients, two servers on one
+//! spool, links and odd names under `/static/`, HSTS, validators per encoding, stray spool files.
+
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::contact::free_port;
+use crate::support::*;
+
+/// A server on its own single-threaded runtime and thread, as `serve` runs each core's share,
+/// so that the clients in the test do not share its thread. Stops when dropped.
+struct ThreadServer {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ThreadServer {
+    fn start(state: irinfo::AppState) -> Self {
+        // The backlog `serve` uses; std's default of 128 would drop the connections of the
+        // tests that open hundreds at once.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = {
+            let _inside = runtime.enter();
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            socket.listen(1024).unwrap()
+        };
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            runtime.block_on(async move {
+                irinfo::serve_on(listener, state, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+            });
+        });
+        Self {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for ThreadServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// One GET over a fresh connection; the status line's code and the time the whole answer took.
+async fn timed_get(addr: SocketAddr, path: &str) -> (u16, Duration) {
+    let started = Instant::now();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    (status, started.elapsed())
+}
+
+/// How a test client misbehaves.
+#[derive(Debug, Clone, Copy)]
+enum Slow {
+    /// Connects and sends nothing.
+    Silent,
+    /// Sends a request header one byte at a time, a byte every 250 ms, never finishing it.
+    Dribble,
+    /// Sends one whole request, reads the answer, then keeps the connection open and sends
+    /// nothing more.
+    IdleKeepAlive,
+}
+
+/// Runs one misbehaving client; returns how long after connecting the server closed on it, or
+/// `None` if it was still open after `give_up`.
+async fn slow_client(addr: SocketAddr, kind: Slow, give_up: Duration) -> Option<Duration> {
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let started = Instant::now();
+    let (mut reader, mut writer) = stream.into_split();
+    let sending = tokio::spawn(async move {
+        match kind {
+            Slow::Silent => {}
+            Slow::Dribble => {
+                for byte in b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Padding: "
+                    .iter()
+                    .cycle()
+                {
+                    if writer.write_all(&[*byte]).await.is_err() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+            }
+            Slow::IdleKeepAlive => {
+                let _ = writer
+                    .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                    .await;
+            }
+        }
+        // Keeps the writing half open until the test ends.
+        std::future::pending::<()>().await;
+        drop(writer);
+    });
+    let mut buffer = [0u8; 16 * 1024];
+    let closed = tokio::time::timeout(give_up, async {
+        loop {
+            match reader.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    sending.abort();
+    closed.ok().map(|()| started.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_silent_and_idle_connections_are_closed_while_others_are_served() {
+    let mut config = fixture_config("minimal");
+    config.server.header_read_timeout_secs = 1;
+    config.server.request_timeout_secs = 2;
+    config.server.idle_timeout_secs = 2;
+    let server = ThreadServer::start(state_for(config));
+    let addr = server.addr;
+    assert_eq!(timed_get(addr, "/").await.0, 200);
+
+    // 600 misbehaving clients, 200 of each kind, all open at once.
+    let give_up = Duration::from_secs(8);
+    let mut clients = Vec::new();
+    for n in 0..600 {
+        let kind = [Slow::Silent, Slow::Dribble, Slow::IdleKeepAlive][n % 3];
+        clients.push((kind, tokio::spawn(slow_client(addr, kind, give_up))));
+    }
+    // Meanwhile ordinary visitors are served at once.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut latencies = Vec::new();
+    for _ in 0..20 {
+        let (status, took) = timed_get(addr, "/").await;
+        assert_eq!(status, 200);
+        latencies.push(took);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    latencies.sort();
+    let median = latencies[latencies.len() / 2];
+    let slowest = latencies[latencies.len() - 1];
+    eprintln!("with 600 slow connections open: median {median:?}, slowest {slowest:?}");
+    // The issue asks for under 50 ms; the median is held to that, and the slowest gets room
+    // for a machine busy with other builds.
+    assert!(median < Duration::from_millis(50), "median {median:?}");
+    assert!(slowest < Duration::from_millis(500), "slowest {slowest:?}");
+
+    for (kind, client) in clients {
+        let closed_after = client.await.unwrap();
+        let closed_after =
+            closed_after.unwrap_or_else(|| panic!("a {kind:?} client was still connected"));
+        // The header timeout is 1 s and the idle timeout 2 s; the answer to the keep-alive
+        // client's first request moves bytes, so its idle time starts after that.
+        assert!(
+            closed_after < Duration::from_secs(4),
+            "a {kind:?} client was closed only after {closed_after:?}"
+        );
+    }
+    drop(server);
+}
+
+/// A real `irinfo serve` process on the minimal content, killed when dropped.
+struct ServerProcess {
+    child: Child,
+    addr: SocketAddr,
+    log: PathBuf,
+}
+
+impl ServerProcess {
+    /// Writes settings (the spool, the port, and `server_settings` under `[server]`) and starts
+    /// the binary, without waiting for it.
+    fn spawn(dir: &Path, name: &str, spool: &Path, server_settings: &str) -> Self {
+        let port = free_port();
+        let settings = dir.join(format!("{name}.toml"));
+        std::fs::write(
+            &settings,
+            format!(
+                "[server]\naddr = \"127.0.0.1:{port}\"\n{server_settings}\n\n[paths]\ncontent = {content:?}\nstatic = {static_dir:?}\n\n[mail]\nspool = {spool:?}\n",
+                content = repo().join("tests/fixtures/minimal"),
+                static_dir = repo().join("static"),
+            ),
+        )
+        .unwrap();
+        let log = dir.join(format!("{name}.log"));
+        let file = std::fs::File::create(&log).unwrap();
+        let child = Command::new(binary())
+            .arg("--config")
+            .arg(&settings)
+            .arg("serve")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .spawn()
+            .expect("the irinfo binary starts");
+        Self {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            log,
+        }
+    }
+
+    /// Starts the binary and waits until it answers.
+    fn start(dir: &Path, name: &str, spool: &Path, server_settings: &str) -> Self {
+        let mut server = Self::spawn(dir, name, spool, server_settings);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !server.answers() {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("irinfo exited early with {status}: {}", server.log_text());
+            }
+            assert!(Instant::now() < deadline, "irinfo did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    fn answers(&self) -> bool {
+        blocking_get(self.addr, Duration::from_secs(5)).is_ok_and(|status| status == 200)
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// GET / over a fresh blocking connection; the status code.
+fn blocking_get(addr: SocketAddr, wait: Duration) -> std::io::Result<u16> {
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+    stream.set_read_timeout(Some(wait))?;
+    stream.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer)?;
+    String::from_utf8_lossy(&answer)
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status line"))
+}
+
+#[test]
+fn at_the_connection_cap_new_clients_wait_and_one_line_is_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(
+        dir.path(),
+        "capped",
+        &dir.path().join("spool"),
+        "max_connections = 6\nheader_read_timeout_secs = 2\nrequest_timeout_secs = 2\nidle_timeout_secs = 2",
+    );
+    // Six clients that say nothing take every place.
+    let silent: Vec<_> = (0..6)
+        .map(|_| std::net::TcpStream::connect(server.addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // Three visitors come meanwhile: they wait for a place, and get one when the silent
+    // clients are cut off after two seconds.
+    let started = Instant::now();
+    let visitors: Vec<_> = (0..3)
+        .map(|_| {
+            let addr = server.addr;
+            std::thread::spawn(move || blocking_get(addr, Duration::from_secs(15)))
+        })
+        .collect();
+    for visitor in visitors {
+        assert_eq!(visitor.join().unwrap().unwrap(), 200);
+    }
+    let waited = started.elapsed();
+    assert!(
+        waited > Duration::from_millis(1000) && waited < Duration::from_secs(8),
+        "the visitors waited {waited:?}"
+    );
+    drop(silent);
+    let log = server.log_text();
+    assert_eq!(
+        log.matches("the most server.max_connections allows")
+            .count(),
+        1,
+        "{log}"
+    );
+}
+
+#[test]
+fn a_second_server_on_the_same_spool_refuses_to_start_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = dir.path().join("spool");
+    let first = ServerProcess::start(dir.path(), "first", &spool, "");
+    let mut second = ServerProcess::spawn(dir.path(), "second", &spool, "");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = second.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            !second.answers(),
+            "the second server serves on the same spool: {}",
+            second.log_text()
+        );
+        assert!(
+            Instant::now() < deadline,
+            "the second server neither served nor stopped"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!status.success());
+    let log = second.log_text();
+    assert!(
+        log.contains(&format!(
+            "the mail spool {} is in use by another irinfo server (process {})",
+            spool.display(),
+            first.child.id()
+        )),
+        "{log}"
+    );
+    assert!(first.answers(), "the first server goes on serving");
+    // Once the first has stopped, however it stopped, the spool is free again.
+    drop(first);
+    let again = ServerProcess::start(dir.path(), "again", &spool, "");
+    assert!(again.answers());
+}
