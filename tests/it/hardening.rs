@@ -351,3 +351,74 @@ fn a_second_server_on_the_same_spool_refuses_to_start_and_says_why() {
     let again = ServerProcess::start(dir.path(), "again", &spool, "");
     assert!(again.answers());
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn static_files_stay_in_their_folder_and_odd_names_are_a_quiet_404() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let static_dir = dir.path().join("static");
+    copy_dir(&repo().join("static"), &static_dir);
+    let secret = dir.path().join("secret.txt");
+    std::fs::write(&secret, "TOP SECRET, outside the static folder").unwrap();
+    std::fs::create_dir(dir.path().join("private")).unwrap();
+    std::fs::write(dir.path().join("private/notes.txt"), "TOP SECRET notes").unwrap();
+    // Links made before the site is built (the files held in memory) ...
+    symlink("/etc/passwd", static_dir.join("passwd")).unwrap();
+    symlink(&secret, static_dir.join("secret.css")).unwrap();
+    symlink(dir.path().join("private"), static_dir.join("private")).unwrap();
+    std::fs::write(static_dir.join(".env"), "TOP SECRET=1").unwrap();
+    let mut config = shipped_config();
+    config.paths.static_files = static_dir.clone();
+    let state = state_for(config);
+    // ... and after it (the files served from disk).
+    symlink(&secret, static_dir.join("late-secret.txt")).unwrap();
+    symlink(static_dir.join(".env"), static_dir.join("late-env.txt")).unwrap();
+    std::fs::write(static_dir.join("late.txt"), "added after the build").unwrap();
+    symlink(
+        static_dir.join("late.txt"),
+        static_dir.join("late-link.txt"),
+    )
+    .unwrap();
+    let router = irinfo::web::router(state);
+
+    let long_name = format!("/static/{}.css", "a".repeat(252));
+    let refused = [
+        "/static/passwd",
+        "/static/secret.css",
+        "/static/private/notes.txt",
+        "/static/late-secret.txt",
+        "/static/late-env.txt",
+        "/static/.env",
+        "/static/%2Eenv",
+        "/static/site.css%00",
+        "/static/%C0%AE%C0%AE/secret.txt",
+        "/static/%ff%fe",
+        long_name.as_str(),
+    ];
+    for path in refused {
+        let response = get(&router, path).await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!response.body.contains("TOP SECRET"), "{path}");
+        assert!(!response.body.contains("root:"), "{path}");
+        // The site's own page, in its layout.
+        assert!(response.body.contains("<main"), "{path}: {}", response.body);
+        assert!(
+            response.header("content-type").starts_with("text/html"),
+            "{path}"
+        );
+    }
+    // Ordinary files, and a link to one inside the folder, still serve, from memory or disk.
+    for (path, expected) in [
+        ("/static/late.txt", "added after the build"),
+        ("/static/late-link.txt", "added after the build"),
+    ] {
+        let response = get(&router, path).await;
+        assert_eq!(response.status, StatusCode::OK, "{path}");
+        assert_eq!(response.body, expected);
+    }
+    assert_eq!(
+        get(&router, "/static/site.css").await.status,
+        StatusCode::OK
+    );
+}
