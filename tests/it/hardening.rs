@@ -422,3 +422,37 @@ async fn static_files_stay_in_their_folder_and_odd_names_are_a_quiet_404() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn strict_transport_security_is_sent_when_the_public_address_is_https() {
+    let mut config = fixture_config("minimal");
+    config.site.base_url = "https://ir.example.org".to_string();
+    let router = irinfo::web::router(state_for(config.clone()));
+    for path in ["/", "/static/site.css", "/no-such-page"] {
+        let response = get(&router, path).await;
+        assert_eq!(
+            response.header("strict-transport-security"),
+            "max-age=31536000",
+            "{path}"
+        );
+    }
+
+    config.server.hsts_max_age_secs = 600;
+    config.server.hsts_include_subdomains = true;
+    let router = irinfo::web::router(state_for(config.clone()));
+    assert_eq!(
+        get(&router, "/").await.header("strict-transport-security"),
+        "max-age=600; includeSubDomains"
+    );
+
+    // Over plain http browsers ignore it: it is not sent.
+    config.site.base_url = "http://127.0.0.1:3000".to_string();
+    let router = irinfo::web::router(state_for(config));
+    assert!(
+        get(&router, "/")
+            .await
+            .headers
+            .get("strict-transport-security")
+            .is_none()
+    );
+}
