@@ -77,9 +77,7 @@ pub fn router(state: AppState) -> Router {
         )),
         None => router,
     };
-    router
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+    router.layer(TraceLayer::new_for_http()).with_state(state)
 }
 
 trait IntoResponseWithPage {

@@ -456,3 +456,95 @@ async fn strict_transport_security_is_sent_when_the_public_address_is_https() {
             .is_none()
     );
 }
+
+fn conditional(
+    path: &str,
+    accept: Option<&'static str>,
+    validator: Option<(header::HeaderName, HeaderValue)>,
+) -> axum::http::Request<axum::body::Body> {
+    let mut request = request(Method::GET, path);
+    if let Some(accept) = accept {
+        request
+            .headers_mut()
+            .insert(header::ACCEPT_ENCODING, HeaderValue::from_static(accept));
+    }
+    if let Some((name, value)) = validator {
+        request.headers_mut().insert(name, value);
+    }
+    request
+}
+
+#[tokio::test]
+async fn each_encoding_has_its_own_strong_etag_and_304s_work_for_each() {
+    let router = irinfo::web::router(state_for(fixture_config("minimal")));
+    for path in ["/procedures/balloon", "/static/site.css"] {
+        let mut etags = Vec::new();
+        for (accept, coding) in [(None, ""), (Some("gzip"), "gzip"), (Some("gzip, br"), "br")] {
+            let fresh = send(&router, conditional(path, accept, None)).await;
+            assert_eq!(fresh.status, StatusCode::OK, "{path} {accept:?}");
+            assert_eq!(
+                fresh.header("content-encoding"),
+                coding,
+                "{path} {accept:?}"
+            );
+            let etag = fresh.header("etag").to_string();
+            assert!(
+                etag.starts_with('"') && etag.ends_with('"'),
+                "a strong ETag: {etag}"
+            );
+            assert!(!etags.contains(&etag), "{path}: {etag} names two bodies");
+            etags.push(etag.clone());
+
+            let revalidated = send(
+                &router,
+                conditional(
+                    path,
+                    accept,
+                    Some((header::IF_NONE_MATCH, HeaderValue::from_str(&etag).unwrap())),
+                ),
+            )
+            .await;
+            assert_eq!(
+                revalidated.status,
+                StatusCode::NOT_MODIFIED,
+                "{path} {accept:?}"
+            );
+            assert_eq!(revalidated.header("etag"), etag);
+            assert!(revalidated.body.is_empty());
+
+            let last_modified = fresh.header("last-modified");
+            assert!(!last_modified.is_empty(), "{path}");
+            let since = send(
+                &router,
+                conditional(
+                    path,
+                    accept,
+                    Some((
+                        header::IF_MODIFIED_SINCE,
+                        HeaderValue::from_str(last_modified).unwrap(),
+                    )),
+                ),
+            )
+            .await;
+            assert_eq!(
+                since.status,
+                StatusCode::NOT_MODIFIED,
+                "{path} {accept:?} If-Modified-Since"
+            );
+        }
+        // Another encoding's ETag does not validate this one: the bodies differ.
+        let mismatched = send(
+            &router,
+            conditional(
+                path,
+                Some("gzip"),
+                Some((
+                    header::IF_NONE_MATCH,
+                    HeaderValue::from_str(&etags[0]).unwrap(),
+                )),
+            ),
+        )
+        .await;
+        assert_eq!(mismatched.status, StatusCode::OK, "{path}");
+    }
+}
