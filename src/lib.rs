@@ -208,6 +208,12 @@ pub fn start_mail(
                     recovery.removed_from_tmp
                 );
             }
+            if recovery.quarantined > 0 {
+                tracing::warn!(
+                    "moved {} file(s) not named like queue entries from {spool}/queue to {spool}/corrupt",
+                    recovery.quarantined
+                );
+            }
             if recovery.waiting > 0 {
                 tracing::info!("{} message(s) waiting in the mail queue", recovery.waiting);
             }
