@@ -7,6 +7,7 @@ mod contact;
 mod content_errors;
 mod editing;
 mod finder;
+mod fuzz;
 mod hardening;
 mod pages;
 mod perf;
