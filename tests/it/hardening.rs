@@ -554,3 +554,107 @@ async fn if_modified_since_equal_to_last_modified_gives_304() {
         }
     }
 }
+
+#[tokio::test]
+async fn invisible_characters_and_repeated_fields_are_refused_kindly() {
+    use crate::contact::{contact_config, encode, form_token, post_raw, router_from, valid_fields};
+    let spool = tempfile::tempdir().unwrap();
+    let mut config = contact_config(spool.path());
+    config.contact.burst = 1000;
+    config.contact.rate_per_hour = 1000;
+    let state = state_for(config);
+    let router = router_from(&state, "192.0.2.55:5000");
+    let hidden = [
+        ("name", "Ann\u{202E}elpmaxE"),
+        ("name", "Ann\u{202A}Example"),
+        ("name", "\u{2066}Ann\u{2069}"),
+        ("name", "Ann\u{200B}Example"),
+        ("name", "Ann\u{200D}"),
+        ("name", "Ann\u{2060}Example"),
+        ("name", "\u{FEFF}Ann"),
+        ("name", "Ann\u{7}"),
+        ("name", "Ann\u{1B}[31m"),
+        ("email", "ann\u{202E}@example.com"),
+        ("email", "ann@exa\u{200B}mple.com"),
+        ("email", "\u{FEFF}ann@example.com"),
+    ];
+    for (field, value) in hidden {
+        let token = form_token(&router).await;
+        let body = encode(&valid_fields(&token, &[(field, value)]));
+        let response = post_raw(&router, body, &[]).await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}={value:?}"
+        );
+        assert!(
+            response.body.contains("class=\"error-summary\""),
+            "{field}={value:?}"
+        );
+        assert!(
+            response.body.contains(&format!("href=\"#{field}\"")),
+            "{field}={value:?}"
+        );
+        assert!(
+            response.body.contains("hidden character"),
+            "{field}={value:?}"
+        );
+    }
+    for (field, second) in [
+        ("name", "Bob Example"),
+        ("email", "bob@example.com"),
+        ("topic", "website"),
+        ("message", "Another message."),
+    ] {
+        let token = form_token(&router).await;
+        let mut body = encode(&valid_fields(&token, &[]));
+        body.push('&');
+        body.push_str(&encode(&[(field, second)]));
+        let response = post_raw(&router, body, &[]).await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field} twice"
+        );
+        assert!(
+            response.body.contains("class=\"error-summary\""),
+            "{field} twice"
+        );
+        assert!(
+            response.body.contains(&format!("href=\"#{field}\"")),
+            "{field} twice"
+        );
+    }
+    // A form token or the hidden box sent twice is a program's doing: a kind page, not a form.
+    for field in ["form_token", "homepage"] {
+        let token = form_token(&router).await;
+        let mut body = encode(&valid_fields(&token, &[]));
+        body.push_str(&format!("&{field}=x"));
+        let response = post_raw(&router, body, &[]).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{field} twice");
+        assert!(
+            response.body.contains("Your message was not sent"),
+            "{field} twice"
+        );
+    }
+    assert!(
+        crate::contact::files_in(spool.path(), "queue").is_empty(),
+        "nothing was queued"
+    );
+    // Names in any script, with their accents and joiners-free marks, still go.
+    for name in [
+        "Zoë Ñúñez-O'Brien",
+        "مريم الحسن",
+        "李小龍",
+        "Þórunn Ægisdóttir",
+    ] {
+        let token = form_token(&router).await;
+        let response = post_raw(
+            &router,
+            encode(&valid_fields(&token, &[("name", name)])),
+            &[],
+        )
+        .await;
+        assert_eq!(response.status, StatusCode::SEE_OTHER, "{name}");
+    }
+}
