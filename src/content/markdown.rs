@@ -209,7 +209,8 @@ fn without_presentation(event: Event<'_>) -> Event<'_> {
 /// URL schemes a link or image may use. Anything else (`javascript:`, `data:`) is removed.
 const ALLOWED_SCHEMES: [&str; 4] = ["http", "https", "mailto", "tel"];
 
-/// Whether a link destination is plainly safe: relative, or with an allowed scheme, and with no
+/// Whether a link destination is plainly safe: relative, or an address with an allowed scheme
+/// that parses as the sanitiser parses it (it drops `http://` with no host, say), and with no
 /// spaces or control characters (which browsers strip, so "java\tscript:" would run). Anything
 /// unusual is left to the sanitiser, which may keep it; this only decides who looks.
 fn plainly_safe_destination(destination: &str) -> bool {
@@ -221,8 +222,7 @@ fn plainly_safe_destination(destination: &str) -> bool {
     }
     match destination.find([':', '/', '?', '#']) {
         Some(at) if destination[at..].starts_with(':') => {
-            let scheme = destination[..at].to_ascii_lowercase();
-            ALLOWED_SCHEMES.contains(&scheme.as_str())
+            url::Url::parse(destination).is_ok_and(|url| ALLOWED_SCHEMES.contains(&url.scheme()))
         }
         _ => true,
     }
@@ -235,12 +235,15 @@ pub fn sanitise(html: &str) -> String {
 }
 
 /// Whether the sanitiser would leave `html` as it is, apart from how it writes the same markup:
-/// `<br>` for `<br />`, `&nbsp;` for a no-break space, `"` for `&quot;` in text.
+/// `<br>` for `<br />`, `&nbsp;` for a no-break space, `"` for `&quot;` in text, `'` for the
+/// `&#x27;` and `&#39;` pulldown-cmark writes in a link's address and an image's alt text.
 pub fn is_clean(html: &str) -> bool {
     let same_markup = |html: &str| {
         html.replace(" />", ">")
             .replace("&nbsp;", "\u{a0}")
             .replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&#39;", "'")
     };
     same_markup(&sanitise(html)) == same_markup(html)
 }

@@ -395,7 +395,7 @@ pub struct FieldError {
 /// or control characters in a one-line field (see [`is_hidden_or_control`]), which can make a
 /// name or address display as something it is not, and a field sent more than once. Returns
 /// one kind message per affected visible field; [`validate`] runs it first.
-pub fn untrustworthy_field_errors(values: &FormValues) -> Vec<FieldError> {
+pub(crate) fn untrustworthy_field_errors(values: &FormValues) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let single_line = [
         ("name", &values.name, "Your name"),
@@ -435,7 +435,7 @@ pub fn untrustworthy_field_errors(values: &FormValues) -> Vec<FieldError> {
 /// bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069), which can make
 /// text display in a different order from the one it is in, and the zero-width characters
 /// (U+200B to U+200D, U+2060, and U+FEFF), which cannot be seen at all.
-pub fn is_hidden_or_control(c: char) -> bool {
+pub(crate) fn is_hidden_or_control(c: char) -> bool {
     c.is_control()
         || message::is_line_breaking(c)
         || matches!(
@@ -466,11 +466,6 @@ pub fn validate(values: &FormValues) -> Result<ContactMessage, Vec<FieldError>> 
         error("name", "Enter your name");
     } else if name.chars().count() > NAME_MAX {
         error("name", "Your name must be 100 characters or fewer");
-    } else if name.chars().any(message::is_line_breaking) {
-        error(
-            "name",
-            "Your name must be on one line, without special characters",
-        );
     }
     let email = values.email.trim();
     if email.is_empty() {

@@ -1,8 +1,11 @@
 //! Property-based tests (proptest): thousands of generated inputs to the content loader and to
 //! every form decoder, none of which may panic or be answered with a server error.
 //!
-//! Each property runs a fixed number of cases with proptest's own seed handling, so a failure
-//! prints the smallest input that shows it. The case counts keep each test to a few seconds.
+//! Each property runs a fixed number of cases from a fresh random seed, and a failure prints the
+//! smallest input that shows it. The case counts keep each test to a few seconds; each was also
+//! run once with ten to fifteen times as many (30,000 pages, 4,000 loads, 6,000 bodies per form),
+//! which found three more ways the sanitiser could be skipped wrongly, now fixed (see
+//! `markdown::is_clean` and `plainly_safe_destination`).
 
 use axum::http::{Method, Request, StatusCode};
 use proptest::prelude::*;
