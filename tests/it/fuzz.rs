@@ -164,7 +164,10 @@ fn front_matter_and_markdown_never_panic_on_any_text() {
                     let _ = toml::from_str::<toml::Table>(split.front_matter);
                     let rendered = markdown::render(split.body);
                     // The only HTML that reaches a page: nothing the sanitiser would remove.
-                    prop_assert!(markdown::is_clean(&rendered.html), "{}", rendered.html);
+                    // Checked inside an element, as it sits in a page: at the very start of a
+                    // document an HTML parser drops a byte-order mark, which is no removal.
+                    let in_page = format!("<div>{}</div>", rendered.html);
+                    prop_assert!(markdown::is_clean(&in_page), "{}", rendered.html);
                 }
                 Err(error) => prop_assert!(error.offset <= text.len()),
             }
