@@ -56,6 +56,22 @@ pub struct ServerSettings {
     pub watch: bool,
     /// Seconds a request may take before the server gives up on it.
     pub request_timeout_secs: u64,
+    /// Seconds a request's header may take to arrive whole, counted from when the server starts
+    /// waiting for it: slow senders are cut off, and so are keep-alive connections that send no
+    /// next request.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a connection may go without a byte read or written before it is closed. At least
+    /// `request_timeout_secs`, since a request being answered moves no bytes.
+    pub idle_timeout_secs: u64,
+    /// Connections open at once, over all the server's threads; beyond this new connections wait
+    /// until one closes (and one line is logged). Keep it below the file descriptor limit.
+    pub max_connections: usize,
+    /// Seconds browsers are told to use only https (Strict-Transport-Security), sent when
+    /// `site.base_url` is https; 0 tells them to forget it.
+    pub hsts_max_age_secs: u64,
+    /// Whether Strict-Transport-Security covers every subdomain too. Only for a domain whose
+    /// subdomains are all served over https.
+    pub hsts_include_subdomains: bool,
 }
 
 impl Default for ServerSettings {
@@ -65,6 +81,11 @@ impl Default for ServerSettings {
             drafts: false,
             watch: false,
             request_timeout_secs: 10,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 15,
+            max_connections: 1024,
+            hsts_max_age_secs: 31_536_000,
+            hsts_include_subdomains: false,
         }
     }
 }
@@ -332,6 +353,19 @@ impl SiteConfig {
         if self.server.request_timeout_secs == 0 {
             return Err("1:1: server.request_timeout_secs must be at least 1".to_string());
         }
+        let server = &self.server;
+        if server.header_read_timeout_secs == 0 || server.max_connections == 0 {
+            return Err(
+                "1:1: server.header_read_timeout_secs and server.max_connections must be at least 1"
+                    .to_string(),
+            );
+        }
+        if server.idle_timeout_secs < server.request_timeout_secs {
+            return Err(
+                "1:1: server.idle_timeout_secs must be at least server.request_timeout_secs"
+                    .to_string(),
+            );
+        }
         crate::mail::validate_settings(&self.contact, &self.mail)
             .map_err(|message| format!("1:1: {message}"))?;
         let radiation = &self.radiation;
@@ -380,6 +414,12 @@ mod tests {
                 "base_url must start",
             ),
             ("[server]\nrequest_timeout_secs = 0\n", "at least 1"),
+            ("[server]\nheader_read_timeout_secs = 0\n", "at least 1"),
+            ("[server]\nmax_connections = 0\n", "at least 1"),
+            (
+                "[server]\nidle_timeout_secs = 5\nrequest_timeout_secs = 10\n",
+                "idle_timeout_secs must be at least",
+            ),
             ("[check]\nmin_reading_ease = 120\n", "between 0 and 100"),
             ("[check]\nmax_sentence_words = 0\n", "at least 1"),
             ("[check]\nmin_reading_ease = \"high\"\n", "2:20:"),

@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod config;
+pub mod connections;
 pub mod content;
 pub mod export;
 pub mod finder;
@@ -163,20 +164,54 @@ pub fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Tidies the spool after a crash and starts the delivery worker, if a relay is configured.
-/// A spool that cannot be used does not stop the site: the form answers 503 until it is fixed.
+/// The mail side of a running server: the lock on the spool, held until this is dropped, and
+/// the delivery worker, when a relay is configured.
+#[derive(Debug)]
+pub struct RunningMail {
+    /// The delivery worker; it stops when the `stop` given to [`start_mail`] turns true.
+    pub worker: Option<tokio::task::JoinHandle<()>>,
+    _spool_lock: Option<mail::SpoolLock>,
+}
+
+/// Locks the spool, tidies it after a crash and starts the delivery worker, if a relay is
+/// configured. A spool that another server holds is an error (two workers on one spool would
+/// send every message twice); a spool that cannot be used at all does not stop the site: the
+/// form answers 503 until it is fixed.
 pub fn start_mail(
     app: &App,
     stop: tokio::sync::watch::Receiver<bool>,
-) -> Option<tokio::task::JoinHandle<()>> {
+) -> Result<RunningMail, mail::QueueError> {
     let queue = app.contact.queue.clone();
     let spool = queue.root().display().to_string();
+    let spool_lock = match queue.lock() {
+        Ok(lock) => lock,
+        Err(e @ mail::QueueError::InUse { .. }) => return Err(e),
+        Err(e) => {
+            tracing::error!(
+                "the mail spool {spool} cannot be used: {e}; the contact form will answer 503"
+            );
+            return Ok(RunningMail {
+                worker: None,
+                _spool_lock: None,
+            });
+        }
+    };
+    let running = |worker| RunningMail {
+        worker,
+        _spool_lock: Some(spool_lock),
+    };
     match queue.prepare() {
         Ok(recovery) => {
             if recovery.removed_from_tmp > 0 {
                 tracing::warn!(
                     "removed {} incomplete file(s) left in {spool}/tmp by a crash",
                     recovery.removed_from_tmp
+                );
+            }
+            if recovery.quarantined > 0 {
+                tracing::warn!(
+                    "moved {} file(s) not named like queue entries from {spool}/queue to {spool}/corrupt",
+                    recovery.quarantined
                 );
             }
             if recovery.waiting > 0 {
@@ -197,16 +232,18 @@ pub fn start_mail(
             tracing::warn!(
                 "no SMTP relay configured (mail.relay_host): contact messages wait in {spool}/queue until one is"
             );
-            return None;
+            return Ok(running(None));
         }
         Err(e) => {
             tracing::error!(
                 "the SMTP relay settings cannot be used: {e}; contact messages wait in {spool}/queue"
             );
-            return None;
+            return Ok(running(None));
         }
     };
-    Some(tokio::spawn(worker.run(app.contact.new_mail.clone(), stop)))
+    Ok(running(Some(tokio::spawn(
+        worker.run(app.contact.new_mail.clone(), stop),
+    ))))
 }
 
 /// Listens on the configured address and serves with one single-threaded runtime per core until
@@ -237,7 +274,7 @@ pub fn serve_per_core(state: AppState) -> anyhow::Result<()> {
         shutdown_signal()
     };
     let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
-    let delivery = background.block_on(async { start_mail(&state.0, mail_stopped) });
+    let mail = background.block_on(async { start_mail(&state.0, mail_stopped) })?;
     // Kept until the server stops; dropping it stops watching.
     let _live_reload = if state.0.config.server.watch {
         Some(background.block_on(async { watch::watch_content(state.clone()) })?)
@@ -245,12 +282,15 @@ pub fn serve_per_core(state: AppState) -> anyhow::Result<()> {
         None
     };
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    // One cap on open connections for the whole server, whichever runtime they land on.
+    let gate = connections::ConnectionGate::new(state.0.config.server.max_connections);
     let (exited, mut any_exited) = tokio::sync::mpsc::unbounded_channel::<()>();
     let (bound_sender, bound) = std::sync::mpsc::channel::<bool>();
     std::thread::scope(|scope| {
         let mut workers = Vec::with_capacity(cores);
         for _ in 0..cores {
             let state = state.clone();
+            let gate = gate.clone();
             let mut stopped = stopped.clone();
             let exited = exited.clone();
             let bound = bound_sender.clone();
@@ -269,7 +309,7 @@ pub fn serve_per_core(state: AppState) -> anyhow::Result<()> {
                     let shutdown = async move {
                         let _ = stopped.wait_for(|stop| *stop).await;
                     };
-                    serve_on(listener, state, shutdown).await
+                    serve_through_gate(listener, state, gate, shutdown).await
                 });
                 // If one runtime fails, the others are stopped rather than left serving alone.
                 let _ = exited.send(());
@@ -296,7 +336,7 @@ pub fn serve_per_core(state: AppState) -> anyhow::Result<()> {
         });
         let _ = stop.send(true);
         let _ = stop_mail.send(true);
-        if let Some(delivery) = delivery {
+        if let Some(delivery) = mail.worker {
             // The worker finishes or abandons its send within its grace period; either way the
             // message is safe in the queue.
             background.block_on(async {
@@ -338,20 +378,28 @@ fn reuse_port_listener(addr: std::net::SocketAddr) -> std::io::Result<tokio::net
     tokio::net::TcpListener::from_std(listener)
 }
 
-/// Serves on an already bound listener until `shutdown` completes.
+/// Serves on an already bound listener until `shutdown` completes, with the timeouts and the
+/// connection cap in `[server]` (see [`connections`]).
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let gate = connections::ConnectionGate::new(state.0.config.server.max_connections);
+    serve_through_gate(listener, state, gate, shutdown).await
+}
+
+/// Like [`serve_on`], counting connections against a cap shared with other listeners.
+async fn serve_through_gate(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    gate: connections::ConnectionGate,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let limits = connections::ConnectionLimits::from_settings(&state.0.config.server);
     let app = web::router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .map_err(|e| anyhow::anyhow!("server error: {e}"))
+    connections::serve(listener, app, limits, gate, shutdown).await;
+    Ok(())
 }
 
 /// Completes on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when

@@ -14,7 +14,9 @@ pub mod schedule;
 pub mod worker;
 
 pub use message::{ContactMessage, Topic};
-pub use queue::{DeliveryState, Enqueued, MailQueue, MessageStatus, QueueError, QueueId};
+pub use queue::{
+    DeliveryState, Enqueued, MailQueue, MessageStatus, QueueError, QueueId, SpoolLock,
+};
 pub use relay::{Relay, SendOutcome};
 pub use schedule::{Clock, ManualClock, RetrySchedule, SystemClock};
 pub use worker::{DeliveryWorker, PassReport};

@@ -350,25 +350,34 @@ pub struct FormValues {
     /// The honeypot: hidden from people, tempting to robots.
     pub homepage: String,
     pub form_token: String,
+    /// The fields above that were sent more than once (a browser sends each once).
+    pub repeated: Vec<&'static str>,
 }
 
 impl FormValues {
     fn parse(body: &[u8]) -> Self {
         let mut values = Self::default();
+        let mut seen: Vec<&'static str> = Vec::new();
         for (key, value) in form_urlencoded::parse(body) {
-            let slot = match key.as_ref() {
-                "name" => &mut values.name,
-                "email" => &mut values.email,
-                "topic" => &mut values.topic,
-                "message" => &mut values.message,
-                "homepage" => &mut values.homepage,
-                "form_token" => &mut values.form_token,
+            let (field, slot) = match key.as_ref() {
+                "name" => ("name", &mut values.name),
+                "email" => ("email", &mut values.email),
+                "topic" => ("topic", &mut values.topic),
+                "message" => ("message", &mut values.message),
+                "homepage" => ("homepage", &mut values.homepage),
+                "form_token" => ("form_token", &mut values.form_token),
                 _ => continue,
             };
-            // The first value wins; a repeated field cannot override it.
-            if slot.is_empty() {
-                *slot = value.into_owned();
+            if seen.contains(&field) {
+                // The first value is kept and shown; the submission is refused (see
+                // `untrustworthy_field_errors`), so a second value can never slip through.
+                if !values.repeated.contains(&field) {
+                    values.repeated.push(field);
+                }
+                continue;
             }
+            seen.push(field);
+            *slot = value.into_owned();
         }
         values
     }
@@ -382,25 +391,81 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// The checks for what a person could not have typed into the form as it is shown: invisible
+/// or control characters in a one-line field (see [`is_hidden_or_control`]), which can make a
+/// name or address display as something it is not, and a field sent more than once. Returns
+/// one kind message per affected visible field; [`validate`] runs it first.
+pub(crate) fn untrustworthy_field_errors(values: &FormValues) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let single_line = [
+        ("name", &values.name, "Your name"),
+        ("email", &values.email, "Your email address"),
+    ];
+    for (field, text, described) in single_line {
+        if text.chars().any(is_hidden_or_control) {
+            errors.push(FieldError {
+                field,
+                message: format!(
+                    "{described} has a hidden character we cannot accept. Please type it again \
+                     rather than pasting it."
+                ),
+            });
+        }
+    }
+    let visible = [
+        ("name", "your name"),
+        ("email", "your email address"),
+        ("topic", "what your message is about"),
+        ("message", "your message"),
+    ];
+    for (field, described) in visible {
+        if values.repeated.contains(&field) && !errors.iter().any(|e| e.field == field) {
+            errors.push(FieldError {
+                field,
+                message: format!(
+                    "The form arrived with {described} twice. Please check it and press Send again."
+                ),
+            });
+        }
+    }
+    errors
+}
+
+/// Characters no one-line field may hold: control characters (line breaks included), the
+/// bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069), which can make
+/// text display in a different order from the one it is in, and the zero-width characters
+/// (U+200B to U+200D, U+2060, and U+FEFF), which cannot be seen at all.
+pub(crate) fn is_hidden_or_control(c: char) -> bool {
+    c.is_control()
+        || message::is_line_breaking(c)
+        || matches!(
+            c,
+            '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200B}'..='\u{200D}'
+                | '\u{2060}'
+                | '\u{FEFF}'
+        )
+}
+
 /// Checks every field and returns the message to queue, or every problem found.
 pub fn validate(values: &FormValues) -> Result<ContactMessage, Vec<FieldError>> {
-    let mut errors = Vec::new();
+    let mut errors = untrustworthy_field_errors(values);
+    let flagged: Vec<&'static str> = errors.iter().map(|e| e.field).collect();
     let mut error = |field: &'static str, message: &str| {
-        errors.push(FieldError {
-            field,
-            message: message.to_string(),
-        });
+        // One message per field: the first problem found is the one to put right.
+        if !flagged.contains(&field) {
+            errors.push(FieldError {
+                field,
+                message: message.to_string(),
+            });
+        }
     };
     let name = values.name.trim();
     if name.is_empty() {
         error("name", "Enter your name");
     } else if name.chars().count() > NAME_MAX {
         error("name", "Your name must be 100 characters or fewer");
-    } else if name.chars().any(message::is_line_breaking) {
-        error(
-            "name",
-            "Your name must be on one line, without special characters",
-        );
     }
     let email = values.email.trim();
     if email.is_empty() {
@@ -441,6 +506,12 @@ pub fn validate(values: &FormValues) -> Result<ContactMessage, Vec<FieldError>> 
             "Your message has a hidden character we cannot accept. Please retype the part you pasted.",
         );
     }
+    // In the order of the form, as the summary lists them.
+    errors.sort_by_key(|e| {
+        ["name", "email", "topic", "message"]
+            .iter()
+            .position(|f| *f == e.field)
+    });
     match topic {
         Some(topic) if errors.is_empty() => Ok(ContactMessage {
             name: name.to_string(),
@@ -686,6 +757,19 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
         }
     };
 
+    if values
+        .repeated
+        .iter()
+        .any(|field| matches!(*field, "form_token" | "homepage"))
+    {
+        tracing::info!(%client, "contact form with a hidden field sent twice; not queued");
+        return Ok(error_page(
+            StatusCode::BAD_REQUEST,
+            "Your message was not sent",
+            "The form arrived with a hidden part sent twice, which usually means a computer program sent it. If you are a person, please go back to the contact page and send your message again.",
+        ));
+    }
+
     if !values.homepage.trim().is_empty() {
         tracing::info!(%client, "contact form honeypot filled; not queued");
         return Ok(error_page(
@@ -824,6 +908,30 @@ mod tests {
                 &["message"],
             ),
             (
+                values("Ann\u{202E}nnA", "ann@example.com", "press", "Hi"),
+                &["name"],
+            ),
+            (values("Ann\u{2067}", "", "press", "Hi"), &["name", "email"]),
+            (
+                values("Ann", "ann\u{200C}@example.com", "press", "Hi"),
+                &["email"],
+            ),
+            (
+                values("Ann\u{FEFF}", "ann\u{2060}@example.com", "", ""),
+                &["name", "email", "topic", "message"],
+            ),
+            (
+                values("Ann\u{7F}", "ann@example.com", "press", "Hi"),
+                &["name"],
+            ),
+            (
+                FormValues {
+                    repeated: vec!["message", "name"],
+                    ..values("Ann", "ann@example.com", "press", "Hi")
+                },
+                &["name", "message"],
+            ),
+            (
                 values(
                     "Ann",
                     "ann@example.com",
@@ -840,6 +948,17 @@ mod tests {
             };
             assert_eq!(fields, expected, "{form:?}");
         }
+    }
+
+    #[test]
+    fn repeated_fields_are_noted_and_the_first_value_kept() {
+        let values =
+            FormValues::parse(b"name=Ann&topic=press&name=Eve&form_token=t&name=Bob&form_token=u");
+        assert_eq!(values.name, "Ann");
+        assert_eq!(values.form_token, "t");
+        assert_eq!(values.repeated, vec!["name", "form_token"]);
+        let once = FormValues::parse(b"name=Ann&email=a%40b.org&other=1&other=2");
+        assert!(once.repeated.is_empty());
     }
 
     #[test]

@@ -38,6 +38,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' da
 /// The whole site: every feature's routes, behind the layers every response passes through.
 pub fn router(state: AppState) -> Router {
     let timeout = Duration::from_secs(state.0.config.server.request_timeout_secs);
+    let strict_transport = strict_transport_security(&state.0.config);
     let router = Router::new()
         .merge(pages::router())
         .merge(contact::router())
@@ -62,16 +63,22 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ));
-    SECURITY_HEADERS
+    let router = SECURITY_HEADERS
         .into_iter()
         .fold(router, |router, (name, value)| {
             router.layer(SetResponseHeaderLayer::if_not_present(
                 header::HeaderName::from_static(name),
                 HeaderValue::from_static(value),
             ))
-        })
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        });
+    let router = match strict_transport {
+        Some(value) => router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            value,
+        )),
+        None => router,
+    };
+    router.layer(TraceLayer::new_for_http()).with_state(state)
 }
 
 trait IntoResponseWithPage {
@@ -101,6 +108,22 @@ const SECURITY_HEADERS: [(&str, &str); 6] = [
     ),
     ("cross-origin-opener-policy", "same-origin"),
 ];
+
+/// The Strict-Transport-Security header when the public address is https: browsers that have
+/// seen it use only https for the site, so nobody on the network can strip the encryption.
+/// None over plain http, where browsers ignore it and it would only confuse.
+fn strict_transport_security(config: &crate::config::SiteConfig) -> Option<HeaderValue> {
+    if !config.site.base_url.starts_with("https://") {
+        return None;
+    }
+    let server = &config.server;
+    let subdomains = if server.hsts_include_subdomains {
+        "; includeSubDomains"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!("max-age={}{subdomains}", server.hsts_max_age_secs)).ok()
+}
 
 /// Gives every error response the site's own error page, whoever produced it: our handlers,
 /// axum's extractors (whose plain-text messages would expose internals), timeouts or limits.

@@ -8,6 +8,8 @@ mod contact;
 mod content_errors;
 mod editing;
 mod finder;
+mod fuzz;
+mod hardening;
 mod pages;
 mod perf;
 mod radiation;

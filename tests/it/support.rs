@@ -140,6 +140,19 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Writes the shipped `site.toml` into `dir` with its mail spool moved to `dir/spool`, and
+/// returns its path: for tests that run `irinfo serve`, since only one server at a time may use
+/// a spool, and test mail has no place in the repository's `var/spool`.
+pub fn shipped_settings_with_spool_in(dir: &Path) -> PathBuf {
+    let shipped = std::fs::read_to_string(repo().join("site.toml")).unwrap();
+    let spool = format!("spool = {:?}", dir.join("spool").display().to_string());
+    let settings = shipped.replace("spool = \"var/spool\"", &spool);
+    assert!(settings.contains(&spool), "site.toml names its spool");
+    let path = dir.join("site.toml");
+    std::fs::write(&path, settings).unwrap();
+    path
+}
+
 /// Path of the built `irinfo` binary, for tests that run it as a process.
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_irinfo"))
