@@ -79,7 +79,7 @@ async fn a_procedure_sheet_has_everything_a_patient_needs() {
         "On this page",
         "<h2 id=\"what-is-it\">What is it?</h2>",
         "This page has not yet been checked by a clinical reviewer.",
-        "Version 1.0, last changed on <time datetime=\"2026-11-20\">20 November 2026</time>",
+        "Version 2.0, last changed on <time datetime=\"2026-12-01\">1 December 2026</time>",
         "Next review due:",
         "/conditions/uterine-fibroids",
         "/find?procedure=uterine-fibroid-embolisation",
