@@ -106,7 +106,7 @@ fn render_benches(c: &mut Criterion) {
             sheet,
             category_label: "Arteries and veins",
             category_anchor: "blood-vessels",
-            radiation: irinfo::web::radiation::panel(sheet, &library, &config),
+            radiation: irinfo::web::radiation::panel(&sheet, &library, &config),
             treats: Vec::new(),
             related: Vec::new(),
             stories: Vec::new(),

@@ -102,27 +102,24 @@ struct NewArgs {
     slug: String,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum NewKind {
-    Procedure,
-    Condition,
-    Story,
-    Statement,
-    Radiation,
-    About,
-}
+/// A kind of page `irinfo new` can start: every row of the kinds table with a `new_page`.
+#[derive(Clone, Copy)]
+struct NewKind(irinfo::content::PageKind);
 
-impl NewKind {
-    fn page_kind(self) -> irinfo::content::PageKind {
-        use irinfo::content::PageKind;
-        match self {
-            Self::Procedure => PageKind::Procedure,
-            Self::Condition => PageKind::Condition,
-            Self::Story => PageKind::Story,
-            Self::Statement => PageKind::Statement,
-            Self::Radiation => PageKind::Radiation,
-            Self::About => PageKind::About,
-        }
+impl ValueEnum for NewKind {
+    fn value_variants<'a>() -> &'a [Self] {
+        static KINDS: std::sync::LazyLock<Vec<NewKind>> = std::sync::LazyLock::new(|| {
+            irinfo::content::KINDS
+                .iter()
+                .filter(|spec| spec.new_page.is_some())
+                .map(|spec| NewKind(spec.kind))
+                .collect()
+        });
+        &KINDS
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.spec().name))
     }
 }
 
@@ -316,12 +313,7 @@ fn new_page(common: &CommonArgs, args: &NewArgs) -> ExitCode {
         }
     };
     let today = jiff::ZonedDateTime::now().date();
-    match irinfo::scaffold::create(
-        &config.paths.content,
-        args.kind.page_kind(),
-        &args.slug,
-        today,
-    ) {
+    match irinfo::scaffold::create(&config.paths.content, args.kind.0, &args.slug, today) {
         Ok(path) => {
             println!(
                 "created {}: fill in every TODO, then run `irinfo check`",

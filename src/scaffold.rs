@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use jiff::civil::Date;
 
 use crate::content::PageKind;
-use crate::content::front_matter::Category;
-use crate::content::library::{PROCEDURE_SECTIONS, is_valid_slug};
+use crate::content::kinds::PLAIN_NEW_PAGE;
+use crate::content::library::is_valid_slug;
 
 /// Why a page could not be started.
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +41,7 @@ pub fn create(
     slug: &str,
     today: Date,
 ) -> Result<PathBuf, ScaffoldError> {
-    if kind == PageKind::Home {
+    if kind.spec().new_page.is_none() {
         return Err(ScaffoldError::Home);
     }
     if !is_valid_slug(slug) {
@@ -67,8 +67,10 @@ pub fn create(
     Ok(path)
 }
 
-/// The text of a new page of `kind`.
+/// The text of a new page of `kind`, from its row's [`NewPageText`]; a plain article's for a kind
+/// without one.
 pub fn template(kind: PageKind, today: Date) -> String {
+    let text = kind.spec().new_page.unwrap_or(PLAIN_NEW_PAGE);
     let next_review = today
         .checked_add(jiff::Span::new().years(2))
         .unwrap_or(today);
@@ -79,94 +81,20 @@ pub fn template(kind: PageKind, today: Date) -> String {
     front.push_str(&format!(
         "title = \"TODO: {}\"\n\
          summary = \"TODO: one plain sentence of at most 160 characters, used in lists and search results.\"\n",
-        match kind {
-            PageKind::Procedure => "the name of the procedure that patients know",
-            PageKind::Condition => "the name of the condition that patients use",
-            PageKind::Story => "a short headline in the patient's words",
-            PageKind::Statement => "the statement's title",
-            _ => "the page title",
-        }
+        text.title_hint
     ));
-    let kind_fields = match kind {
-        PageKind::Procedure => format!(
-            "also_known_as = []  # other names and abbreviations, such as [\"PTA\", \"balloon angioplasty\"]\n\
-             conditions = []  # slugs of the conditions it treats, from content/conditions/\n\
-             category = \"TODO\"  # one of: {}\n\
-             x_rays = \"TODO\"  # \"yes\", \"sometimes\" or \"no\"\n\
-             # typical_dose_msv = 1.0  # only when radiation/doses.toml has this procedure\n\
-             related = []  # slugs of other procedure sheets worth reading\n",
-            Category::ALL
-                .iter()
-                .map(|c| c.anchor())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        PageKind::Condition => "medical_name = \"TODO: the medical name\"\n\
-             also_known_as = []  # other names patients use\n\
-             other_treatments = \"TODO: one line on treatments that are not IR\"\n\
-             # nhs_url = \"https://www.nhs.uk/conditions/...\"\n\
-             # nice_url = \"https://www.nice.org.uk/guidance/...\"\n"
-            .to_string(),
-        PageKind::Story => format!(
-            "procedures = [\"TODO\"]  # slugs of the procedure sheets the story is about\n\
-             published = {today}\n"
-        ),
-        PageKind::Statement => format!(
-            "issued = {today}\n\
-             status = \"current\"  # \"current\", \"superseded\" or \"withdrawn\"\n\
-             # superseded_by = \"slug-of-the-newer-statement\"  # only when status = \"superseded\"\n"
-        ),
-        _ => String::new(),
-    };
-    front.push_str(&kind_fields);
+    front.push_str(&(text.fields)(today));
     front.push_str(&format!(
         "draft = true\n\
          sample = {}  # true for illustrative content, such as a made-up story\n\
          last_reviewed = {today}\n\
          next_review = {next_review}\n\
          reviewed_by = \"TODO: the group or role that reviewed the page\"\n",
-        kind == PageKind::Story
+        text.sample
     ));
-    if kind == PageKind::Procedure {
-        front.push_str(
-            "\n[professional]  # the section for healthcare professionals\n\
-             indications = []\n\
-             contraindications = []\n\
-             referral = \"TODO: how to refer a patient\"\n\
-             guidance = []  # such as { title = \"NICE IPG367: ...\", url = \"https://www.nice.org.uk/guidance/ipg367\" }\n",
-        );
-    }
-    let sections: Vec<(&str, &str)> = match kind {
-        PageKind::Procedure => PROCEDURE_SECTIONS
-            .iter()
-            .map(|heading| (*heading, procedure_hint(heading)))
-            .collect(),
-        PageKind::Condition => vec![
-            (
-                "What is it?",
-                "what the condition is, in two or three short sentences",
-            ),
-            ("Symptoms", "what people notice"),
-            (
-                "How interventional radiology can help",
-                "which procedures help, with links such as [angioplasty](/procedures/angioplasty)",
-            ),
-            ("Other treatments", "the treatments that are not IR"),
-        ],
-        PageKind::Story => vec![
-            ("Before", "what was wrong, in the patient's own words"),
-            ("The procedure", "what it was like on the day"),
-            ("Afterwards", "how things went after"),
-        ],
-        PageKind::Statement => vec![
-            ("Background", "why the society is making this statement"),
-            ("Our position", "what the society's position is"),
-            ("What this means for patients", "what changes for patients"),
-        ],
-        _ => vec![("TODO: a heading", "the first part of the page")],
-    };
+    front.push_str(text.tables);
     let mut body = String::new();
-    for (heading, hint) in sections {
+    for (heading, hint) in text.sections {
         body.push_str(&format!("## {heading}\n\nTODO: {hint}.\n\n"));
     }
     format!(
@@ -175,26 +103,11 @@ pub fn template(kind: PageKind, today: Date) -> String {
     )
 }
 
-/// What to write under each required section of a procedure sheet.
-fn procedure_hint(heading: &str) -> &'static str {
-    match heading {
-        "What is it?" => "say what the procedure is in two or three short sentences",
-        "Why do I need it?" => "say what it treats or finds, and link to the condition pages",
-        "Are there alternatives?" => "list the other choices, such as surgery or medicines",
-        "Before the procedure" => "tests, medicines to stop, eating and drinking, consent",
-        "What happens during the procedure?" => "step by step, from arriving to leaving the room",
-        "Afterwards" => "recovery, going home, when to get help",
-        "Risks and how common they are" => {
-            "each risk with how common it is, such as 1 in 100 people"
-        }
-        "Radiation" => "whether X-rays are used; the site adds the dose panel itself",
-        _ => "what to ask, as a list",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::front_matter::Category;
+    use crate::content::library::PROCEDURE_SECTIONS;
 
     #[test]
     fn category_anchors_are_the_names_front_matter_takes() {

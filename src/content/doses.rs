@@ -15,7 +15,8 @@ use toml::Spanned;
 
 use super::diagnostics::Diagnostics;
 use super::front_matter::{ContentDate, XRays};
-use super::library::{ProcedureSheet, RadiationGuide, is_valid_slug};
+use super::kinds::{Page, ProcedureSheet};
+use super::library::is_valid_slug;
 
 /// Where the table lives, relative to the content folder.
 pub const DOSES_FILE: &str = "radiation/doses.toml";
@@ -382,10 +383,10 @@ impl DoseTable {
 
     /// Checks the table against the procedure sheets, both ways: every entry names a sheet that
     /// exists, and every sheet's `typical_dose_msv` is the table's figure for it.
-    pub fn check_against(
+    pub fn check_against<'a>(
         &self,
-        sheets: &[ProcedureSheet],
-        guides: &[RadiationGuide],
+        sheets: impl Iterator<Item = ProcedureSheet<'a>> + Clone,
+        guides: &[Page],
         diagnostics: &mut Diagnostics,
     ) {
         for guide in guides {
@@ -399,7 +400,7 @@ impl DoseTable {
                 );
             }
         }
-        for sheet in sheets {
+        for sheet in sheets.clone() {
             let source = &sheet.source;
             let entry = self.for_procedure(&sheet.slug);
             let Some(dose) = &sheet.front.typical_dose_msv else {
@@ -456,7 +457,7 @@ impl DoseTable {
             if !seen.insert(slug) {
                 continue;
             }
-            match sheets.iter().find(|s| &s.slug == slug) {
+            match sheets.clone().find(|s| &s.slug == slug) {
                 None => diagnostics.error(
                     path,
                     text,

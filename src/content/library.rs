@@ -6,13 +6,16 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
-use serde::de::DeserializeOwned;
 
 use super::diagnostics::Diagnostics;
 use super::doses::DoseTable;
 use super::front_matter::{
-    self, ConditionFrontMatter, FrontMatterMeta, PageMeta, PlainFrontMatter, ProcedureFrontMatter,
+    self, ConditionFrontMatter, ContentDate, PageMeta, PlainFrontMatter, ProcedureFrontMatter,
     SlugRef, StatementFrontMatter, StatementStatus, StoryFrontMatter,
+};
+use super::kinds::{
+    Condition, HomePage, KINDS, KindFiles, KindSpec, ListOrder, Page, PageFrontMatter, PageKind,
+    PageRef, PatientStory, PositionStatement, ProcedureSheet, TypedPage,
 };
 use super::markdown::{self, RenderedMarkdown};
 
@@ -29,17 +32,11 @@ pub const PROCEDURE_SECTIONS: [&str; 9] = [
     "Questions to ask your doctor",
 ];
 
-/// Site paths that are not Markdown pages but are always served; internal links may point at them.
+/// Site paths that are not Markdown pages but are always served, besides each kind's list (its
+/// `route` in [`KINDS`]); internal links may point at them.
 pub const GENERATED_PATHS: &[&str] = &[
-    "/",
-    "/procedures",
-    "/conditions",
-    "/stories",
-    "/statements",
-    "/radiation",
     "/radiation/doses",
     "/radiation/compare",
-    "/about",
     "/contact",
     "/find",
     "/search",
@@ -92,149 +89,46 @@ pub struct SourceFile {
     pub modified: Option<std::time::SystemTime>,
 }
 
-/// A page of any kind: its slug, common fields, kind-specific front matter and rendered body.
-#[derive(Debug)]
-pub struct Page<F> {
-    pub slug: String,
-    pub meta: PageMeta,
-    pub front: F,
-    pub body: RenderedMarkdown,
-    pub source: SourceFile,
-}
-
-pub type HomePage = Page<PlainFrontMatter>;
-pub type ProcedureSheet = Page<ProcedureFrontMatter>;
-pub type Condition = Page<ConditionFrontMatter>;
-pub type PatientStory = Page<StoryFrontMatter>;
-pub type RadiationGuide = Page<PlainFrontMatter>;
-pub type PositionStatement = Page<StatementFrontMatter>;
-pub type AboutPage = Page<PlainFrontMatter>;
-
-/// The kinds of Markdown page, with the folder each lives in and the URL prefix it is served at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PageKind {
-    Home,
-    Procedure,
-    Condition,
-    Story,
-    Radiation,
-    Statement,
-    About,
-}
-
-impl PageKind {
-    pub const ALL: [PageKind; 7] = [
-        Self::Home,
-        Self::Procedure,
-        Self::Condition,
-        Self::Story,
-        Self::Radiation,
-        Self::Statement,
-        Self::About,
-    ];
-
-    /// The folder under `content/`.
-    pub fn folder(self) -> &'static str {
-        match self {
-            Self::Home => "",
-            Self::Procedure => "procedures",
-            Self::Condition => "conditions",
-            Self::Story => "stories",
-            Self::Radiation => "radiation",
-            Self::Statement => "statements",
-            Self::About => "pages",
-        }
-    }
-
-    /// The site path of the list page, which is also the prefix of each page's path.
-    pub fn list_path(self) -> &'static str {
-        match self {
-            Self::Home => "/",
-            Self::Procedure => "/procedures",
-            Self::Condition => "/conditions",
-            Self::Story => "/stories",
-            Self::Radiation => "/radiation",
-            Self::Statement => "/statements",
-            Self::About => "/about",
-        }
-    }
-
-    /// The site path of one page of this kind.
-    pub fn page_path(self, slug: &str) -> String {
-        match self {
-            Self::Home => "/".to_string(),
-            _ => format!("{}/{slug}", self.list_path()),
-        }
-    }
-
-    /// A short name for the kind, as shown beside search results.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Home => "Home",
-            Self::Procedure => "Procedure",
-            Self::Condition => "Condition",
-            Self::Story => "Patient story",
-            Self::Radiation => "Radiation",
-            Self::Statement => "Position statement",
-            Self::About => "About",
-        }
-    }
-
-    /// The plural name, as used in counts and list pages.
-    pub fn plural(self) -> &'static str {
-        match self {
-            Self::Home => "home page",
-            Self::Procedure => "procedures",
-            Self::Condition => "conditions",
-            Self::Story => "stories",
-            Self::Radiation => "radiation pages",
-            Self::Statement => "statements",
-            Self::About => "about pages",
-        }
-    }
-}
-
-/// Every published page of content, parsed and checked.
+/// Every published page of content, parsed and checked: the pages of each kind in that kind's
+/// list order, found by kind and slug.
 #[derive(Debug)]
 pub struct Library {
-    pub home: HomePage,
-    /// Sorted by title.
-    pub procedures: Vec<ProcedureSheet>,
-    /// Sorted by title.
-    pub conditions: Vec<Condition>,
-    /// Newest first.
-    pub stories: Vec<PatientStory>,
-    /// Sorted by title.
-    pub radiation: Vec<RadiationGuide>,
-    /// Newest first.
-    pub statements: Vec<PositionStatement>,
-    /// Sorted by title.
-    pub about: Vec<AboutPage>,
+    /// One section per kind, at the index of its [`PageKind`].
+    sections: Vec<Section>,
     /// The typical radiation doses from `radiation/doses.toml`.
     pub doses: DoseTable,
     /// Whether drafts were included when this Library was built.
     pub includes_drafts: bool,
     /// The finder's places and directory of services.
     pub finder: crate::finder::Finder,
-    /// Positions by slug, so that following a link is a hash lookup rather than a scan.
-    index: SlugIndex,
 }
 
-/// Where each slug sits in the Library's lists.
+/// The pages of one kind, in list order, with their positions by slug so that following a link
+/// is a hash lookup rather than a scan.
 #[derive(Debug, Default)]
-struct SlugIndex {
-    procedures: HashMap<String, usize>,
-    conditions: HashMap<String, usize>,
-    statements: HashMap<String, usize>,
+struct Section {
+    pages: Vec<Page>,
+    by_slug: HashMap<String, usize>,
 }
 
-impl SlugIndex {
-    fn positions<F>(pages: &[Page<F>]) -> HashMap<String, usize> {
-        pages
+impl Section {
+    fn new(kind: PageKind, mut pages: Vec<Page>) -> Self {
+        match kind.spec().order {
+            ListOrder::ByTitle => {
+                pages.sort_by_cached_key(|p| p.meta.title.to_lowercase());
+            }
+            ListOrder::NewestFirst => pages.sort_by(|a, b| {
+                b.list_date
+                    .cmp(&a.list_date)
+                    .then_with(|| a.slug.cmp(&b.slug))
+            }),
+        }
+        let by_slug = pages
             .iter()
             .enumerate()
             .map(|(i, p)| (p.slug.clone(), i))
-            .collect()
+            .collect();
+        Self { pages, by_slug }
     }
 }
 
@@ -245,22 +139,6 @@ pub struct LoadOutcome {
     pub diagnostics: Diagnostics,
 }
 
-/// A reference to any page, for lookups that span kinds.
-#[derive(Debug, Clone, Copy)]
-pub struct PageRef<'a> {
-    pub kind: PageKind,
-    pub slug: &'a str,
-    pub meta: &'a PageMeta,
-    pub body: &'a RenderedMarkdown,
-    pub source: &'a SourceFile,
-}
-
-impl PageRef<'_> {
-    pub fn path(&self) -> String {
-        self.kind.page_path(self.slug)
-    }
-}
-
 impl Library {
     /// Reads, parses, renders and checks everything under `options.content_dir`.
     pub fn load(options: &LoadOptions) -> LoadOutcome {
@@ -269,36 +147,17 @@ impl Library {
             options,
             diagnostics: &mut diagnostics,
         };
-        let home_path = options.content_dir.join("index.md");
-        let home = loader.parse_file::<PlainFrontMatter>(&home_path, "index".to_string());
-        let mut procedures = loader.load_kind::<ProcedureFrontMatter>(PageKind::Procedure);
-        let mut conditions = loader.load_kind::<ConditionFrontMatter>(PageKind::Condition);
-        let mut stories = loader.load_kind::<StoryFrontMatter>(PageKind::Story);
-        let mut radiation = loader.load_kind::<PlainFrontMatter>(PageKind::Radiation);
-        let mut statements = loader.load_kind::<StatementFrontMatter>(PageKind::Statement);
-        let mut about = loader.load_kind::<PlainFrontMatter>(PageKind::About);
+        let sections: Vec<Section> = KINDS
+            .iter()
+            .map(|spec| Section::new(spec.kind, loader.load_kind(spec)))
+            .collect();
         let doses = DoseTable::load(&options.content_dir, options.today, &mut diagnostics);
 
-        let by_title =
-            |a: &PageMeta, b: &PageMeta| a.title.to_lowercase().cmp(&b.title.to_lowercase());
-        procedures.sort_by(|a, b| by_title(&a.meta, &b.meta));
-        conditions.sort_by(|a, b| by_title(&a.meta, &b.meta));
-        radiation.sort_by(|a, b| by_title(&a.meta, &b.meta));
-        about.sort_by(|a, b| by_title(&a.meta, &b.meta));
-        stories.sort_by(|a, b| {
-            b.front
-                .published
-                .cmp(&a.front.published)
-                .then(a.slug.cmp(&b.slug))
-        });
-        statements.sort_by(|a, b| {
-            b.front
-                .issued
-                .cmp(&a.front.issued)
-                .then(a.slug.cmp(&b.slug))
-        });
-
-        let procedure_slugs: HashSet<&str> = procedures.iter().map(|p| p.slug.as_str()).collect();
+        let procedure_slugs: HashSet<&str> = sections[PageKind::Procedure as usize]
+            .pages
+            .iter()
+            .map(|p| p.slug.as_str())
+            .collect();
         let finder = crate::finder::load(
             &options.content_dir,
             options.postcode_districts.as_deref(),
@@ -306,34 +165,28 @@ impl Library {
             &mut diagnostics,
         );
 
-        let Some(home) = home else {
+        // A kind kept in one file (the home page) must be there; its error is reported already.
+        let missing_single_page = KINDS.iter().any(|spec| {
+            matches!(spec.files, KindFiles::One(_)) && sections[spec.kind as usize].pages.is_empty()
+        });
+        if missing_single_page {
             return LoadOutcome {
                 library: None,
                 diagnostics,
             };
-        };
-        let index = SlugIndex {
-            procedures: SlugIndex::positions(&procedures),
-            conditions: SlugIndex::positions(&conditions),
-            statements: SlugIndex::positions(&statements),
-        };
+        }
         let library = Library {
-            home,
-            procedures,
-            conditions,
-            stories,
-            radiation,
-            statements,
-            index,
-            about,
+            sections,
             doses,
             includes_drafts: options.include_drafts,
             finder,
         };
         library.check_references(options, &mut diagnostics);
-        library
-            .doses
-            .check_against(&library.procedures, &library.radiation, &mut diagnostics);
+        library.doses.check_against(
+            library.procedures(),
+            library.pages(PageKind::Radiation),
+            &mut diagnostics,
+        );
         super::proofread::check_library(&library, options.today, &mut diagnostics);
         let library = (!diagnostics.has_errors()).then_some(library);
         LoadOutcome {
@@ -342,58 +195,73 @@ impl Library {
         }
     }
 
-    /// Every page of every kind, home first.
+    /// The pages of one kind, in its list order.
+    pub fn pages(&self, kind: PageKind) -> &[Page] {
+        &self.sections[kind as usize].pages
+    }
+
+    /// The page of this kind and slug, if there is one.
+    pub fn page(&self, kind: PageKind, slug: &str) -> Option<&Page> {
+        let section = &self.sections[kind as usize];
+        section.by_slug.get(slug).map(|&i| &section.pages[i])
+    }
+
+    /// The pages of one kind seen with its front-matter type `F`.
+    ///
+    /// # Panics
+    /// If `F` is not the type in `kind`'s row of [`KINDS`]: a bug, caught by any test that loads.
+    pub fn typed<F: PageFrontMatter>(
+        &self,
+        kind: PageKind,
+    ) -> impl ExactSizeIterator<Item = TypedPage<'_, F>> + Clone {
+        self.pages(kind).iter().map(typed_page)
+    }
+
+    /// Every page of every kind, home first, each kind in list order.
     pub fn all_pages(&self) -> Vec<PageRef<'_>> {
-        fn refs<F>(kind: PageKind, pages: &[Page<F>]) -> impl Iterator<Item = PageRef<'_>> {
-            pages.iter().map(move |p| PageRef {
-                kind,
-                slug: &p.slug,
-                meta: &p.meta,
-                body: &p.body,
-                source: &p.source,
-            })
-        }
-        let mut all = vec![PageRef {
-            kind: PageKind::Home,
-            slug: &self.home.slug,
-            meta: &self.home.meta,
-            body: &self.home.body,
-            source: &self.home.source,
-        }];
-        all.extend(refs(PageKind::Procedure, &self.procedures));
-        all.extend(refs(PageKind::Condition, &self.conditions));
-        all.extend(refs(PageKind::Story, &self.stories));
-        all.extend(refs(PageKind::Radiation, &self.radiation));
-        all.extend(refs(PageKind::Statement, &self.statements));
-        all.extend(refs(PageKind::About, &self.about));
-        all
+        self.sections.iter().flat_map(|s| &s.pages).collect()
     }
 
-    pub fn procedure(&self, slug: &str) -> Option<&ProcedureSheet> {
-        self.index
-            .procedures
-            .get(slug)
-            .and_then(|&i| self.procedures.get(i))
+    /// The home page.
+    pub fn home(&self) -> HomePage<'_> {
+        typed_page(&self.pages(PageKind::Home)[0])
     }
 
-    pub fn condition(&self, slug: &str) -> Option<&Condition> {
-        self.index
-            .conditions
-            .get(slug)
-            .and_then(|&i| self.conditions.get(i))
+    /// Every procedure sheet, by title.
+    pub fn procedures(&self) -> impl ExactSizeIterator<Item = ProcedureSheet<'_>> + Clone {
+        self.typed(PageKind::Procedure)
     }
 
-    pub fn statement(&self, slug: &str) -> Option<&PositionStatement> {
-        self.index
-            .statements
-            .get(slug)
-            .and_then(|&i| self.statements.get(i))
+    /// Every condition, by title.
+    pub fn conditions(&self) -> impl ExactSizeIterator<Item = Condition<'_>> + Clone {
+        self.typed(PageKind::Condition)
+    }
+
+    /// Every patient story, newest first.
+    pub fn stories(&self) -> impl ExactSizeIterator<Item = PatientStory<'_>> + Clone {
+        self.typed(PageKind::Story)
+    }
+
+    /// Every position statement, newest first.
+    pub fn statements(&self) -> impl ExactSizeIterator<Item = PositionStatement<'_>> + Clone {
+        self.typed(PageKind::Statement)
+    }
+
+    pub fn procedure(&self, slug: &str) -> Option<ProcedureSheet<'_>> {
+        self.page(PageKind::Procedure, slug).map(typed_page)
+    }
+
+    pub fn condition(&self, slug: &str) -> Option<Condition<'_>> {
+        self.page(PageKind::Condition, slug).map(typed_page)
+    }
+
+    pub fn statement(&self, slug: &str) -> Option<PositionStatement<'_>> {
+        self.page(PageKind::Statement, slug).map(typed_page)
     }
 
     /// The procedures whose `conditions` name this condition: the one place that link is written.
-    pub fn treatments_for(&self, condition_slug: &str) -> Vec<&ProcedureSheet> {
-        self.procedures
-            .iter()
+    pub fn treatments_for(&self, condition_slug: &str) -> Vec<ProcedureSheet<'_>> {
+        self.procedures()
             .filter(|p| {
                 p.front
                     .conditions
@@ -404,9 +272,8 @@ impl Library {
     }
 
     /// The stories that mention this procedure.
-    pub fn stories_about(&self, procedure_slug: &str) -> Vec<&PatientStory> {
-        self.stories
-            .iter()
+    pub fn stories_about(&self, procedure_slug: &str) -> Vec<PatientStory<'_>> {
+        self.stories()
             .filter(|s| {
                 s.front
                     .procedures
@@ -418,62 +285,49 @@ impl Library {
 
     /// "31 procedures, 34 conditions, ..." for `check`'s summary line.
     pub fn counts(&self) -> String {
-        [
-            (self.procedures.len(), PageKind::Procedure),
-            (self.conditions.len(), PageKind::Condition),
-            (self.stories.len(), PageKind::Story),
-            (self.radiation.len(), PageKind::Radiation),
-            (self.statements.len(), PageKind::Statement),
-            (self.about.len(), PageKind::About),
-        ]
-        .iter()
-        .map(|(n, kind)| format!("{n} {}", kind.plural()))
-        .chain(
-            (!self.finder.directory.is_empty())
-                .then(|| format!("{} directory entries", self.finder.directory.len())),
-        )
-        .collect::<Vec<_>>()
-        .join(", ")
+        KINDS
+            .iter()
+            .filter(|spec| matches!(spec.files, KindFiles::Folder(_)))
+            .map(|spec| format!("{} {}", self.pages(spec.kind).len(), spec.plural))
+            .chain(
+                (!self.finder.directory.is_empty())
+                    .then(|| format!("{} directory entries", self.finder.directory.len())),
+            )
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Checks everything that spans files: slugs named in front matter and links in bodies.
     fn check_references(&self, options: &LoadOptions, diagnostics: &mut Diagnostics) {
-        let procedures: HashSet<&str> = self.procedures.iter().map(|p| p.slug.as_str()).collect();
-        let conditions: HashSet<&str> = self.conditions.iter().map(|p| p.slug.as_str()).collect();
-        let statements: HashSet<&str> = self.statements.iter().map(|p| p.slug.as_str()).collect();
-
-        let mut check_slugs =
-            |source: &SourceFile, refs: &[SlugRef], set: &HashSet<&str>, what: &str| {
-                for r in refs {
-                    if !set.contains(r.get_ref().as_str()) {
-                        diagnostics.error(
-                            &source.path,
-                            &source.text,
-                            front_offset(source, r.span().start),
-                            format!("there is no {what} with the slug `{}`", r.get_ref()),
-                        );
-                    }
+        let mut check_slugs = |source: &SourceFile, refs: &[SlugRef], kind: PageKind| {
+            for r in refs {
+                if self.page(kind, r.get_ref()).is_none() {
+                    let what = match kind {
+                        PageKind::Procedure => "procedure sheet",
+                        _ => kind.spec().name,
+                    };
+                    diagnostics.error(
+                        &source.path,
+                        &source.text,
+                        front_offset(source, r.span().start),
+                        format!("there is no {what} with the slug `{}`", r.get_ref()),
+                    );
                 }
-            };
-        for p in &self.procedures {
-            check_slugs(&p.source, &p.front.related, &procedures, "procedure sheet");
-            check_slugs(&p.source, &p.front.conditions, &conditions, "condition");
+            }
+        };
+        for p in self.procedures() {
+            check_slugs(&p.source, &p.front.related, PageKind::Procedure);
+            check_slugs(&p.source, &p.front.conditions, PageKind::Condition);
         }
-        for s in &self.stories {
-            check_slugs(
-                &s.source,
-                &s.front.procedures,
-                &procedures,
-                "procedure sheet",
-            );
+        for s in self.stories() {
+            check_slugs(&s.source, &s.front.procedures, PageKind::Procedure);
         }
-        for s in &self.statements {
+        for s in self.statements() {
             if let Some(successor) = &s.front.superseded_by {
                 check_slugs(
                     &s.source,
                     std::slice::from_ref(successor),
-                    &statements,
-                    "statement",
+                    PageKind::Statement,
                 );
             }
         }
@@ -503,6 +357,17 @@ impl Library {
             }
         }
     }
+}
+
+/// The typed view of a page whose kind's row names `F` as its type.
+fn typed_page<F: PageFrontMatter>(page: &Page) -> TypedPage<'_, F> {
+    TypedPage::of(page).unwrap_or_else(|| {
+        panic!(
+            "{} pages do not have the front matter {}",
+            page.kind.label(),
+            std::any::type_name::<F>()
+        )
+    })
 }
 
 /// Why an internal link is broken, if it is. External links are not followed.
@@ -551,7 +416,9 @@ fn link_problem(
             )),
             _ => None,
         },
-        None if GENERATED_PATHS.contains(&target) => None,
+        None if GENERATED_PATHS.contains(&target) || KINDS.iter().any(|k| k.route == target) => {
+            None
+        }
         None => Some(format!(
             "link `{destination}` points to a page that does not exist"
         )),
@@ -568,16 +435,23 @@ struct Loader<'a> {
     diagnostics: &'a mut Diagnostics,
 }
 
-/// Each kind's front matter can say things about itself that only it can check.
-trait KindChecks {
-    fn check(&self, _source: &SourceFile, _body: &RenderedMarkdown, _d: &mut Diagnostics) {}
+// Each kind's front matter can give the date its list is ordered by, and say things about itself
+// that only it can check.
+
+impl PageFrontMatter for PlainFrontMatter {}
+impl PageFrontMatter for ConditionFrontMatter {}
+
+impl PageFrontMatter for StoryFrontMatter {
+    fn list_date(&self) -> Option<ContentDate> {
+        Some(self.published)
+    }
 }
 
-impl KindChecks for PlainFrontMatter {}
-impl KindChecks for ConditionFrontMatter {}
-impl KindChecks for StoryFrontMatter {}
+impl PageFrontMatter for StatementFrontMatter {
+    fn list_date(&self) -> Option<ContentDate> {
+        Some(self.issued)
+    }
 
-impl KindChecks for StatementFrontMatter {
     fn check(&self, source: &SourceFile, _body: &RenderedMarkdown, d: &mut Diagnostics) {
         match (self.status, &self.superseded_by) {
             (StatementStatus::Superseded, None) => d.error(
@@ -597,7 +471,7 @@ impl KindChecks for StatementFrontMatter {
     }
 }
 
-impl KindChecks for ProcedureFrontMatter {
+impl PageFrontMatter for ProcedureFrontMatter {
     fn check(&self, source: &SourceFile, body: &RenderedMarkdown, d: &mut Diagnostics) {
         let found: Vec<&str> = body.sections().map(|h| h.text.as_str()).collect();
         let mut next = 0;
@@ -632,11 +506,20 @@ impl KindChecks for ProcedureFrontMatter {
 }
 
 impl Loader<'_> {
-    fn load_kind<F: DeserializeOwned + FrontMatterMeta + KindChecks + Send>(
-        &mut self,
-        kind: PageKind,
-    ) -> Vec<Page<F>> {
-        let dir = self.options.content_dir.join(kind.folder());
+    /// Every page of one kind, drafts left out unless included; problems go to diagnostics.
+    fn load_kind(&mut self, spec: &KindSpec) -> Vec<Page> {
+        let dir = match spec.files {
+            KindFiles::One(file) => {
+                let path = self.options.content_dir.join(file);
+                let slug = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default()
+                    .to_string();
+                return self.parse_file(spec, &path, slug).into_iter().collect();
+            }
+            KindFiles::Folder(folder) => self.options.content_dir.join(folder),
+        };
         let mut files = Vec::new();
         if let Err(e) = collect_markdown(&dir, &mut files) {
             self.diagnostics
@@ -682,7 +565,7 @@ impl Loader<'_> {
                 options,
                 diagnostics: &mut diagnostics,
             }
-            .parse_file::<F>(&path, slug);
+            .parse_file(spec, &path, slug);
             (page, diagnostics)
         });
         let mut pages = Vec::new();
@@ -697,11 +580,7 @@ impl Loader<'_> {
         pages
     }
 
-    fn parse_file<F: DeserializeOwned + FrontMatterMeta + KindChecks>(
-        &mut self,
-        path: &Path,
-        slug: String,
-    ) -> Option<Page<F>> {
+    fn parse_file(&mut self, spec: &KindSpec, path: &Path, slug: String) -> Option<Page> {
         let text = match fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) => {
@@ -717,8 +596,8 @@ impl Loader<'_> {
                 return None;
             }
         };
-        let front: F = match toml::from_str(split.front_matter) {
-            Ok(front) => front,
+        let parsed = match (spec.parse)(split.front_matter) {
+            Ok(parsed) => parsed,
             Err(e) => {
                 let offset = split.front_matter_offset + e.span().map_or(0, |s| s.start);
                 self.diagnostics
@@ -734,9 +613,8 @@ impl Loader<'_> {
             modified: fs::metadata(path).and_then(|m| m.modified()).ok(),
             text: text.clone(),
         };
-        let meta = front.meta();
-        self.check_meta(&meta, &source);
-        front.check(&source, &body, self.diagnostics);
+        self.check_meta(&parsed.meta, &source);
+        parsed.front.check_kind(&source, &body, self.diagnostics);
         if body.headings.iter().any(|h| h.level == 1) {
             let h1 = body
                 .headings
@@ -751,9 +629,11 @@ impl Loader<'_> {
             );
         }
         Some(Page {
+            kind: spec.kind,
             slug,
-            meta,
-            front,
+            meta: parsed.meta,
+            front: parsed.front,
+            list_date: parsed.list_date,
             body,
             source,
         })

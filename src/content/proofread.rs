@@ -16,7 +16,8 @@ use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 use super::diagnostics::Diagnostics;
 use super::front_matter;
-use super::library::{Library, PageRef};
+use super::kinds::PageRef;
+use super::library::Library;
 
 /// How many days ahead a review counts as "due soon".
 pub const REVIEW_DUE_SOON_DAYS: i32 = 30;

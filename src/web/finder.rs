@@ -364,8 +364,7 @@ pub fn prerender(
 /// Every procedure sheet, by title, for the form's list.
 fn procedure_options(library: &Library) -> Vec<ProcedureOption> {
     library
-        .procedures
-        .iter()
+        .procedures()
         .map(|p| ProcedureOption {
             slug: p.slug.clone(),
             title: p.meta.title.clone(),
@@ -420,7 +419,7 @@ fn entry_card(
                 .filter_map(|slug| library.procedure(slug))
                 .map(|sheet| ProcedureLink {
                     title: sheet.meta.title.clone(),
-                    href: format!("/procedures/{}", sheet.slug),
+                    href: sheet.path(),
                     searched: searched == Some(sheet.slug.as_str()),
                 })
                 .collect();

@@ -73,7 +73,7 @@ impl DoseFacts {
 }
 
 /// The radiation panel of a procedure sheet: computed from the table when it has the procedure.
-pub fn panel(sheet: &ProcedureSheet, library: &Library, config: &SiteConfig) -> RadiationPanel {
+pub fn panel(sheet: &ProcedureSheet<'_>, library: &Library, config: &SiteConfig) -> RadiationPanel {
     let table = &library.doses;
     let entry = table.for_procedure(&sheet.slug);
     let compare = entry.and_then(|entry| {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock, mpsc};
 use std::time::SystemTime;
 
-use askama::Template;
+use askama::{DynTemplate, Template};
 use axum::http::StatusCode;
 use tokio::sync::Notify;
 
@@ -14,8 +14,11 @@ use super::assets::StaticAssets;
 use super::cached::{CachedPage, http_date};
 use super::views::*;
 use crate::config::SiteConfig;
-use crate::content::front_matter::StatementStatus;
-use crate::content::{Library, Page, PageKind};
+use crate::content::front_matter::{
+    ProcedureFrontMatter, SlugRef, StatementFrontMatter, StatementStatus, StoryFrontMatter,
+};
+use crate::content::kinds::KindFiles;
+use crate::content::{KINDS, Library, Page, PageKind, TypedPage};
 use crate::search::{SearchError, SearchIndex};
 
 /// A Library and its rendered pages.
@@ -248,7 +251,7 @@ fn compress_pages(queue: &Mutex<mpsc::Receiver<RenderedPage>>) -> Vec<(String, C
     }
 }
 
-impl Renderer<'_> {
+impl<'a> Renderer<'a> {
     fn add(
         &mut self,
         path: String,
@@ -270,326 +273,47 @@ impl Renderer<'_> {
         Layout::new(self.config, path, title).with_stylesheet(self.stylesheet)
     }
 
-    fn layout<F>(&self, kind: PageKind, page: &Page<F>) -> Layout {
-        let path = kind.page_path(&page.slug);
-        self.frame(&path, &page.meta.title)
+    fn layout(&self, page: &Page) -> Layout {
+        self.frame(&page.path(), &page.meta.title)
             .describe(&page.meta.summary)
             .flags(page.meta.draft, page.meta.sample)
     }
 
-    fn list_layout(&self, kind: PageKind, title: &str, description: &str) -> Layout {
-        self.frame(kind.list_path(), title)
-            .describe(description)
-            .crumbs([])
+    /// A link to a page, with its summary.
+    fn item(page: &Page) -> ListItem {
+        ListItem::new(&page.meta.title, page.path(), &page.meta.summary)
     }
 
     fn render_all(&mut self) -> Result<(), RenderError> {
         let lib = self.library;
-        let newest = |pages: &mut dyn Iterator<Item = Option<SystemTime>>| pages.flatten().max();
-
-        // Home.
-        let home = HomeTemplate {
-            layout: self
-                .frame("/", &lib.home.meta.title)
-                .describe(&lib.home.meta.summary),
-            home: &lib.home,
-            procedure_count: lib.procedures.len(),
-            condition_count: lib.conditions.len(),
-        };
-        self.add("/".into(), &home, modified(&lib.home))?;
-
-        // Procedures.
-        let items: Vec<ListItem> = lib
-            .procedures
-            .iter()
-            .map(|s| {
-                ListItem::new(
-                    &s.meta.title,
-                    PageKind::Procedure.page_path(&s.slug),
-                    &s.meta.summary,
-                )
-            })
-            .collect();
-        let list = ProcedureListTemplate {
-            layout: self.list_layout(
-                PageKind::Procedure,
-                "Procedures",
-                "Information sheets about interventional radiology procedures, by body system and from A to Z.",
-            ),
-            by_category: category_groups(&lib.procedures),
-            by_letter: group_by_letter(items),
-        };
-        self.add(
-            "/procedures".into(),
-            &list,
-            newest(&mut lib.procedures.iter().map(modified)),
-        )?;
-        for sheet in &lib.procedures {
-            let category = *sheet.front.category.get_ref();
-            let link = |kind: PageKind, slug: &str| -> Option<ListItem> {
-                let meta = match kind {
-                    PageKind::Condition => lib.condition(slug).map(|p| &p.meta),
-                    _ => lib.procedure(slug).map(|p| &p.meta),
-                }?;
-                Some(ListItem::new(
-                    &meta.title,
-                    kind.page_path(slug),
-                    &meta.summary,
-                ))
-            };
-            let template = ProcedureTemplate {
-                layout: self.layout(PageKind::Procedure, sheet).crumbs([
-                    Crumb::new("Procedures", "/procedures"),
-                    Crumb::new(
-                        category.label(),
-                        format!("/procedures#{}", category.anchor()),
-                    ),
-                ]),
-                sheet,
-                category_label: category.label(),
-                category_anchor: category.anchor(),
-                radiation: super::radiation::panel(sheet, lib, self.config),
-                treats: sheet
-                    .front
-                    .conditions
-                    .iter()
-                    .filter_map(|c| link(PageKind::Condition, c.get_ref()))
-                    .collect(),
-                related: sheet
-                    .front
-                    .related
-                    .iter()
-                    .filter_map(|r| link(PageKind::Procedure, r.get_ref()))
-                    .collect(),
-                stories: lib
-                    .stories_about(&sheet.slug)
-                    .into_iter()
-                    .map(|s| {
-                        ListItem::new(
-                            &s.meta.title,
-                            PageKind::Story.page_path(&s.slug),
-                            &s.meta.summary,
-                        )
-                    })
-                    .collect(),
-            };
-            self.add(
-                PageKind::Procedure.page_path(&sheet.slug),
-                &template,
-                modified(sheet),
-            )?;
-        }
-
-        // Conditions.
-        let items: Vec<ListItem> = lib
-            .conditions
-            .iter()
-            .map(|c| {
-                ListItem::new(
-                    &c.meta.title,
-                    PageKind::Condition.page_path(&c.slug),
-                    &c.meta.summary,
-                )
-            })
-            .collect();
-        let list = ConditionListTemplate {
-            layout: self.list_layout(
-                PageKind::Condition,
-                "Conditions",
-                "Conditions that interventional radiology can help with, and the procedures that treat them.",
-            ),
-            groups: group_by_letter(items),
-        };
-        self.add(
-            "/conditions".into(),
-            &list,
-            newest(&mut lib.conditions.iter().map(modified)),
-        )?;
-        for condition in &lib.conditions {
-            let template = ConditionTemplate {
-                layout: self
-                    .layout(PageKind::Condition, condition)
-                    .crumbs([Crumb::new("Conditions", "/conditions")]),
-                condition,
-                treatments: lib
-                    .treatments_for(&condition.slug)
-                    .into_iter()
-                    .map(|p| {
-                        ListItem::new(
-                            &p.meta.title,
-                            PageKind::Procedure.page_path(&p.slug),
-                            &p.meta.summary,
-                        )
-                    })
-                    .collect(),
-            };
-            self.add(
-                PageKind::Condition.page_path(&condition.slug),
-                &template,
-                modified(condition),
-            )?;
-        }
-
-        // Stories.
-        let list = StoryListTemplate {
-            layout: self.list_layout(
-                PageKind::Story,
-                "Patient stories",
-                "What having an interventional radiology procedure can be like, told in the first person.",
-            ),
-            stories: &lib.stories,
-        };
-        self.add(
-            "/stories".into(),
-            &list,
-            newest(&mut lib.stories.iter().map(modified)),
-        )?;
-        for story in &lib.stories {
-            let template = StoryTemplate {
-                layout: self
-                    .layout(PageKind::Story, story)
-                    .crumbs([Crumb::new("Patient stories", "/stories")]),
-                story,
-                procedures: story
-                    .front
-                    .procedures
-                    .iter()
-                    .filter_map(|slug| lib.procedure(slug.get_ref()))
-                    .map(|p| {
-                        ListItem::new(
-                            &p.meta.title,
-                            PageKind::Procedure.page_path(&p.slug),
-                            &p.meta.summary,
-                        )
-                    })
-                    .collect(),
-            };
-            self.add(
-                PageKind::Story.page_path(&story.slug),
-                &template,
-                modified(story),
-            )?;
-        }
-
-        // Statements.
-        let list = StatementListTemplate {
-            layout: self.list_layout(
-                PageKind::Statement,
-                "Position statements",
-                "The society's position statements, newest first, with whether each still stands.",
-            ),
-            statements: &lib.statements,
-        };
-        self.add(
-            "/statements".into(),
-            &list,
-            newest(&mut lib.statements.iter().map(modified)),
-        )?;
-        for statement in &lib.statements {
-            let successor = statement
-                .front
-                .superseded_by
-                .as_ref()
-                .and_then(|s| lib.statement(s.get_ref()))
-                .map(|s| {
-                    ListItem::new(
-                        &s.meta.title,
-                        PageKind::Statement.page_path(&s.slug),
-                        &s.meta.summary,
-                    )
-                });
-            let predecessors = lib
-                .statements
-                .iter()
-                .filter(|s| {
-                    s.front.status == StatementStatus::Superseded
-                        && s.front
-                            .superseded_by
-                            .as_ref()
-                            .is_some_and(|r| *r.get_ref() == statement.slug)
-                })
-                .map(|s| {
-                    ListItem::new(
-                        &s.meta.title,
-                        PageKind::Statement.page_path(&s.slug),
-                        &s.meta.summary,
-                    )
-                })
-                .collect();
-            let template = StatementTemplate {
-                layout: self
-                    .layout(PageKind::Statement, statement)
-                    .crumbs([Crumb::new("Position statements", "/statements")]),
-                statement,
-                successor,
-                predecessors,
-            };
-            self.add(
-                PageKind::Statement.page_path(&statement.slug),
-                &template,
-                modified(statement),
-            )?;
-        }
-
-        // Radiation guides.
-        let list = RadiationListTemplate {
-            layout: self.list_layout(
-                PageKind::Radiation,
-                "Radiation and your procedure",
-                "How much radiation X-ray, CT and interventional radiology procedures use, and what that means.",
-            ),
-            guides: &lib.radiation,
-        };
-        self.add(
-            "/radiation".into(),
-            &list,
-            newest(&mut lib.radiation.iter().map(modified)),
-        )?;
-        for page in &lib.radiation {
-            let template = ArticleTemplate {
-                layout: self
-                    .layout(PageKind::Radiation, page)
-                    .crumbs([Crumb::new("Radiation", "/radiation")]),
-                page,
-            };
-            self.add(
-                PageKind::Radiation.page_path(&page.slug),
-                &template,
-                modified(page),
-            )?;
+        for spec in &KINDS {
+            let pages = lib.pages(spec.kind);
+            if spec.list_template.is_some() {
+                let layout = self
+                    .frame(spec.route, spec.list_title)
+                    .describe(spec.list_description)
+                    .crumbs([]);
+                if let Some(list) = self.list_template(spec.kind, layout) {
+                    self.add(spec.route.into(), &*list, newest(pages))?;
+                }
+            }
+            for page in pages {
+                let layout = match spec.files {
+                    KindFiles::One(_) => self
+                        .frame(spec.route, &page.meta.title)
+                        .describe(&page.meta.summary),
+                    KindFiles::Folder(_) => self
+                        .layout(page)
+                        .crumbs([Crumb::new(spec.crumb, spec.route)]),
+                };
+                let template = self.page_template(page, layout);
+                self.add(page.path(), &*template, page.source.modified)?;
+            }
         }
 
         // The table and chart of doses.
         let doses = super::radiation::doses_page(lib, self.config, self.stylesheet);
         self.add("/radiation/doses".into(), &doses, lib.doses.modified())?;
-
-        // About pages.
-        let list = AboutListTemplate {
-            layout: self.list_layout(
-                PageKind::About,
-                "About interventional radiology and this site",
-                "What interventional radiology is, how doctors train in it, and how this site's information is written.",
-            ),
-            pages: &lib.about,
-        };
-        self.add(
-            "/about".into(),
-            &list,
-            newest(&mut lib.about.iter().map(modified)),
-        )?;
-        for page in &lib.about {
-            let template = ArticleTemplate {
-                layout: self
-                    .layout(PageKind::About, page)
-                    .crumbs([Crumb::new("About", "/about")]),
-                page,
-            };
-            self.add(
-                PageKind::About.page_path(&page.slug),
-                &template,
-                modified(page),
-            )?;
-        }
 
         // The A to Z of procedures and conditions.
         let a_to_z = super::a_to_z::AToZTemplate::new(
@@ -598,21 +322,150 @@ impl Renderer<'_> {
                 .crumbs([]),
             lib,
         );
-        self.add(
-            "/a-z".into(),
-            &a_to_z,
-            newest(
-                &mut lib
-                    .procedures
-                    .iter()
-                    .map(modified)
-                    .chain(lib.conditions.iter().map(modified)),
-            ),
-        )?;
+        let listed = [PageKind::Procedure, PageKind::Condition].map(|kind| newest(lib.pages(kind)));
+        self.add("/a-z".into(), &a_to_z, listed.into_iter().flatten().max())?;
         Ok(())
+    }
+
+    /// The list page of a kind, given its layout; `None` for a kind without one.
+    fn list_template(&self, kind: PageKind, layout: Layout) -> Option<Box<dyn DynTemplate + 'a>> {
+        let lib = self.library;
+        Some(match kind {
+            PageKind::Home => return None,
+            PageKind::Procedure => {
+                let sheets: Vec<_> = lib.procedures().collect();
+                Box::new(ProcedureListTemplate {
+                    layout,
+                    by_category: category_groups(&sheets),
+                    by_letter: group_by_letter(sheets.iter().map(|s| Self::item(s)).collect()),
+                })
+            }
+            PageKind::Condition => Box::new(ConditionListTemplate {
+                layout,
+                groups: group_by_letter(lib.conditions().map(|c| Self::item(&c)).collect()),
+            }),
+            PageKind::Story => Box::new(StoryListTemplate {
+                layout,
+                stories: lib.stories().collect(),
+            }),
+            PageKind::Statement => Box::new(StatementListTemplate {
+                layout,
+                statements: lib.statements().collect(),
+            }),
+            PageKind::Radiation => Box::new(RadiationListTemplate {
+                layout,
+                guides: lib.pages(PageKind::Radiation),
+            }),
+            PageKind::About => Box::new(AboutListTemplate {
+                layout,
+                pages: lib.pages(PageKind::About),
+            }),
+        })
+    }
+
+    /// The template of one page, with what it links to, given its layout.
+    fn page_template(&self, page: &'a Page, layout: Layout) -> Box<dyn DynTemplate + 'a> {
+        let lib = self.library;
+        let items = |pages: Vec<&Page>| pages.into_iter().map(Self::item).collect();
+        match page.kind {
+            PageKind::Home => Box::new(HomeTemplate {
+                layout,
+                home: lib.home(),
+                procedure_count: lib.procedures().len(),
+                condition_count: lib.conditions().len(),
+            }),
+            PageKind::Procedure => {
+                let sheet = typed::<ProcedureFrontMatter>(page);
+                let category = *sheet.front.category.get_ref();
+                let links = |kind: PageKind, slugs: &[SlugRef]| {
+                    items(
+                        slugs
+                            .iter()
+                            .filter_map(|s| lib.page(kind, s.get_ref()))
+                            .collect(),
+                    )
+                };
+                Box::new(ProcedureTemplate {
+                    layout: layout.crumb(Crumb::new(
+                        category.label(),
+                        format!("{}#{}", PageKind::Procedure.list_path(), category.anchor()),
+                    )),
+                    sheet,
+                    category_label: category.label(),
+                    category_anchor: category.anchor(),
+                    radiation: super::radiation::panel(&sheet, lib, self.config),
+                    treats: links(PageKind::Condition, &sheet.front.conditions),
+                    related: links(PageKind::Procedure, &sheet.front.related),
+                    stories: items(
+                        lib.stories_about(&sheet.slug)
+                            .iter()
+                            .map(|s| s.page)
+                            .collect(),
+                    ),
+                })
+            }
+            PageKind::Condition => Box::new(ConditionTemplate {
+                layout,
+                condition: typed(page),
+                treatments: items(
+                    lib.treatments_for(&page.slug)
+                        .iter()
+                        .map(|p| p.page)
+                        .collect(),
+                ),
+            }),
+            PageKind::Story => {
+                let story = typed::<StoryFrontMatter>(page);
+                Box::new(StoryTemplate {
+                    layout,
+                    story,
+                    procedures: items(
+                        story
+                            .front
+                            .procedures
+                            .iter()
+                            .filter_map(|slug| lib.page(PageKind::Procedure, slug.get_ref()))
+                            .collect(),
+                    ),
+                })
+            }
+            PageKind::Statement => {
+                let statement = typed::<StatementFrontMatter>(page);
+                let successor = statement
+                    .front
+                    .superseded_by
+                    .as_ref()
+                    .and_then(|s| lib.page(PageKind::Statement, s.get_ref()))
+                    .map(Self::item);
+                let predecessors = lib
+                    .statements()
+                    .filter(|s| {
+                        s.front.status == StatementStatus::Superseded
+                            && s.front
+                                .superseded_by
+                                .as_ref()
+                                .is_some_and(|r| *r.get_ref() == statement.slug)
+                    })
+                    .map(|s| Self::item(&s))
+                    .collect();
+                Box::new(StatementTemplate {
+                    layout,
+                    statement,
+                    successor,
+                    predecessors,
+                })
+            }
+            PageKind::Radiation | PageKind::About => Box::new(ArticleTemplate { layout, page }),
+        }
     }
 }
 
-fn modified<F>(page: &Page<F>) -> Option<SystemTime> {
-    page.source.modified
+/// The typed view of a page the table says has front matter `F`.
+fn typed<F: crate::content::kinds::PageFrontMatter>(page: &Page) -> TypedPage<'_, F> {
+    TypedPage::of(page).expect("a page's front matter is its kind's type")
+}
+
+/// When the newest of these pages last changed.
+fn newest(pages: &[Page]) -> Option<SystemTime> {
+    pages.iter().filter_map(|p| p.source.modified).max()
 }

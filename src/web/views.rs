@@ -8,7 +8,7 @@ use askama::Template;
 use crate::config::SiteConfig;
 use crate::content::front_matter::Category;
 use crate::content::{
-    AboutPage, Condition, HomePage, PatientStory, PositionStatement, ProcedureSheet, RadiationGuide,
+    Condition, HomePage, KINDS, Page, PatientStory, PositionStatement, ProcedureSheet,
 };
 
 /// A link in the breadcrumb trail.
@@ -35,16 +35,58 @@ pub struct NavItem {
     pub current: bool,
 }
 
-/// The main navigation: label and the path whose pages it covers.
-const NAVIGATION: [(&str, &str); 7] = [
-    ("Procedures", "/procedures"),
-    ("Conditions", "/conditions"),
-    ("Find an interventional radiologist", "/find"),
-    ("Radiation", "/radiation"),
-    ("Patient stories", "/stories"),
-    ("About", "/about"),
-    ("Contact", "/contact"),
+/// The entries of the main navigation that are not a kind's list: where each goes among the
+/// kinds' entries (a kind's `nav_position` in [`KINDS`]), its label and the path whose pages it
+/// covers.
+const OTHER_NAVIGATION: [(usize, &str, &str); 2] = [
+    (2, "Find an interventional radiologist", "/find"),
+    (6, "Contact", "/contact"),
 ];
+
+/// The main navigation, label and path, in order: the kinds with a `nav_position` and the rest.
+fn navigation() -> &'static [(&'static str, &'static str)] {
+    static NAVIGATION: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLock::new(|| {
+        let mut entries: Vec<(usize, &str, &str)> = KINDS
+            .iter()
+            .filter_map(|spec| Some((spec.nav_position?, spec.crumb, spec.route)))
+            .chain(OTHER_NAVIGATION)
+            .collect();
+        entries.sort_by_key(|(position, ..)| *position);
+        entries
+            .into_iter()
+            .map(|(_, label, href)| (label, href))
+            .collect()
+    });
+    &NAVIGATION
+}
+
+#[cfg(test)]
+mod navigation_tests {
+    use super::*;
+
+    #[test]
+    fn every_place_in_the_navigation_is_taken_once() {
+        let positions: Vec<usize> = KINDS
+            .iter()
+            .filter_map(|spec| spec.nav_position)
+            .chain(OTHER_NAVIGATION.iter().map(|(position, ..)| *position))
+            .collect();
+        let mut sorted = positions.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..positions.len()).collect::<Vec<_>>());
+        assert_eq!(navigation().len(), positions.len());
+    }
+
+    #[test]
+    fn every_kind_names_templates_that_exist() {
+        let templates = crate::crate_dir().join("templates");
+        for spec in &KINDS {
+            for name in std::iter::once(spec.template).chain(spec.list_template) {
+                assert!(templates.join(name).is_file(), "{:?}: {name}", spec.kind);
+            }
+        }
+    }
+}
 
 /// What the shared layout needs to frame a page.
 #[derive(Debug, Clone)]
@@ -74,7 +116,7 @@ pub struct Layout {
 impl Layout {
     /// A layout for the page at `path`.
     pub fn new(config: &SiteConfig, path: &str, title: impl Into<String>) -> Self {
-        let nav = NAVIGATION
+        let nav = navigation()
             .iter()
             .map(|(label, href)| NavItem {
                 label,
@@ -109,6 +151,12 @@ impl Layout {
         self.breadcrumbs = std::iter::once(Crumb::new("Home", "/"))
             .chain(crumbs)
             .collect();
+        self
+    }
+
+    /// Adds one more page to the end of the breadcrumb trail.
+    pub fn crumb(mut self, crumb: Crumb) -> Self {
+        self.breadcrumbs.push(crumb);
         self
     }
 
@@ -182,7 +230,7 @@ pub struct ListGroup {
 #[template(path = "home.html")]
 pub struct HomeTemplate<'a> {
     pub layout: Layout,
-    pub home: &'a HomePage,
+    pub home: HomePage<'a>,
     pub procedure_count: usize,
     pub condition_count: usize,
 }
@@ -209,7 +257,7 @@ pub struct RadiationPanel {
 #[template(path = "procedure.html")]
 pub struct ProcedureTemplate<'a> {
     pub layout: Layout,
-    pub sheet: &'a ProcedureSheet,
+    pub sheet: ProcedureSheet<'a>,
     pub category_label: &'static str,
     pub category_anchor: &'static str,
     pub radiation: RadiationPanel,
@@ -229,7 +277,7 @@ pub struct ConditionListTemplate {
 #[template(path = "condition.html")]
 pub struct ConditionTemplate<'a> {
     pub layout: Layout,
-    pub condition: &'a Condition,
+    pub condition: Condition<'a>,
     pub treatments: Vec<ListItem>,
 }
 
@@ -237,14 +285,14 @@ pub struct ConditionTemplate<'a> {
 #[template(path = "story_list.html")]
 pub struct StoryListTemplate<'a> {
     pub layout: Layout,
-    pub stories: &'a [PatientStory],
+    pub stories: Vec<PatientStory<'a>>,
 }
 
 #[derive(Template)]
 #[template(path = "story.html")]
 pub struct StoryTemplate<'a> {
     pub layout: Layout,
-    pub story: &'a PatientStory,
+    pub story: PatientStory<'a>,
     pub procedures: Vec<ListItem>,
 }
 
@@ -252,14 +300,14 @@ pub struct StoryTemplate<'a> {
 #[template(path = "statement_list.html")]
 pub struct StatementListTemplate<'a> {
     pub layout: Layout,
-    pub statements: &'a [PositionStatement],
+    pub statements: Vec<PositionStatement<'a>>,
 }
 
 #[derive(Template)]
 #[template(path = "statement.html")]
 pub struct StatementTemplate<'a> {
     pub layout: Layout,
-    pub statement: &'a PositionStatement,
+    pub statement: PositionStatement<'a>,
     /// The statement that replaced this one.
     pub successor: Option<ListItem>,
     /// Statements this one replaced.
@@ -270,14 +318,14 @@ pub struct StatementTemplate<'a> {
 #[template(path = "radiation_list.html")]
 pub struct RadiationListTemplate<'a> {
     pub layout: Layout,
-    pub guides: &'a [RadiationGuide],
+    pub guides: &'a [Page],
 }
 
 #[derive(Template)]
 #[template(path = "about_list.html")]
 pub struct AboutListTemplate<'a> {
     pub layout: Layout,
-    pub pages: &'a [AboutPage],
+    pub pages: &'a [Page],
 }
 
 /// A radiation guide or an about page: a plain article.
@@ -285,7 +333,7 @@ pub struct AboutListTemplate<'a> {
 #[template(path = "article.html")]
 pub struct ArticleTemplate<'a> {
     pub layout: Layout,
-    pub page: &'a crate::content::Page<crate::content::front_matter::PlainFrontMatter>,
+    pub page: &'a Page,
 }
 
 #[derive(Template)]
@@ -321,20 +369,14 @@ pub fn group_by_letter(items: Vec<ListItem>) -> Vec<ListGroup> {
 }
 
 /// The label of a category, for templates.
-pub fn category_groups(sheets: &[ProcedureSheet]) -> Vec<ListGroup> {
+pub fn category_groups(sheets: &[ProcedureSheet<'_>]) -> Vec<ListGroup> {
     Category::ALL
         .iter()
         .filter_map(|category| {
             let items: Vec<ListItem> = sheets
                 .iter()
                 .filter(|s| *s.front.category.get_ref() == *category)
-                .map(|s| {
-                    ListItem::new(
-                        &s.meta.title,
-                        format!("/procedures/{}", s.slug),
-                        &s.meta.summary,
-                    )
-                })
+                .map(|s| ListItem::new(&s.meta.title, s.path(), &s.meta.summary))
                 .collect();
             (!items.is_empty()).then(|| ListGroup {
                 id: category.anchor().to_string(),

@@ -33,7 +33,7 @@ fn the_minimal_fixture_is_clean() {
     let outcome = load(&repo().join("tests/fixtures/minimal"));
     assert!(outcome.diagnostics.is_empty(), "{}", outcome.diagnostics);
     let library = outcome.library.expect("builds");
-    assert_eq!(library.procedures.len(), 2, "the draft is left out");
+    assert_eq!(library.procedures().len(), 2, "the draft is left out");
 }
 
 #[test]

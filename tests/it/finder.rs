@@ -425,7 +425,7 @@ async fn the_empty_form_is_pre_rendered_and_links_from_sheets_pre_select_a_proce
     );
     assert!(summary_errors(&page.body).is_empty());
     let site = state.site();
-    for sheet in &site.library.procedures {
+    for sheet in site.library.procedures() {
         assert!(
             page.body
                 .contains(&format!("<option value=\"{}\">", sheet.slug)),

@@ -527,13 +527,12 @@ fn the_shipped_sheets_take_their_doses_from_the_table() {
     let outcome = load(&repo().join("content"));
     let library = outcome.library.expect("the shipped content builds");
     let with_dose: Vec<&str> = library
-        .procedures
-        .iter()
+        .procedures()
         .filter(|s| s.front.typical_dose_msv.is_some())
-        .map(|s| s.slug.as_str())
+        .map(|s| s.page.slug.as_str())
         .collect();
     assert_eq!(with_dose.len(), 5, "{with_dose:?}");
-    for sheet in &library.procedures {
+    for sheet in library.procedures() {
         let entry = library.doses.for_procedure(&sheet.slug);
         let written = sheet.front.typical_dose_msv.as_ref().map(|d| *d.get_ref());
         assert_eq!(entry.map(|e| e.msv), written, "{}", sheet.slug);
