@@ -268,16 +268,6 @@ impl Default for CheckSettings {
     }
 }
 
-impl CheckSettings {
-    /// The limits in the form the proof-reader takes them.
-    pub fn readability_limits(&self) -> crate::content::proofread::ReadabilityLimits {
-        crate::content::proofread::ReadabilityLimits {
-            min_reading_ease: self.min_reading_ease,
-            max_sentence_words: self.max_sentence_words,
-        }
-    }
-}
-
 impl SiteConfig {
     /// Reads `path`. A missing file is an error only when the caller insists on it.
     pub fn load(path: &Path, must_exist: bool) -> anyhow::Result<Self> {
@@ -296,8 +286,7 @@ impl SiteConfig {
     /// Parses settings text; the error reads `line:col: message`.
     pub fn parse(text: &str) -> Result<Self, String> {
         let config: Self = toml::from_str(text).map_err(|e| {
-            let (line, col) =
-                crate::content::diagnostics::line_col(text, e.span().map_or(0, |s| s.start));
+            let (line, col) = line_col(text, e.span().map_or(0, |s| s.start));
             format!("{line}:{col}: {}", e.message().trim())
         })?;
         config.validate()?;
@@ -326,8 +315,6 @@ impl SiteConfig {
         if self.server.request_timeout_secs == 0 {
             return Err("1:1: server.request_timeout_secs must be at least 1".to_string());
         }
-        crate::mail::validate_settings(&self.contact, &self.mail)
-            .map_err(|message| format!("1:1: {message}"))?;
         let radiation = &self.radiation;
         if !(radiation.annual_background_msv.is_finite() && radiation.annual_background_msv > 0.0) {
             return Err(
@@ -349,6 +336,17 @@ impl SiteConfig {
         }
         Ok(())
     }
+}
+
+/// The 1-based line and column (in characters) of a byte offset into settings text. (The content
+/// layer has its own, for diagnostics; the settings depend on nothing else in the crate.)
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        1 + before.bytes().filter(|&b| b == b'\n').count(),
+        1 + before[line_start..].chars().count(),
+    )
 }
 
 #[cfg(test)]

@@ -189,6 +189,9 @@ fn load_config(common: &CommonArgs) -> anyhow::Result<SiteConfig> {
         None => (PathBuf::from("site.toml"), false),
     };
     let mut config = SiteConfig::load(&path, must_exist).context("invalid settings")?;
+    irinfo::mail::validate_settings(&config.contact, &config.mail)
+        .map_err(|message| anyhow::anyhow!("{}:1:1: {message}", path.display()))
+        .context("invalid settings")?;
     if let Some(content) = &common.content {
         config.paths.content = content.clone();
     }
@@ -216,7 +219,7 @@ fn serve(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
         elapsed_ms = started.elapsed().as_millis() as u64,
         pages = site.paths().len(),
         "content loaded: {}",
-        site.library.counts()
+        irinfo::counts(&site.library, &site.finder)
     );
     if config.server.drafts {
         tracing::warn!("serving drafts: do not use --drafts on the live site");

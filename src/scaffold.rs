@@ -12,7 +12,7 @@ use jiff::civil::Date;
 
 use crate::content::PageKind;
 use crate::content::kinds::PLAIN_NEW_PAGE;
-use crate::content::library::is_valid_slug;
+use crate::content::kinds::is_valid_slug;
 
 /// Why a page could not be started.
 #[derive(Debug, thiserror::Error)]

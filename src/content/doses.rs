@@ -15,14 +15,10 @@ use toml::Spanned;
 
 use super::diagnostics::Diagnostics;
 use super::front_matter::{ContentDate, XRays};
-use super::kinds::{Page, ProcedureSheet};
-use super::library::is_valid_slug;
+use super::kinds::{ProcedureSheet, is_valid_slug};
 
 /// Where the table lives, relative to the content folder.
 pub const DOSES_FILE: &str = "radiation/doses.toml";
-
-/// Radiation pages the site makes itself; a Markdown guide may not take their slugs.
-pub const RESERVED_RADIATION_SLUGS: [&str; 2] = ["doses", "compare"];
 
 /// The longest name an entry may have, so that it fits on one line of the chart at 320 px.
 pub const NAME_LIMIT: usize = 36;
@@ -386,20 +382,8 @@ impl DoseTable {
     pub fn check_against<'a>(
         &self,
         sheets: impl Iterator<Item = ProcedureSheet<'a>> + Clone,
-        guides: &[Page],
         diagnostics: &mut Diagnostics,
     ) {
-        for guide in guides {
-            if RESERVED_RADIATION_SLUGS.contains(&guide.slug.as_str()) {
-                diagnostics.file_error(
-                    &guide.source.path,
-                    format!(
-                        "the slug `{}` is taken by a page the site makes itself (/radiation/{}); rename the file",
-                        guide.slug, guide.slug
-                    ),
-                );
-            }
-        }
         for sheet in sheets.clone() {
             let source = &sheet.source;
             let entry = self.for_procedure(&sheet.slug);

@@ -22,7 +22,7 @@
 
 use std::any::Any;
 use std::fmt::Debug;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
 use serde::de::DeserializeOwned;
@@ -32,7 +32,6 @@ use super::front_matter::{
     Category, ConditionFrontMatter, ContentDate, FrontMatterMeta, PageMeta, PlainFrontMatter,
     ProcedureFrontMatter, StatementFrontMatter, StoryFrontMatter,
 };
-use super::library::SourceFile;
 use super::markdown::RenderedMarkdown;
 
 /// The kinds of Markdown page. Each has one row in [`KINDS`], at the index of its variant.
@@ -467,6 +466,29 @@ fn parse_as<F: PageFrontMatter>(toml: &str) -> Result<ParsedFrontMatter, toml::d
         list_date: front.list_date(),
         front: Box::new(front),
     })
+}
+
+/// One content file as read from disk, kept so that later checks can point into it.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: String,
+    /// Where the front matter starts in `text`; spans from TOML are relative to it.
+    pub front_matter_offset: usize,
+    pub body_offset: usize,
+    /// When the file was last changed, for `Last-Modified`.
+    pub modified: Option<std::time::SystemTime>,
+}
+
+/// Lower-case ASCII letters and digits in groups joined by single hyphens.
+pub fn is_valid_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 /// A page of any kind: its kind and slug, common fields, front matter and rendered body.

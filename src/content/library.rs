@@ -17,6 +17,7 @@ use super::kinds::{
     Condition, HomePage, KINDS, KindFiles, KindSpec, ListOrder, Page, PageFrontMatter, PageKind,
     PageRef, PatientStory, PositionStatement, ProcedureSheet, TypedPage,
 };
+pub use super::kinds::{SourceFile, is_valid_slug};
 use super::markdown::{self, RenderedMarkdown};
 
 /// The `##` headings every procedure sheet must have, in this order.
@@ -30,17 +31,6 @@ pub const PROCEDURE_SECTIONS: [&str; 9] = [
     "Risks and how common they are",
     "Radiation",
     "Questions to ask your doctor",
-];
-
-/// Site paths that are not Markdown pages but are always served, besides each kind's list (its
-/// `route` in [`KINDS`]); internal links may point at them.
-pub const GENERATED_PATHS: &[&str] = &[
-    "/radiation/doses",
-    "/radiation/compare",
-    "/contact",
-    "/find",
-    "/search",
-    "/a-z",
 ];
 
 /// The longest summary that fits a search engine's description without being cut.
@@ -58,10 +48,14 @@ pub struct LoadOptions {
     pub today: Date,
     /// The operator's CSV of postcode districts for the finder (site.toml `[finder]`), if any.
     pub postcode_districts: Option<PathBuf>,
+    /// The site paths served that are neither a Markdown page nor a kind's list (the web layer's
+    /// `GENERATED_PATHS`): links may point at them, and no page may take one.
+    pub generated_paths: &'static [&'static str],
 }
 
 impl LoadOptions {
-    /// Published content only, no district table: what tests and benchmarks load.
+    /// Published content only, no district table, and no paths served besides the pages (add
+    /// them with [`LoadOptions::serving`]): what tests and benchmarks load.
     pub fn published(
         content_dir: impl Into<PathBuf>,
         static_dir: impl Into<PathBuf>,
@@ -73,20 +67,17 @@ impl LoadOptions {
             include_drafts: false,
             today,
             postcode_districts: None,
+            generated_paths: &[],
         }
     }
-}
 
-/// One content file as read from disk, kept so that later checks can point into it.
-#[derive(Debug, Clone)]
-pub struct SourceFile {
-    pub path: PathBuf,
-    pub text: String,
-    /// Where the front matter starts in `text`; spans from TOML are relative to it.
-    pub front_matter_offset: usize,
-    pub body_offset: usize,
-    /// When the file was last changed, for `Last-Modified`.
-    pub modified: Option<std::time::SystemTime>,
+    /// These options, knowing that the site also serves `paths`.
+    pub fn serving(self, paths: &'static [&'static str]) -> Self {
+        Self {
+            generated_paths: paths,
+            ..self
+        }
+    }
 }
 
 /// Every published page of content, parsed and checked: the pages of each kind in that kind's
@@ -99,8 +90,6 @@ pub struct Library {
     pub doses: DoseTable,
     /// Whether drafts were included when this Library was built.
     pub includes_drafts: bool,
-    /// The finder's places and directory of services.
-    pub finder: crate::finder::Finder,
 }
 
 /// The pages of one kind, in list order, with their positions by slug so that following a link
@@ -140,59 +129,65 @@ pub struct LoadOutcome {
 }
 
 impl Library {
-    /// Reads, parses, renders and checks everything under `options.content_dir`.
+    /// Reads, parses, renders and checks everything under `options.content_dir`. (The finder's
+    /// places and directory, also under it, are read by `irinfo::load_content`.)
     pub fn load(options: &LoadOptions) -> LoadOutcome {
         let mut diagnostics = Diagnostics::default();
+        let library = Self::read(options, &mut diagnostics);
+        let library = library
+            .check(options, &mut diagnostics)
+            .then_some(library)
+            .filter(|_| !diagnostics.has_errors());
+        LoadOutcome {
+            library,
+            diagnostics,
+        }
+    }
+
+    /// Reads and parses every page and the table of doses, each file on its own; the checks that
+    /// span files are [`Library::check`]'s. What fails to parse is left out and reported.
+    pub fn read(options: &LoadOptions, diagnostics: &mut Diagnostics) -> Library {
         let mut loader = Loader {
             options,
-            diagnostics: &mut diagnostics,
+            diagnostics,
         };
         let sections: Vec<Section> = KINDS
             .iter()
             .map(|spec| Section::new(spec.kind, loader.load_kind(spec)))
             .collect();
-        let doses = DoseTable::load(&options.content_dir, options.today, &mut diagnostics);
-
-        let procedure_slugs: HashSet<&str> = sections[PageKind::Procedure as usize]
-            .pages
-            .iter()
-            .map(|p| p.slug.as_str())
-            .collect();
-        let finder = crate::finder::load(
-            &options.content_dir,
-            options.postcode_districts.as_deref(),
-            &procedure_slugs,
-            &mut diagnostics,
-        );
-
-        // A kind kept in one file (the home page) must be there; its error is reported already.
-        let missing_single_page = KINDS.iter().any(|spec| {
-            matches!(spec.files, KindFiles::One(_)) && sections[spec.kind as usize].pages.is_empty()
-        });
-        if missing_single_page {
-            return LoadOutcome {
-                library: None,
-                diagnostics,
-            };
-        }
-        let library = Library {
+        let doses = DoseTable::load(&options.content_dir, options.today, diagnostics);
+        Library {
             sections,
             doses,
             includes_drafts: options.include_drafts,
-            finder,
-        };
-        library.check_references(options, &mut diagnostics);
-        library.doses.check_against(
-            library.procedures(),
-            library.pages(PageKind::Radiation),
-            &mut diagnostics,
-        );
-        super::proofread::check_library(&library, options.today, &mut diagnostics);
-        let library = (!diagnostics.has_errors()).then_some(library);
-        LoadOutcome {
-            library,
-            diagnostics,
         }
+    }
+
+    /// Checks what spans files (references, links, doses against sheets, proof-reading), if
+    /// every kind kept in one file (the home page) is there, and says whether it was; a missing
+    /// one is reported already.
+    pub fn check(&self, options: &LoadOptions, diagnostics: &mut Diagnostics) -> bool {
+        let complete = KINDS.iter().all(|spec| {
+            !matches!(spec.files, KindFiles::One(_)) || !self.pages(spec.kind).is_empty()
+        });
+        if complete {
+            self.check_references(options, diagnostics);
+            for page in self.all_pages() {
+                let path = page.path();
+                if options.generated_paths.contains(&path.as_str()) {
+                    diagnostics.file_error(
+                        &page.source.path,
+                        format!(
+                            "the slug `{}` is taken by a page the site makes itself ({path}); rename the file",
+                            page.slug
+                        ),
+                    );
+                }
+            }
+            self.doses.check_against(self.procedures(), diagnostics);
+            super::proofread::check_pages(&self.all_pages(), options.today, diagnostics);
+        }
+        complete
     }
 
     /// The pages of one kind, in its list order.
@@ -284,17 +279,12 @@ impl Library {
     }
 
     /// "31 procedures, 34 conditions, ..." for `check`'s summary line.
-    pub fn counts(&self) -> String {
+    pub fn counts(&self) -> Vec<String> {
         KINDS
             .iter()
             .filter(|spec| matches!(spec.files, KindFiles::Folder(_)))
             .map(|spec| format!("{} {}", self.pages(spec.kind).len(), spec.plural))
-            .chain(
-                (!self.finder.directory.is_empty())
-                    .then(|| format!("{} directory entries", self.finder.directory.len())),
-            )
-            .collect::<Vec<_>>()
-            .join(", ")
+            .collect()
     }
 
     /// Checks everything that spans files: slugs named in front matter and links in bodies.
@@ -416,7 +406,9 @@ fn link_problem(
             )),
             _ => None,
         },
-        None if GENERATED_PATHS.contains(&target) || KINDS.iter().any(|k| k.route == target) => {
+        None if options.generated_paths.contains(&target)
+            || KINDS.iter().any(|k| k.route == target) =>
+        {
             None
         }
         None => Some(format!(
@@ -708,17 +700,6 @@ impl Loader<'_> {
             );
         }
     }
-}
-
-/// Lower-case ASCII letters and digits in groups joined by single hyphens.
-pub fn is_valid_slug(slug: &str) -> bool {
-    !slug.is_empty()
-        && slug.split('-').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
 }
 
 /// Every `.md` file below `dir`, except README files, which are guides for editors.

@@ -14,4 +14,4 @@ pub use kinds::{
     Condition, HomePage, KINDS, KindSpec, Page, PageKind, PageRef, PatientStory, PositionStatement,
     ProcedureSheet, TypedPage,
 };
-pub use library::{GENERATED_PATHS, Library, LoadOptions, LoadOutcome};
+pub use library::{Library, LoadOptions, LoadOutcome};

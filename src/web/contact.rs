@@ -29,11 +29,11 @@ use tower_http::csrf::CsrfLayer;
 
 use super::error::{AppError, ErrorPage};
 use super::views::Layout;
+use super::{App, AppState};
 use crate::config::{ContactSettings, SiteConfig};
 use crate::mail::message::{self, ContactMessage, Topic};
 use crate::mail::queue::fill_random;
 use crate::mail::{Clock, Enqueued, MailQueue, QueueId};
-use crate::{App, AppState};
 
 /// Limits the issue sets for each field, in characters.
 pub const NAME_MAX: usize = 100;

@@ -119,3 +119,12 @@ impl From<askama::Error> for AppError {
         AppError::Internal(format!("template: {error}"))
     }
 }
+
+/// A template failed to render: a bug in a template or its data, never the visitor's doing.
+#[derive(Debug, thiserror::Error)]
+#[error("rendering {path}: {source}")]
+pub struct RenderError {
+    pub path: String,
+    #[source]
+    pub source: askama::Error,
+}

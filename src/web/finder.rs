@@ -12,16 +12,18 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use super::AppState;
 use super::cached::CachedPage;
 use super::error::AppError;
+use super::error::RenderError;
 use super::pages::rendered_page;
-use super::site::RenderError;
 use super::views::{Crumb, Layout};
-use crate::AppState;
 use crate::config::SiteConfig;
 use crate::content::Library;
 use crate::finder::geo::{self, km_to_miles};
-use crate::finder::{Entry, Located, Lookup, Nation, Place, Precision, Query as Search, REGIONS};
+use crate::finder::{
+    Entry, Finder, Located, Lookup, Nation, Place, Precision, Query as Search, REGIONS,
+};
 
 /// The finder's address.
 pub const FIND_PATH: &str = "/find";
@@ -259,9 +261,10 @@ pub struct FindServiceTemplate {
 pub fn prerender(
     config: &SiteConfig,
     library: &Library,
+    finder: &Finder,
     stylesheet: &str,
 ) -> Result<Vec<(String, CachedPage)>, RenderError> {
-    let directory = &library.finder.directory;
+    let directory = &finder.directory;
     let sample = directory.has_samples();
     let mut pages = Vec::new();
     let mut add = |path: String, template: &dyn askama::DynTemplate| -> Result<(), RenderError> {
@@ -283,7 +286,7 @@ pub fn prerender(
         procedures: procedure_options(library),
         radii: RADII,
         results: None,
-        nations: nation_groups(library),
+        nations: nation_groups(finder),
     };
     add(FIND_PATH.to_string(), &find)?;
 
@@ -293,7 +296,7 @@ pub fn prerender(
             .describe("Interventional radiology services listed by UK nation and region.")
             .crumbs([Crumb::new(TITLE, FIND_PATH)]),
         sample,
-        nations: nation_groups(library),
+        nations: nation_groups(finder),
         total: directory.len(),
     };
     add(REGIONS_PATH.to_string(), &browse)?;
@@ -373,8 +376,8 @@ fn procedure_options(library: &Library) -> Vec<ProcedureOption> {
 }
 
 /// The nations with their regions and listing counts.
-fn nation_groups(library: &Library) -> Vec<NationGroup> {
-    let directory = &library.finder.directory;
+fn nation_groups(finder: &Finder) -> Vec<NationGroup> {
+    let directory = &finder.directory;
     Nation::ALL
         .iter()
         .map(|nation| NationGroup {
@@ -660,6 +663,7 @@ async fn find(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Re
         &state.0.config,
         &state.site().stylesheet(),
         library,
+        &site.finder,
         checked,
     ) {
         Ok(html) => {
@@ -682,6 +686,7 @@ fn render_search(
     config: &SiteConfig,
     stylesheet: &str,
     library: &Library,
+    finder: &Finder,
     checked: Checked,
 ) -> Result<String, askama::Error> {
     let Checked {
@@ -690,7 +695,7 @@ fn render_search(
         page,
         ..
     } = checked;
-    let gazetteer = &library.finder.gazetteer;
+    let gazetteer = &finder.gazetteer;
     let place = match origin {
         Some(Origin::Coordinates(point)) => Some(Place {
             label: "your location".to_string(),
@@ -736,7 +741,7 @@ fn render_search(
     };
     let results = place
         .as_ref()
-        .map(|place| search_results(library, &form, place, page));
+        .map(|place| search_results(library, finder, &form, place, page));
     let mut layout = match (&place, form.errors.is_empty()) {
         (Some(place), true) => {
             Layout::new(config, FIND_PATH, format!("Results near {}", place.label))
@@ -750,18 +755,24 @@ fn render_search(
     }
     let template = FindTemplate {
         layout: layout.describe(DESCRIPTION).noindex(),
-        sample: library.finder.directory.has_samples(),
+        sample: finder.directory.has_samples(),
         procedures: procedure_options(library),
         radii: RADII,
         results,
-        nations: nation_groups(library),
+        nations: nation_groups(finder),
         form,
     };
     template.render()
 }
 
-fn search_results(library: &Library, form: &SearchForm, place: &Place, page: usize) -> ResultsView {
-    let directory = &library.finder.directory;
+fn search_results(
+    library: &Library,
+    finder: &Finder,
+    form: &SearchForm,
+    place: &Place,
+    page: usize,
+) -> ResultsView {
+    let directory = &finder.directory;
     let procedure = (!form.procedure.is_empty()).then_some(form.procedure.as_str());
     let found = directory.search(&Search {
         origin: place.point,

@@ -6,8 +6,8 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
+use super::AppState;
 use super::error::AppError;
-use crate::AppState;
 use crate::content::KINDS;
 use crate::content::kinds::KindFiles;
 

@@ -13,9 +13,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
+use super::AppState;
 use super::error::AppError;
+pub use super::views::DoseFacts;
 use super::views::{Crumb, Layout, RadiationPanel};
-use crate::AppState;
 use crate::config::{RadiationSettings, SiteConfig};
 use crate::content::front_matter::XRays;
 use crate::content::{DoseEntry, DoseGroup, DoseTable, Library, ProcedureSheet};
@@ -31,23 +32,6 @@ const FAMILIAR_EXAMS: [&str; 2] = ["chest-x-ray", "ct-abdomen-pelvis"];
 /// Routes for the pages that depend on the request. (`/radiation/doses` is pre-rendered.)
 pub fn router() -> Router<AppState> {
     Router::new().route("/radiation/compare", get(compare))
-}
-
-/// One entry of the table with everything computed from it, ready to show.
-#[derive(Debug, Clone)]
-pub struct DoseFacts {
-    pub id: String,
-    pub name: String,
-    pub note: Option<String>,
-    /// The procedure sheet, for interventional entries.
-    pub href: Option<String>,
-    /// "12", without a unit.
-    pub msv: String,
-    /// "about 4.5 years".
-    pub background: String,
-    pub band: RiskBand,
-    pub source_short: String,
-    pub source_anchor: String,
 }
 
 impl DoseFacts {

@@ -14,10 +14,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
+use super::AppState;
 use super::error::AppError;
 use super::pages::rendered_page;
 use super::views::Layout;
-use crate::AppState;
 use crate::search::{CheckedQuery, MAX_QUERY_CHARS, MatchMode, SearchResults};
 
 /// Routes for search and the A to Z.

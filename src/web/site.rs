@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 
 use super::assets::StaticAssets;
 use super::cached::{CachedPage, http_date};
+pub use super::error::RenderError;
 use super::views::*;
 use crate::config::SiteConfig;
 use crate::content::front_matter::{
@@ -19,12 +20,15 @@ use crate::content::front_matter::{
 };
 use crate::content::kinds::KindFiles;
 use crate::content::{KINDS, Library, Page, PageKind, TypedPage};
+use crate::finder::Finder;
 use crate::search::{SearchError, SearchIndex};
 
 /// A Library and its rendered pages.
 #[derive(Debug)]
 pub struct Site {
     pub library: Library,
+    /// The finder's places and directory of services.
+    pub finder: Finder,
     /// The search index of this Site's pages. It is built after the pages, by
     /// [`Site::build_search_index`], so that a server can start serving pages sooner; a search
     /// that arrives before it is ready waits for it ([`Site::search_index`]).
@@ -38,19 +42,27 @@ pub struct Site {
     server_error: CachedPage,
 }
 
-/// A template failed to render: a bug in a template or its data, never the visitor's doing.
+/// Why a Site could not be built.
 #[derive(Debug, thiserror::Error)]
-#[error("rendering {path}: {source}")]
-pub struct RenderError {
-    pub path: String,
-    #[source]
-    pub source: askama::Error,
+pub enum BuildError {
+    #[error("the content has {count} error(s):\n{diagnostics}", count = .0.error_count(), diagnostics = .0)]
+    Content(crate::content::Diagnostics),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    #[error(transparent)]
+    Assets(#[from] super::assets::AssetError),
 }
 
 impl Site {
     /// Reads the static files and renders every page of `library`. The search index is built
     /// separately, by [`Site::build_search_index`].
-    pub fn build(library: Library, config: &SiteConfig) -> Result<Self, crate::BuildError> {
+    pub fn build(
+        library: Library,
+        finder: Finder,
+        config: &SiteConfig,
+    ) -> Result<Self, BuildError> {
         let assets = StaticAssets::load(&config.paths.static_files)?;
         let stylesheet = assets.url("site.css");
         // Compressing is most of the build. Pages go to one compressing thread per core as soon
@@ -88,7 +100,12 @@ impl Site {
         });
         let mut pages = rendering?;
         pages.extend(compressed.into_iter().flatten());
-        pages.extend(super::finder::prerender(config, &library, &stylesheet)?);
+        pages.extend(super::finder::prerender(
+            config,
+            &library,
+            &finder,
+            &stylesheet,
+        )?);
         let not_found = render_error_page_with(
             config,
             &stylesheet,
@@ -105,6 +122,7 @@ impl Site {
         )?;
         Ok(Self {
             library,
+            finder,
             search: OnceLock::new(),
             search_built: Notify::new(),
             assets,

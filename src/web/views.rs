@@ -10,6 +10,7 @@ use crate::content::front_matter::Category;
 use crate::content::{
     Condition, HomePage, KINDS, Page, PatientStory, PositionStatement, ProcedureSheet,
 };
+use crate::radiation::RiskBand;
 
 /// A link in the breadcrumb trail.
 #[derive(Debug, Clone)]
@@ -79,7 +80,7 @@ mod navigation_tests {
 
     #[test]
     fn every_kind_names_templates_that_exist() {
-        let templates = crate::crate_dir().join("templates");
+        let templates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
         for spec in &KINDS {
             for name in std::iter::once(spec.template).chain(spec.list_template) {
                 assert!(templates.join(name).is_file(), "{:?}: {name}", spec.kind);
@@ -248,9 +249,26 @@ pub struct ProcedureListTemplate {
 pub struct RadiationPanel {
     pub uses_x_rays: &'static str,
     /// The typical dose and what it means, when the table of doses has this procedure.
-    pub dose: Option<super::radiation::DoseFacts>,
+    pub dose: Option<DoseFacts>,
     /// A link comparing this procedure with familiar exams: its address and its words.
     pub compare: Option<(String, String)>,
+}
+
+/// One entry of the table with everything computed from it, ready to show.
+#[derive(Debug, Clone)]
+pub struct DoseFacts {
+    pub id: String,
+    pub name: String,
+    pub note: Option<String>,
+    /// The procedure sheet, for interventional entries.
+    pub href: Option<String>,
+    /// "12", without a unit.
+    pub msv: String,
+    /// "about 4.5 years".
+    pub background: String,
+    pub band: RiskBand,
+    pub source_short: String,
+    pub source_anchor: String,
 }
 
 #[derive(Template)]

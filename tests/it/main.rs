@@ -7,6 +7,7 @@ mod contact;
 mod content_errors;
 mod editing;
 mod finder;
+mod layers;
 mod pages;
 mod perf;
 mod radiation;

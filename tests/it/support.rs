@@ -30,6 +30,18 @@ pub fn repo() -> PathBuf {
     irinfo::crate_dir()
 }
 
+/// Loads `dir` as published content on a fixed day, knowing the paths the web layer serves.
+pub fn load_published(dir: &Path) -> irinfo::content::LoadOutcome {
+    irinfo::content::Library::load(
+        &irinfo::content::LoadOptions::published(
+            dir.to_path_buf(),
+            repo().join("static"),
+            jiff::civil::date(2026, 6, 1),
+        )
+        .serving(irinfo::web::GENERATED_PATHS),
+    )
+}
+
 /// Settings that read the shipped content and static files.
 pub fn shipped_config() -> SiteConfig {
     let mut config = SiteConfig::default();
