@@ -188,8 +188,10 @@ pub fn start_mail(
             return None;
         }
         Err(e) => {
+            // The error with its causes, as anyhow writes them.
+            let e = anyhow::Error::new(e);
             tracing::error!(
-                "the SMTP relay settings cannot be used: {e}; contact messages wait in {spool}/queue"
+                "the SMTP relay settings cannot be used: {e:#}; contact messages wait in {spool}/queue"
             );
             return None;
         }

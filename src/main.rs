@@ -189,8 +189,9 @@ fn load_config(common: &CommonArgs) -> anyhow::Result<SiteConfig> {
         None => (PathBuf::from("site.toml"), false),
     };
     let mut config = SiteConfig::load(&path, must_exist).context("invalid settings")?;
+    // These settings have no single place in the file, so the error names the file alone.
     irinfo::mail::validate_settings(&config.contact, &config.mail)
-        .map_err(|message| anyhow::anyhow!("{}:1:1: {message}", path.display()))
+        .with_context(|| path.display().to_string())
         .context("invalid settings")?;
     if let Some(content) = &common.content {
         config.paths.content = content.clone();

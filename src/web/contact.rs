@@ -731,11 +731,11 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
     }
 
     let spooled = message::compose(&submission, settings, &id, now)
-        .map_err(|e| AppError::Internal(format!("composing a contact message: {e}")))?;
+        .map_err(|e| AppError::internal("composing a contact message", e))?;
     let queue = service.queue.clone();
     let outcome = tokio::task::spawn_blocking(move || queue.enqueue(&spooled))
         .await
-        .map_err(|e| AppError::Internal(format!("queue task: {e}")))?;
+        .map_err(|e| AppError::internal("queue task", e))?;
     match outcome {
         Ok(Enqueued::New) => {
             tracing::info!(%id, topic = submission.topic.value(), "contact message queued");

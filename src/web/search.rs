@@ -81,10 +81,10 @@ pub async fn search(
                 .await
                 .map_err(|_| AppError::Unavailable("the search index is not built yet".into()))?
                 .as_ref()
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+                .map_err(|e| AppError::internal("building the search index", e.clone()))?;
             let results = index
                 .search(&query, page)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+                .map_err(|e| AppError::internal("searching", e))?;
             let title = format!("Search results for {query}");
             (SearchView::Results(results), title, query)
         }

@@ -925,7 +925,9 @@ fn finder_settings_are_read_and_checked() {
             .postcode_districts
             .is_none()
     );
-    let err = SiteConfig::parse("[finder]\npostcode_district = \"x\"\n").unwrap_err();
+    let err = SiteConfig::parse("[finder]\npostcode_district = \"x\"\n")
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("2:1: unknown field `postcode_district`"),
         "{err}"
