@@ -101,7 +101,12 @@ fn render_benches(c: &mut Criterion) {
         .expect("the shipped angioplasty sheet");
     let render = || {
         ProcedureTemplate {
-            layout: Layout::new(&config, "/procedures/angioplasty", &sheet.meta.title),
+            layout: Layout::new(
+                &config,
+                "/static/site.css",
+                "/procedures/angioplasty",
+                &sheet.meta.title,
+            ),
             sheet,
             category_label: "Arteries and veins",
             category_anchor: "blood-vessels",

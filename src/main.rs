@@ -225,7 +225,7 @@ fn serve(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
     if config.server.drafts {
         tracing::warn!("serving drafts: do not use --drafts on the live site");
     }
-    let state = AppState::new(App::new(config, site));
+    let state = AppState::new(App::new(config, site).context("cannot start")?);
     irinfo::finish_site_in_background(state.site());
     irinfo::serve_per_core(state)
 }

@@ -80,13 +80,9 @@ impl StaticAssets {
         Ok(assets)
     }
 
-    /// The address to link to for the file `name` under `static/`: the fingerprinted one when
-    /// the file was read, otherwise the plain one.
-    pub fn url(&self, name: &str) -> String {
-        self.fingerprinted
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| format!("/static/{name}"))
+    /// The fingerprinted address of the file `name` under `static/`, if it was read.
+    pub fn url(&self, name: &str) -> Option<&str> {
+        self.fingerprinted.get(name).map(String::as_str)
     }
 
     /// The file at this address (`/static/...`), if it is held in memory.

@@ -277,8 +277,7 @@ pub fn prerender(
     };
 
     let find = FindTemplate {
-        layout: Layout::new(config, FIND_PATH, TITLE)
-            .with_stylesheet(stylesheet)
+        layout: Layout::new(config, stylesheet, FIND_PATH, TITLE)
             .describe(DESCRIPTION)
             .crumbs([]),
         sample,
@@ -291,10 +290,14 @@ pub fn prerender(
     add(FIND_PATH.to_string(), &find)?;
 
     let browse = FindRegionsTemplate {
-        layout: Layout::new(config, REGIONS_PATH, "Browse by nation and region")
-            .with_stylesheet(stylesheet)
-            .describe("Interventional radiology services listed by UK nation and region.")
-            .crumbs([Crumb::new(TITLE, FIND_PATH)]),
+        layout: Layout::new(
+            config,
+            stylesheet,
+            REGIONS_PATH,
+            "Browse by nation and region",
+        )
+        .describe("Interventional radiology services listed by UK nation and region.")
+        .crumbs([Crumb::new(TITLE, FIND_PATH)]),
         sample,
         nations: nation_groups(finder),
         total: directory.len(),
@@ -316,8 +319,7 @@ pub fn prerender(
         }
         let title = format!("Interventional radiologists in {}", region.name);
         let template = FindRegionTemplate {
-            layout: Layout::new(config, &region.path(), &title)
-                .with_stylesheet(stylesheet)
+            layout: Layout::new(config, stylesheet, &region.path(), &title)
                 .describe(format!(
                     "Interventional radiology services in {}, by town, with the procedures each offers.",
                     region.name
@@ -343,10 +345,10 @@ pub fn prerender(
         let template = FindServiceTemplate {
             layout: Layout::new(
                 config,
+                stylesheet,
                 &entry.path(),
                 format!("{}, {}", entry.name, entry.hospital),
             )
-            .with_stylesheet(stylesheet)
             .describe(format!(
                 "{} at {}, {}: procedures offered and contact details.",
                 entry.role, entry.hospital, entry.town
@@ -661,7 +663,7 @@ async fn find(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Re
     };
     match render_search(
         &state.0.config,
-        &state.site().stylesheet(),
+        site.stylesheet(),
         library,
         &site.finder,
         checked,
@@ -743,13 +745,15 @@ fn render_search(
         .as_ref()
         .map(|place| search_results(library, finder, &form, place, page));
     let mut layout = match (&place, form.errors.is_empty()) {
-        (Some(place), true) => {
-            Layout::new(config, FIND_PATH, format!("Results near {}", place.label))
-                .crumbs([Crumb::new(TITLE, FIND_PATH)])
-        }
-        _ => Layout::new(config, FIND_PATH, TITLE).crumbs([]),
+        (Some(place), true) => Layout::new(
+            config,
+            stylesheet,
+            FIND_PATH,
+            format!("Results near {}", place.label),
+        )
+        .crumbs([Crumb::new(TITLE, FIND_PATH)]),
+        _ => Layout::new(config, stylesheet, FIND_PATH, TITLE).crumbs([]),
     };
-    layout = layout.with_stylesheet(stylesheet);
     if !form.errors.is_empty() {
         layout = layout.with_errors();
     }

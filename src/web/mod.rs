@@ -57,18 +57,23 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(config: SiteConfig, site: Site) -> Self {
+    /// Fails only when the system's random source does (see [`contact::RandomSourceError`]).
+    pub fn new(config: SiteConfig, site: Site) -> Result<Self, contact::RandomSourceError> {
         Self::with_clock(config, site, Arc::new(mail::SystemClock))
     }
 
     /// Like `new`, with a clock of the caller's choosing (tests move time forward).
-    pub fn with_clock(config: SiteConfig, site: Site, clock: Arc<dyn mail::Clock>) -> Self {
-        let contact = contact::ContactService::new(&config, clock);
-        Self {
+    pub fn with_clock(
+        config: SiteConfig,
+        site: Site,
+        clock: Arc<dyn mail::Clock>,
+    ) -> Result<Self, contact::RandomSourceError> {
+        let contact = contact::ContactService::new(&config, clock)?;
+        Ok(Self {
             config,
             site: ArcSwap::from_pointee(site),
             contact,
-        }
+        })
     }
 
     /// The current Site. Hold the returned handle for the whole request, so that the request

@@ -374,8 +374,7 @@ pub fn doses_page<'a>(
         })
         .collect();
     DosesTemplate {
-        layout: Layout::new(config, "/radiation/doses", "Typical radiation doses")
-            .with_stylesheet(stylesheet)
+        layout: Layout::new(config, stylesheet, "/radiation/doses", "Typical radiation doses")
             .describe(
                 "Typical radiation doses from X-rays, CT scans, nuclear medicine scans and interventional radiology, compared with natural background radiation.",
             )
@@ -514,13 +513,7 @@ async fn compare(
         }
         Err(_) => (Vec::new(), Some(ChoiceError::Unreadable)),
     };
-    let page = compare_page(
-        table,
-        config,
-        &state.site().stylesheet(),
-        &chosen,
-        error.as_ref(),
-    );
+    let page = compare_page(table, config, site.stylesheet(), &chosen, error.as_ref());
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -609,8 +602,7 @@ pub fn compare_page(
         .collect::<Vec<_>>();
     // "Error:" goes before the <title> only, where screen readers announce it first; the
     // breadcrumb trail names the page as it always is.
-    let mut layout = Layout::new(config, "/radiation/compare", "Compare radiation doses")
-        .with_stylesheet(stylesheet)
+    let mut layout = Layout::new(config, stylesheet, "/radiation/compare", "Compare radiation doses")
         .describe("Choose two to four X-rays, scans or procedures and compare their typical radiation doses side by side.")
         .crumbs([Crumb::new("Radiation", "/radiation")]);
     if error.is_some() {

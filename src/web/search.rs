@@ -90,8 +90,7 @@ pub async fn search(
         }
     };
     let template = SearchTemplate {
-        layout: Layout::new(&state.0.config, "/search", title)
-            .with_stylesheet(site.stylesheet())
+        layout: Layout::new(&state.0.config, site.stylesheet(), "/search", title)
             .describe("Search the site's information about interventional radiology.")
             .crumbs([])
             .noindex()

@@ -23,6 +23,9 @@ use crate::content::{KINDS, Library, Page, PageKind, TypedPage};
 use crate::finder::Finder;
 use crate::search::{SearchError, SearchIndex};
 
+/// The stylesheet under `static/` that every page links to.
+const STYLESHEET: &str = "site.css";
+
 /// A Library and its rendered pages.
 #[derive(Debug)]
 pub struct Site {
@@ -38,6 +41,8 @@ pub struct Site {
     /// The files under `static/`, by plain and fingerprinted address.
     pub assets: StaticAssets,
     pages: HashMap<String, CachedPage>,
+    /// The fingerprinted address of the stylesheet every page links to.
+    stylesheet: String,
     not_found: CachedPage,
     server_error: CachedPage,
 }
@@ -53,6 +58,9 @@ pub enum BuildError {
     Search(#[from] SearchError),
     #[error(transparent)]
     Assets(#[from] super::assets::AssetError),
+    /// Every page links the stylesheet by its fingerprinted address, so it must be there.
+    #[error("{} is missing: every page links to it", .0.display())]
+    NoStylesheet(std::path::PathBuf),
 }
 
 impl Site {
@@ -64,7 +72,10 @@ impl Site {
         config: &SiteConfig,
     ) -> Result<Self, BuildError> {
         let assets = StaticAssets::load(&config.paths.static_files)?;
-        let stylesheet = assets.url("site.css");
+        let stylesheet = assets
+            .url(STYLESHEET)
+            .ok_or_else(|| BuildError::NoStylesheet(config.paths.static_files.join(STYLESHEET)))?
+            .to_string();
         // Compressing is most of the build. Pages go to one compressing thread per core as soon
         // as they are rendered, so rendering (one thread) overlaps with compressing.
         let (sender, receiver) = mpsc::channel::<RenderedPage>();
@@ -127,6 +138,7 @@ impl Site {
             search_built: Notify::new(),
             assets,
             pages,
+            stylesheet,
             not_found,
             server_error,
         })
@@ -190,8 +202,8 @@ impl Site {
     }
 
     /// The address of the stylesheet, fingerprinted; for layouts of pages rendered per request.
-    pub fn stylesheet(&self) -> String {
-        self.assets.url("site.css")
+    pub fn stylesheet(&self) -> &str {
+        &self.stylesheet
     }
 
     /// The error page with this heading and message, linking this site's stylesheet.
@@ -202,18 +214,8 @@ impl Site {
         heading: &str,
         message: &str,
     ) -> Result<CachedPage, RenderError> {
-        render_error_page_with(config, &self.stylesheet(), status, heading, message)
+        render_error_page_with(config, &self.stylesheet, status, heading, message)
     }
-}
-
-/// Renders the error page with a heading and a message; used for 404, 500 and errors from handlers.
-pub fn render_error_page(
-    config: &SiteConfig,
-    status: StatusCode,
-    heading: &str,
-    message: &str,
-) -> Result<CachedPage, RenderError> {
-    render_error_page_with(config, "/static/site.css", status, heading, message)
 }
 
 fn render_error_page_with(
@@ -224,9 +226,7 @@ fn render_error_page_with(
     message: &str,
 ) -> Result<CachedPage, RenderError> {
     let template = ErrorTemplate {
-        layout: Layout::new(config, "/", heading)
-            .noindex()
-            .with_stylesheet(stylesheet),
+        layout: Layout::new(config, stylesheet, "/", heading).noindex(),
         heading: heading.to_string(),
         message: message.to_string(),
         status: status.as_u16(),
@@ -288,7 +288,7 @@ impl<'a> Renderer<'a> {
 
     /// The layout for the page at `path`, linking the fingerprinted stylesheet.
     fn frame(&self, path: &str, title: &str) -> Layout {
-        Layout::new(self.config, path, title).with_stylesheet(self.stylesheet)
+        Layout::new(self.config, self.stylesheet, path, title)
     }
 
     fn layout(&self, page: &Page) -> Layout {

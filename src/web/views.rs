@@ -115,8 +115,15 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// A layout for the page at `path`.
-    pub fn new(config: &SiteConfig, path: &str, title: impl Into<String>) -> Self {
+    /// A layout for the page at `path`, linking `stylesheet` (the fingerprinted address from
+    /// [`Site::stylesheet`](super::Site::stylesheet); there is no default, so no page can link
+    /// the plain one by being forgotten).
+    pub fn new(
+        config: &SiteConfig,
+        stylesheet: impl Into<String>,
+        path: &str,
+        title: impl Into<String>,
+    ) -> Self {
         let nav = navigation()
             .iter()
             .map(|(label, href)| NavItem {
@@ -137,7 +144,7 @@ impl Layout {
             draft: false,
             sample: false,
             query: String::new(),
-            stylesheet: "/static/site.css".to_string(),
+            stylesheet: stylesheet.into(),
             title_prefix: "",
         }
     }
@@ -170,12 +177,6 @@ impl Layout {
 
     pub fn noindex(mut self) -> Self {
         self.noindex = true;
-        self
-    }
-
-    /// Links this stylesheet, normally the fingerprinted one from `Site::stylesheet`.
-    pub fn with_stylesheet(mut self, stylesheet: impl Into<String>) -> Self {
-        self.stylesheet = stylesheet.into();
         self
     }
 

@@ -541,7 +541,7 @@ async fn a_rebuilt_site_searches_its_own_pages() {
 fn servable_state() -> irinfo::AppState {
     let config = fixture_config("minimal");
     let (site, _) = irinfo::build_servable_site(&config).unwrap();
-    irinfo::AppState::new(irinfo::App::new(config, site))
+    irinfo::AppState::new(irinfo::App::new(config, site).expect("random source"))
 }
 
 #[tokio::test]

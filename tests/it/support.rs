@@ -66,7 +66,7 @@ pub fn shipped_state() -> AppState {
 /// State for any settings; panics with the content's errors if it does not build.
 pub fn state_for(config: SiteConfig) -> AppState {
     let (site, _) = irinfo::build_site(&config).unwrap_or_else(|e| panic!("{e}"));
-    AppState::new(App::new(config, site))
+    AppState::new(App::new(config, site).expect("random source"))
 }
 
 /// The router for the shipped content.
