@@ -9,7 +9,6 @@ pub mod content;
 pub mod export;
 pub mod finder;
 pub mod mail;
-pub mod parallel;
 pub mod radiation;
 pub mod scaffold;
 pub mod search;
@@ -110,10 +109,10 @@ pub fn build_servable_site(config: &SiteConfig) -> Result<(Site, Diagnostics), B
     Ok((site, outcome.diagnostics))
 }
 
-/// Builds a served Site's search index and then its brotli copies, on another thread.
+/// Builds a served Site's search index and then its brotli copies, in rayon's pool.
 /// Meanwhile searches wait for the index, and brotli clients get gzip.
 pub fn finish_site_in_background(site: Arc<Site>) {
-    std::thread::spawn(move || {
+    rayon::spawn(move || {
         let started = std::time::Instant::now();
         match site.build_search_index() {
             Ok(index) => tracing::info!(

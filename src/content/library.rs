@@ -6,6 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
+use rayon::prelude::*;
 
 use super::diagnostics::Diagnostics;
 use super::doses::DoseTable;
@@ -551,15 +552,18 @@ impl Loader<'_> {
         // Files are independent, so they are parsed on every core; each keeps its own problems,
         // merged back in file order so that the report reads the same every time.
         let options = self.options;
-        let parsed = crate::parallel::map(to_parse, |(path, slug)| {
-            let mut diagnostics = Diagnostics::default();
-            let page = Loader {
-                options,
-                diagnostics: &mut diagnostics,
-            }
-            .parse_file(spec, &path, slug);
-            (page, diagnostics)
-        });
+        let parsed: Vec<_> = to_parse
+            .into_par_iter()
+            .map(|(path, slug)| {
+                let mut diagnostics = Diagnostics::default();
+                let page = Loader {
+                    options,
+                    diagnostics: &mut diagnostics,
+                }
+                .parse_file(spec, &path, slug);
+                (page, diagnostics)
+            })
+            .collect();
         let mut pages = Vec::new();
         for (page, diagnostics) in parsed {
             self.diagnostics.extend(diagnostics);

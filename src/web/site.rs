@@ -3,11 +3,12 @@
 //! Built whole from a Library and swapped in whole, so a request sees one consistent site.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock, mpsc};
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::SystemTime;
 
 use askama::{DynTemplate, Template};
 use axum::http::StatusCode;
+use rayon::prelude::*;
 use tokio::sync::Notify;
 
 use super::assets::StaticAssets;
@@ -76,41 +77,34 @@ impl Site {
             .url(STYLESHEET)
             .ok_or_else(|| BuildError::NoStylesheet(config.paths.static_files.join(STYLESHEET)))?
             .to_string();
-        // Compressing is most of the build. Pages go to one compressing thread per core as soon
-        // as they are rendered, so rendering (one thread) overlaps with compressing.
-        let (sender, receiver) = mpsc::channel::<RenderedPage>();
-        let receiver = Mutex::new(receiver);
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        let (rendering, compressed) = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| scope.spawn(|| compress_pages(&receiver)))
-                .collect();
-            let mut renderer = Renderer {
+        // Compressing is most of the build. Each page goes to rayon's pool as soon as it is
+        // rendered, so rendering (one task) overlaps with compressing (the other threads).
+        let compressed = Mutex::new(Vec::new());
+        rayon::scope(|scope| {
+            let compress = |(path, html, modified): RenderedPage| {
+                let compressed = &compressed;
+                scope.spawn(move |_| {
+                    let page = CachedPage::html_brotli_later(html)
+                        .with_last_modified(modified.and_then(http_date));
+                    compressed
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push((path, page));
+                });
+            };
+            Renderer {
                 config,
                 library: &library,
                 stylesheet: &stylesheet,
-                pages: HashMap::new(),
-                rendered: sender,
-            };
-            let result = renderer.render_all();
-            let Renderer {
-                pages, rendered, ..
-            } = renderer;
-            // Closing the queue lets the compressing threads finish.
-            drop(rendered);
-            let rendering = result.map(|()| pages);
-            let compressed: Vec<Vec<(String, CachedPage)>> = workers
-                .into_iter()
-                .map(|worker| {
-                    worker
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect();
-            (rendering, compressed)
-        });
-        let mut pages = rendering?;
-        pages.extend(compressed.into_iter().flatten());
+                rendered: &compress,
+            }
+            .render_all()
+        })?;
+        let mut pages: HashMap<String, CachedPage> = compressed
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .into_iter()
+            .collect();
         pages.extend(super::finder::prerender(
             config,
             &library,
@@ -197,8 +191,9 @@ impl Site {
     /// then those pages are sent to brotli clients gzipped. `build_site` calls this before it
     /// returns; the server calls it in the background, so that it can start sooner.
     pub fn make_brotli_copies(&self) {
-        let pages: Vec<&CachedPage> = self.pages.values().collect();
-        crate::parallel::map(pages, CachedPage::make_brotli);
+        self.pages
+            .par_iter()
+            .for_each(|(_, page)| page.make_brotli());
     }
 
     /// The address of the stylesheet, fingerprinted; for layouts of pages rendered per request.
@@ -243,31 +238,12 @@ struct Renderer<'a> {
     library: &'a Library,
     /// The fingerprinted stylesheet address every page links to.
     stylesheet: &'a str,
-    pages: HashMap<String, CachedPage>,
     /// Where rendered pages go to be compressed.
-    rendered: mpsc::Sender<RenderedPage>,
+    rendered: &'a (dyn Fn(RenderedPage) + Sync),
 }
 
 /// A page rendered but not yet compressed: path, HTML and when its content last changed.
 type RenderedPage = (String, String, Option<SystemTime>);
-
-/// Compresses pages from the queue until it is closed and empty.
-fn compress_pages(queue: &Mutex<mpsc::Receiver<RenderedPage>>) -> Vec<(String, CachedPage)> {
-    let mut done = Vec::new();
-    loop {
-        // The lock is held only to take the next page, not while compressing it.
-        let next = match queue.lock() {
-            Ok(receiver) => receiver.recv(),
-            Err(poisoned) => poisoned.into_inner().recv(),
-        };
-        let Ok((path, html, modified)) = next else {
-            return done;
-        };
-        let page =
-            CachedPage::html_brotli_later(html).with_last_modified(modified.and_then(http_date));
-        done.push((path, page));
-    }
-}
 
 impl<'a> Renderer<'a> {
     fn add(
@@ -280,9 +256,7 @@ impl<'a> Renderer<'a> {
             path: path.clone(),
             source,
         })?;
-        // The receivers live until every page is sent; if one is gone it panicked, and
-        // joining it reports that.
-        let _ = self.rendered.send((path, html, modified));
+        (self.rendered)((path, html, modified));
         Ok(())
     }
 

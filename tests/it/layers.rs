@@ -13,24 +13,14 @@ use std::path::{Path, PathBuf};
 /// Each layered top-level module and the top-level modules it may use.
 const LAYERS: &[(&str, &[&str])] = &[
     ("config", &[]),
-    // A helper with no dependencies, until rayon replaces it.
-    ("parallel", &[]),
-    ("content", &["config", "parallel"]),
+    ("content", &["config"]),
     ("finder", &["content", "config"]),
     ("search", &["content", "config"]),
     ("mail", &["content", "config"]),
     ("radiation", &["content", "config"]),
     (
         "web",
-        &[
-            "config",
-            "content",
-            "finder",
-            "search",
-            "mail",
-            "radiation",
-            "parallel",
-        ],
+        &["config", "content", "finder", "search", "mail", "radiation"],
     ),
 ];
 
