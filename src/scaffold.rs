@@ -67,8 +67,8 @@ pub fn create(
     Ok(path)
 }
 
-/// The text of a new page of `kind`, from its row's [`NewPageText`]; a plain article's for a kind
-/// without one.
+/// The text of a new page of `kind`, from its row's
+/// [`NewPageText`](crate::content::kinds::NewPageText); a plain article's for a kind without one.
 pub fn template(kind: PageKind, today: Date) -> String {
     let text = kind.spec().new_page.unwrap_or(PLAIN_NEW_PAGE);
     let next_review = today

@@ -30,6 +30,17 @@ pub fn repo() -> PathBuf {
     irinfo::crate_dir()
 }
 
+/// Ends the whole test run with one line when a real peer the tests use is not installed, rather
+/// than a panic trace in every test that needs it. The run fails: nothing is skipped in silence.
+pub fn require_installed(marker: &str, what: &str, packages: &str) {
+    if !Path::new(marker).exists() {
+        eprintln!(
+            "\nirinfo tests: {what} is not installed ({marker} is missing): run scripts/test, which installs it, or apt-get install -y {packages}"
+        );
+        std::process::exit(2);
+    }
+}
+
 /// Loads `dir` as published content on a fixed day, knowing the paths the web layer serves.
 pub fn load_published(dir: &Path) -> irinfo::content::LoadOutcome {
     irinfo::content::Library::load(
