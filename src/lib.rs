@@ -10,84 +10,70 @@ pub mod content;
 pub mod export;
 pub mod finder;
 pub mod mail;
-pub mod parallel;
 pub mod radiation;
 pub mod scaffold;
 pub mod search;
 pub mod watch;
 pub mod web;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arc_swap::ArcSwap;
-
 use config::SiteConfig;
-use content::{Diagnostics, Library, LoadOptions};
+use content::{Diagnostics, Library, LoadOptions, PageKind};
 use web::Site;
+pub use web::site::BuildError;
+pub use web::{App, AppState};
 
-/// Everything a request handler may use. Shared by all requests; the Site inside is replaced
-/// whole when content is rebuilt.
+/// Everything read from the content folder and checked together: the pages, and the finder's
+/// places and directory of services (whose entries name procedure sheets).
 #[derive(Debug)]
-pub struct App {
-    pub config: SiteConfig,
-    site: ArcSwap<Site>,
-    /// The contact form's mail queue, form tokens and rate limits.
-    pub contact: web::contact::ContactService,
+pub struct Content {
+    pub library: Library,
+    pub finder: finder::Finder,
 }
 
-impl App {
-    pub fn new(config: SiteConfig, site: Site) -> Self {
-        Self::with_clock(config, site, Arc::new(mail::SystemClock))
-    }
-
-    /// Like `new`, with a clock of the caller's choosing (tests move time forward).
-    pub fn with_clock(config: SiteConfig, site: Site, clock: Arc<dyn mail::Clock>) -> Self {
-        let contact = web::contact::ContactService::new(&config, clock);
-        Self {
-            config,
-            site: ArcSwap::from_pointee(site),
-            contact,
-        }
-    }
-
-    /// The current Site. Hold the returned handle for the whole request, so that the request
-    /// sees one consistent site even if a rebuild lands meanwhile.
-    pub fn site(&self) -> Arc<Site> {
-        self.site.load_full()
-    }
-
-    /// Replaces the Site with a newly built one.
-    pub fn replace_site(&self, site: Site) {
-        self.site.store(Arc::new(site));
-    }
+/// What loading content produced: the content when there were no errors, and every problem.
+#[derive(Debug)]
+pub struct ContentOutcome {
+    pub content: Option<Content>,
+    pub diagnostics: Diagnostics,
 }
 
-/// The state handed to every handler.
-#[derive(Debug, Clone)]
-pub struct AppState(pub Arc<App>);
-
-impl AppState {
-    pub fn new(app: App) -> Self {
-        Self(Arc::new(app))
-    }
-
-    pub fn site(&self) -> Arc<Site> {
-        self.0.site()
+/// Reads, parses and checks the pages and the finder's data under `options.content_dir`.
+pub fn load_content(options: &LoadOptions) -> ContentOutcome {
+    let mut diagnostics = Diagnostics::default();
+    let library = Library::read(options, &mut diagnostics);
+    let procedures: HashSet<&str> = library
+        .pages(PageKind::Procedure)
+        .iter()
+        .map(|p| p.slug.as_str())
+        .collect();
+    let finder = finder::load(
+        &options.content_dir,
+        options.postcode_districts.as_deref(),
+        &procedures,
+        &mut diagnostics,
+    );
+    drop(procedures);
+    let complete = library.check(options, &mut diagnostics);
+    let content = (complete && !diagnostics.has_errors()).then_some(Content { library, finder });
+    ContentOutcome {
+        content,
+        diagnostics,
     }
 }
 
-/// Why a Site could not be built.
-#[derive(Debug, thiserror::Error)]
-pub enum BuildError {
-    #[error("the content has {count} error(s):\n{diagnostics}", count = .0.error_count(), diagnostics = .0)]
-    Content(Diagnostics),
-    #[error(transparent)]
-    Render(#[from] web::site::RenderError),
-    #[error(transparent)]
-    Search(#[from] search::SearchError),
-    #[error(transparent)]
-    Assets(#[from] web::assets::AssetError),
+/// "31 procedures, 34 conditions, ..., 12 directory entries" for `check`'s summary line.
+pub fn counts(library: &Library, finder: &finder::Finder) -> String {
+    let directory = &finder.directory;
+    library
+        .counts()
+        .into_iter()
+        .chain((!directory.is_empty()).then(|| format!("{} directory entries", directory.len())))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The options for loading content with these settings, as of today.
@@ -98,6 +84,7 @@ pub fn load_options(config: &SiteConfig) -> LoadOptions {
         include_drafts: config.server.drafts,
         today: jiff::ZonedDateTime::now().date(),
         postcode_districts: config.finder.postcode_districts.clone(),
+        generated_paths: web::GENERATED_PATHS,
     }
 }
 
@@ -115,18 +102,18 @@ pub fn build_site(config: &SiteConfig) -> Result<(Site, Diagnostics), BuildError
 /// Like [`build_site`], but returns as soon as the pages can be served: the search index and
 /// the brotli copies are left to [`finish_site_in_background`].
 pub fn build_servable_site(config: &SiteConfig) -> Result<(Site, Diagnostics), BuildError> {
-    let outcome = Library::load(&load_options(config));
-    let Some(library) = outcome.library else {
+    let outcome = load_content(&load_options(config));
+    let Some(content) = outcome.content else {
         return Err(BuildError::Content(outcome.diagnostics));
     };
-    let site = Site::build(library, config)?;
+    let site = Site::build(content.library, content.finder, config)?;
     Ok((site, outcome.diagnostics))
 }
 
-/// Builds a served Site's search index and then its brotli copies, on another thread.
+/// Builds a served Site's search index and then its brotli copies, in rayon's pool.
 /// Meanwhile searches wait for the index, and brotli clients get gzip.
 pub fn finish_site_in_background(site: Arc<Site>) {
-    std::thread::spawn(move || {
+    rayon::spawn(move || {
         let started = std::time::Instant::now();
         match site.build_search_index() {
             Ok(index) => tracing::info!(
@@ -235,8 +222,10 @@ pub fn start_mail(
             return Ok(running(None));
         }
         Err(e) => {
+            // The error with its causes, as anyhow writes them.
+            let e = anyhow::Error::new(e);
             tracing::error!(
-                "the SMTP relay settings cannot be used: {e}; contact messages wait in {spool}/queue"
+                "the SMTP relay settings cannot be used: {e:#}; contact messages wait in {spool}/queue"
             );
             return Ok(running(None));
         }

@@ -13,11 +13,13 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::citations::source_anchor;
 use super::diagnostics::{Diagnostics, line_col};
-use super::front_matter::{PageMeta, SlugRef};
-use super::library::is_valid_slug;
+use super::front_matter::PageMeta;
+use super::kinds::is_valid_slug;
 use super::markdown::RenderedMarkdown;
 use super::risks::Risk;
+use super::values::SlugRef;
 
 /// The folder of bibliography files, relative to the content folder.
 pub const SOURCES_DIR: &str = "sources";
@@ -420,11 +422,6 @@ impl NumberedSource<'_> {
     pub fn anchor(&self) -> String {
         source_anchor(&self.source.id)
     }
-}
-
-/// The id of a source's item in a page's list: `source-nice-ipg367`.
-pub fn source_anchor(id: &str) -> String {
-    format!("source-{id}")
 }
 
 /// A page's sources, numbered by first citation. Unknown ids (already reported) are skipped.

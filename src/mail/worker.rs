@@ -72,7 +72,7 @@ impl DeliveryWorker {
         mail: &MailSettings,
         queue: MailQueue,
         clock: Arc<dyn Clock>,
-    ) -> Result<Option<Self>, String> {
+    ) -> Result<Option<Self>, super::SettingsError> {
         Ok(Relay::from_settings(mail)?.map(|relay| {
             Self::new(
                 queue,

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::cached::{CachedPage, IMMUTABLE_CACHE_CONTROL, hex, http_date};
@@ -45,22 +46,25 @@ impl StaticAssets {
         let mut found = Vec::new();
         collect_files(dir, dir, &mut found)?;
         found.sort();
-        let loaded = crate::parallel::map(found, |name| {
-            let path = dir.join(&name);
-            let error = |source| AssetError {
-                path: path.clone(),
-                source,
-            };
-            let metadata = std::fs::metadata(&path).map_err(error)?;
-            if metadata.len() > LARGEST_IN_MEMORY {
-                return Ok(None);
-            }
-            let bytes = std::fs::read(&path).map_err(error)?;
-            let fingerprint = hex(&Sha256::digest(&bytes))[..FINGERPRINT_DIGITS].to_string();
-            let page = CachedPage::new(content_type(&name), bytes)
-                .with_last_modified(metadata.modified().ok().and_then(http_date));
-            Ok(Some((name, fingerprint, page)))
-        });
+        let loaded: Vec<_> = found
+            .into_par_iter()
+            .map(|name| {
+                let path = dir.join(&name);
+                let error = |source| AssetError {
+                    path: path.clone(),
+                    source,
+                };
+                let metadata = std::fs::metadata(&path).map_err(error)?;
+                if metadata.len() > LARGEST_IN_MEMORY {
+                    return Ok(None);
+                }
+                let bytes = std::fs::read(&path).map_err(error)?;
+                let fingerprint = hex(&Sha256::digest(&bytes))[..FINGERPRINT_DIGITS].to_string();
+                let page = CachedPage::new(content_type(&name), bytes)
+                    .with_last_modified(metadata.modified().ok().and_then(http_date));
+                Ok(Some((name, fingerprint, page)))
+            })
+            .collect();
         let mut assets = Self::default();
         for entry in loaded {
             let Some((name, fingerprint, page)) = entry? else {
@@ -80,13 +84,9 @@ impl StaticAssets {
         Ok(assets)
     }
 
-    /// The address to link to for the file `name` under `static/`: the fingerprinted one when
-    /// the file was read, otherwise the plain one.
-    pub fn url(&self, name: &str) -> String {
-        self.fingerprinted
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| format!("/static/{name}"))
+    /// The fingerprinted address of the file `name` under `static/`, if it was read.
+    pub fn url(&self, name: &str) -> Option<&str> {
+        self.fingerprinted.get(name).map(String::as_str)
     }
 
     /// The file at this address (`/static/...`), if it is held in memory.

@@ -29,11 +29,11 @@ use tower_http::csrf::CsrfLayer;
 
 use super::error::{AppError, ErrorPage};
 use super::views::Layout;
+use super::{App, AppState};
 use crate::config::{ContactSettings, SiteConfig};
 use crate::mail::message::{self, ContactMessage, Topic};
 use crate::mail::queue::fill_random;
 use crate::mail::{Clock, Enqueued, MailQueue, QueueId};
-use crate::{App, AppState};
 
 /// Limits the issue sets for each field, in characters.
 pub const NAME_MAX: usize = 100;
@@ -62,6 +62,12 @@ pub fn router() -> Router<AppState> {
         )
 }
 
+/// The system's random source failed, so the form tokens cannot be keyed safely; the site
+/// refuses to start rather than key them with something guessable.
+#[derive(Debug, thiserror::Error)]
+#[error("the system's random source failed, so the contact form cannot be made safe")]
+pub struct RandomSourceError(#[source] pub getrandom::Error);
+
 /// Everything the contact form keeps between requests. Lives in `App`.
 pub struct ContactService {
     /// Where accepted messages are written.
@@ -88,19 +94,19 @@ impl std::fmt::Debug for ContactService {
 impl ContactService {
     /// Opens nothing yet: the spool is only touched when a message is queued, so that a broken
     /// spool shows up as a 503 on the form, not as a site that will not start.
-    pub fn new(config: &SiteConfig, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(config: &SiteConfig, clock: Arc<dyn Clock>) -> Result<Self, RandomSourceError> {
         let settings = &config.contact;
-        Self {
+        Ok(Self {
             queue: MailQueue::new(config.mail.spool.clone()),
             new_mail: Arc::new(Notify::new()),
             tokens: FormTokens::new(
                 &settings.form_key,
                 Duration::from_secs(settings.form_valid_minutes.saturating_mul(60)),
-            ),
+            )?,
             limiter: RateLimiter::new(settings.rate_per_hour, settings.burst),
             recently_queued: Mutex::new(HashMap::new()),
             clock,
-        }
+        })
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
@@ -157,14 +163,19 @@ enum TokenCheck {
 }
 
 impl FormTokens {
-    fn new(hex_key: &str, valid_for: Duration) -> Self {
+    /// Tokens keyed with `hex_key`, or without one with a random key, so that they are valid
+    /// only until this process stops. Either way the system's random source must work (the
+    /// nonces come from it too): when it fails, the site does not start.
+    fn new(hex_key: &str, valid_for: Duration) -> Result<Self, RandomSourceError> {
         let mut key = [0u8; 32];
-        if !decode_hex(hex_key, &mut key) {
-            // No key configured (or an unusable one, which the settings check refuses): tokens
-            // are valid only until this process stops.
-            fill_random(&mut key);
+        getrandom::fill(&mut key).map_err(RandomSourceError)?;
+        // A configured key replaces the random one; an unusable one is refused by the settings
+        // check before this runs.
+        let mut configured = [0u8; 32];
+        if decode_hex(hex_key, &mut configured) {
+            key = configured;
         }
-        Self { key, valid_for }
+        Ok(Self { key, valid_for })
     }
 
     fn mac(&self, issued: i64, nonce: &str) -> HmacSha256 {
@@ -592,7 +603,8 @@ fn form_page(
     errors: Vec<FieldError>,
     notice: Option<Notice>,
 ) -> Result<String, AppError> {
-    let (config, service, stylesheet) = (&app.config, &app.contact, app.site().stylesheet());
+    let site = app.site();
+    let (config, service, stylesheet) = (&app.config, &app.contact, site.stylesheet());
     let has_problem = !errors.is_empty() || notice.is_some();
     let title = if has_problem {
         "Error: Contact us"
@@ -601,8 +613,7 @@ fn form_page(
     };
     // No breadcrumb trail: the page is top-level (the main navigation marks it), and a trail
     // would repeat the "Error:" that the <title> carries for screen readers.
-    let mut layout = Layout::new(config, FORM_PATH, title)
-        .with_stylesheet(stylesheet)
+    let mut layout = Layout::new(config, stylesheet, FORM_PATH, title)
         .describe("Send a message to the team that runs this website.");
     if has_problem {
         layout = layout.noindex();
@@ -649,10 +660,10 @@ async fn thank_you(State(state): State<AppState>) -> Result<Response, AppError> 
     let template = ThankYouTemplate {
         layout: Layout::new(
             &state.0.config,
+            state.site().stylesheet(),
             THANK_YOU_PATH,
             "Thank you for your message",
         )
-        .with_stylesheet(state.site().stylesheet())
         // No breadcrumb trail: as on GOV.UK, a confirmation ends the journey, and its panel
         // heading is the first thing on the page.
         .noindex(),
@@ -815,11 +826,11 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
     }
 
     let spooled = message::compose(&submission, settings, &id, now)
-        .map_err(|e| AppError::Internal(format!("composing a contact message: {e}")))?;
+        .map_err(|e| AppError::internal("composing a contact message", e))?;
     let queue = service.queue.clone();
     let outcome = tokio::task::spawn_blocking(move || queue.enqueue(&spooled))
         .await
-        .map_err(|e| AppError::Internal(format!("queue task: {e}")))?;
+        .map_err(|e| AppError::internal("queue task", e))?;
     match outcome {
         Ok(Enqueued::New) => {
             tracing::info!(%id, topic = submission.topic.value(), "contact message queued");
@@ -977,7 +988,7 @@ mod tests {
 
     #[test]
     fn tokens_are_signed_and_expire() {
-        let tokens = FormTokens::new("", Duration::from_secs(3600));
+        let tokens = FormTokens::new("", Duration::from_secs(3600)).unwrap();
         let now = Timestamp::from_second(1_800_000_000).unwrap();
         let token = tokens.issue(now);
         let TokenCheck::Valid(id) = tokens.check(&token, now) else {
@@ -987,7 +998,7 @@ mod tests {
         assert_eq!(tokens.check(&token, now), TokenCheck::Valid(id));
         let later = now + jiff::SignedDuration::from_secs(3601);
         assert_eq!(tokens.check(&token, later), TokenCheck::Expired);
-        let other_key = FormTokens::new("", Duration::from_secs(3600));
+        let other_key = FormTokens::new("", Duration::from_secs(3600)).unwrap();
         assert_eq!(other_key.check(&token, now), TokenCheck::Invalid);
         let mut tampered = token.clone();
         tampered.replace_range(0..1, "2");

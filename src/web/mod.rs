@@ -1,4 +1,5 @@
-//! HTTP: the router, its layers, and one module per feature.
+//! HTTP: the state every handler shares ([`App`]), the router, its layers, and one module per
+//! feature.
 
 pub mod a_to_z;
 pub mod assets;
@@ -14,8 +15,10 @@ pub mod site;
 pub mod static_files;
 pub mod views;
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -30,7 +33,75 @@ use tower_http::trace::TraceLayer;
 pub use error::{AppError, ErrorPage};
 pub use site::Site;
 
-use crate::AppState;
+use crate::config::SiteConfig;
+use crate::mail;
+
+/// Site paths the web layer serves that are neither a Markdown page nor a kind's list; content
+/// links may point at them ([`crate::content::LoadOptions::generated_paths`]).
+pub const GENERATED_PATHS: &[&str] = &[
+    "/radiation/doses",
+    "/radiation/compare",
+    "/contact",
+    "/find",
+    "/search",
+    "/a-z",
+];
+
+/// Everything a request handler may use. Shared by all requests; the Site inside is replaced
+/// whole when content is rebuilt.
+#[derive(Debug)]
+pub struct App {
+    pub config: SiteConfig,
+    site: ArcSwap<Site>,
+    /// The contact form's mail queue, form tokens and rate limits.
+    pub contact: contact::ContactService,
+}
+
+impl App {
+    /// Fails only when the system's random source does (see [`contact::RandomSourceError`]).
+    pub fn new(config: SiteConfig, site: Site) -> Result<Self, contact::RandomSourceError> {
+        Self::with_clock(config, site, Arc::new(mail::SystemClock))
+    }
+
+    /// Like `new`, with a clock of the caller's choosing (tests move time forward).
+    pub fn with_clock(
+        config: SiteConfig,
+        site: Site,
+        clock: Arc<dyn mail::Clock>,
+    ) -> Result<Self, contact::RandomSourceError> {
+        let contact = contact::ContactService::new(&config, clock)?;
+        Ok(Self {
+            config,
+            site: ArcSwap::from_pointee(site),
+            contact,
+        })
+    }
+
+    /// The current Site. Hold the returned handle for the whole request, so that the request
+    /// sees one consistent site even if a rebuild lands meanwhile.
+    pub fn site(&self) -> Arc<Site> {
+        self.site.load_full()
+    }
+
+    /// Replaces the Site with a newly built one.
+    pub fn replace_site(&self, site: Site) {
+        self.site.store(Arc::new(site));
+    }
+}
+
+/// The state handed to every handler.
+#[derive(Debug, Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl AppState {
+    pub fn new(app: App) -> Self {
+        Self(Arc::new(app))
+    }
+
+    pub fn site(&self) -> Arc<Site> {
+        self.0.site()
+    }
+}
 
 /// The Content-Security-Policy: no inline script or style, nothing from other sites, no framing.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";

@@ -19,9 +19,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tower_http::services::ServeDir;
 
+use super::AppState;
 use super::assets::PLAIN_CACHE_CONTROL;
 use super::error::AppError;
-use crate::AppState;
 
 /// Routes `/static/...` to the static folder.
 pub fn router(state: &AppState) -> Router<AppState> {

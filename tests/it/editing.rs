@@ -623,7 +623,10 @@ fn the_shipped_content_is_clean_and_readable() {
         .unwrap()
         .filter(|e| e.as_ref().unwrap().path().extension() == Some("md".as_ref()))
         .count();
-    assert!(sheets >= 46, "the site promises at least 46 sheets, has {sheets}");
+    assert!(
+        sheets >= 46,
+        "the site promises at least 46 sheets, has {sheets}"
+    );
     let scores = report["readability"].as_array().unwrap();
     assert!(scores.len() > 80, "most pages are long enough to score");
     for score in scores {

@@ -189,6 +189,7 @@ fn the_loader_reports_every_broken_page_with_a_place_in_the_file() {
         include_drafts: false,
         today: jiff::civil::date(2026, 12, 1),
         postcode_districts: None,
+        generated_paths: irinfo::web::GENERATED_PATHS,
     };
     let mut runner = TestRunner::new(Config {
         cases: 400,

@@ -10,6 +10,7 @@ mod editing;
 mod finder;
 mod fuzz;
 mod hardening;
+mod layers;
 mod pages;
 mod perf;
 mod radiation;

@@ -361,17 +361,22 @@ impl Drop for Nginx {
 const BROTLI_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so";
 
 fn nginx_binary() -> PathBuf {
+    const PACKAGES: &str = "nginx libnginx-mod-http-brotli-static";
     ["/usr/sbin/nginx", "/usr/bin/nginx"]
         .into_iter()
         .map(PathBuf::from)
         .find(|p| p.is_file())
-        .expect("nginx is not installed: scripts/test installs it (apt-get install -y nginx libnginx-mod-http-brotli-static)")
+        .unwrap_or_else(|| {
+            require_installed("/usr/sbin/nginx", "nginx", PACKAGES);
+            PathBuf::from("/usr/sbin/nginx")
+        })
 }
 
 fn start_nginx(export: &Path) -> Nginx {
-    assert!(
-        Path::new(BROTLI_MODULE).is_file(),
-        "nginx's brotli module is not installed: apt-get install -y libnginx-mod-http-brotli-static (scripts/test does)"
+    require_installed(
+        BROTLI_MODULE,
+        "nginx's brotli module",
+        "libnginx-mod-http-brotli-static",
     );
     let dir = tempfile::tempdir().unwrap();
     let port = TcpListener::bind("127.0.0.1:0")

@@ -1,10 +1,7 @@
 //! Radiation doses: the table and charts at /radiation/doses, the panel on procedure sheets, the
 //! comparison page, and the checks that keep doses.toml and the sheets in agreement.
 
-use std::path::Path;
-
 use axum::http::StatusCode;
-use irinfo::content::{Library, LoadOptions};
 
 use crate::support::*;
 
@@ -345,14 +342,6 @@ async fn bad_comparisons_get_a_kind_message_and_a_400() {
     assert!(body.contains("value=\"ct-head\" checked>"));
 }
 
-fn load(dir: &Path) -> irinfo::content::LoadOutcome {
-    Library::load(&LoadOptions::published(
-        dir.to_path_buf(),
-        repo().join("static"),
-        jiff::civil::date(2026, 6, 1),
-    ))
-}
-
 fn minimal_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("tests/fixtures/minimal"), dir.path());
@@ -433,7 +422,7 @@ source = \"test-survey\"
 "
     );
     std::fs::write(dir.path().join("radiation/doses.toml"), doses).unwrap();
-    let outcome = load(dir.path());
+    let outcome = load_published(dir.path());
     let report = outcome.diagnostics.to_string();
     assert!(outcome.library.is_none(), "{report}");
     let cases = [
@@ -483,7 +472,7 @@ procedure = \"balloon\"
 "
     );
     std::fs::write(dir.path().join("radiation/doses.toml"), doses).unwrap();
-    let outcome = load(dir.path());
+    let outcome = load_published(dir.path());
     let report = outcome.diagnostics.to_string();
     assert!(outcome.library.is_none(), "{report}");
     assert_reported(
@@ -524,7 +513,7 @@ procedure = \"coil\"
         dir.path().join("radiation/doses.md"),
     )
     .unwrap();
-    let outcome = load(dir.path());
+    let outcome = load_published(dir.path());
     let report = outcome.diagnostics.to_string();
     assert!(outcome.library.is_none(), "{report}");
     assert_reported(
@@ -547,7 +536,7 @@ procedure = \"coil\"
 
 #[test]
 fn the_shipped_sheets_take_their_doses_from_the_table() {
-    let outcome = load(&repo().join("content"));
+    let outcome = load_published(&repo().join("content"));
     let library = outcome.library.expect("the shipped content builds");
     let with_dose: Vec<&str> = library
         .doses
