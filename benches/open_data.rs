@@ -12,14 +12,15 @@ use axum::body::Body;
 use axum::http::Request;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http_body_util::BodyExt;
-use irinfo::web::Site;
 use irinfo::{App, AppState};
 use tower::ServiceExt;
 
 fn serving(c: &mut Criterion) {
     let config = common::shipped_config();
-    let site = Site::build(common::load(&config), &config).expect("site builds");
-    let router = irinfo::web::router(AppState::new(App::new(config, site)));
+    let site = common::build(&config);
+    let router = irinfo::web::router(AppState::new(
+        App::new(config, site).expect("random source"),
+    ));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -96,7 +96,7 @@ pub fn page_file(path: &str) -> Result<String, ExportError> {
 
 /// The file an open-data document is written to: `/sitemap.xml` keeps its name, an API address
 /// without an extension gets `.json` (`/api/v1/procedures` is `api/v1/procedures.json`; serve it
-/// with `try_files $uri $uri.json`).
+/// with `try_files $uri.json $uri`, as `scripts/nginx-export.conf` does).
 pub fn document_file(path: &str) -> Result<String, ExportError> {
     let relative = path.strip_prefix('/').unwrap_or(path);
     check_relative(relative, path)?;

@@ -8,11 +8,12 @@
 use std::collections::HashSet;
 
 use super::diagnostics::Diagnostics;
+use super::doses::DoseTable;
 use super::front_matter::ProcedureFrontMatter;
-use super::library::{Library, PageKind, SourceFile};
+use super::kinds::{PageKind, PageRef, SourceFile};
 use super::markdown::RenderedMarkdown;
 use super::risks::{Risk, check_risk};
-use super::sources::{MIN_SOURCES_PER_SHEET, page_citations};
+use super::sources::{Bibliography, MIN_SOURCES_PER_SHEET, page_citations};
 
 /// The section a sheet's risk list is appended to.
 pub const RISKS_SECTION: &str = "Risks and how common they are";
@@ -104,19 +105,20 @@ fn hand_written_list(body: &RenderedMarkdown, heading: &str) -> Option<usize> {
 
 /// The checks that span files: citations against the bibliography, sources per sheet, and
 /// sources nobody cites.
-pub fn check_library(library: &Library, d: &mut Diagnostics) {
-    let bibliography = &library.bibliography;
+pub fn check_library(
+    pages: &[PageRef<'_>],
+    bibliography: &Bibliography,
+    doses: &DoseTable,
+    d: &mut Diagnostics,
+) {
     let mut cited: HashSet<String> = HashSet::new();
-    for page in library.all_pages() {
-        let risks: &[toml::Spanned<Risk>] = match page.kind {
-            PageKind::Procedure => library
-                .procedure(page.slug)
-                .map_or(&[], |p| p.front.risks.as_slice()),
-            _ => &[],
-        };
+    for page in pages {
+        let risks: &[toml::Spanned<Risk>] = page
+            .front::<ProcedureFrontMatter>()
+            .map_or(&[], |front| front.risks.as_slice());
         let citations = page_citations(
-            page.meta,
-            page.body,
+            &page.meta,
+            &page.body,
             risks,
             page.source.front_matter_offset,
             page.source.body_offset,
@@ -141,6 +143,6 @@ pub fn check_library(library: &Library, d: &mut Diagnostics) {
         cited.extend(distinct.iter().map(|id| id.to_string()));
         bibliography.check_cited(citations, &page.source.path, &page.source.text, d);
     }
-    cited.extend(library.doses.entries.iter().map(|e| e.source.clone()));
+    cited.extend(doses.entries.iter().map(|e| e.source.clone()));
     bibliography.warn_uncited(&cited, d);
 }

@@ -13,10 +13,12 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
+use super::AppState;
 use super::error::AppError;
+pub use super::views::DoseFacts;
 use super::views::{Crumb, Layout, RadiationPanel};
-use crate::AppState;
 use crate::config::{RadiationSettings, SiteConfig};
+use crate::content::citations::source_anchor;
 use crate::content::front_matter::XRays;
 use crate::content::{DoseEntry, DoseGroup, DoseTable, Library, ProcedureSheet};
 use crate::radiation::{self, RiskBand};
@@ -31,25 +33,6 @@ const FAMILIAR_EXAMS: [&str; 2] = ["chest-x-ray", "ct-abdomen-pelvis"];
 /// Routes for the pages that depend on the request. (`/radiation/doses` is pre-rendered.)
 pub fn router() -> Router<AppState> {
     Router::new().route("/radiation/compare", get(compare))
-}
-
-/// One entry of the table with everything computed from it, ready to show.
-#[derive(Debug, Clone)]
-pub struct DoseFacts {
-    pub id: String,
-    pub name: String,
-    pub note: Option<String>,
-    /// The procedure sheet, for interventional entries.
-    pub href: Option<String>,
-    /// "12", "5 to 50" or "20 (range 5 to 50)", without a unit.
-    pub msv: String,
-    /// "Typical dose", or "Typical range" when the source gives only a range.
-    pub label: &'static str,
-    /// "about 4.5 years".
-    pub background: String,
-    pub band: RiskBand,
-    pub source_short: String,
-    pub source_anchor: String,
 }
 
 impl DoseFacts {
@@ -77,7 +60,7 @@ impl DoseFacts {
                 settings.risk_per_sievert,
             ),
             source_short,
-            source_anchor: format!("source-{}", entry.source),
+            source_anchor: source_anchor(&entry.source),
         }
     }
 }
@@ -116,7 +99,7 @@ fn background_phrase(entry: &DoseEntry, annual_background_msv: f64) -> String {
 }
 
 /// The radiation panel of a procedure sheet: computed from the table when it has the procedure.
-pub fn panel(sheet: &ProcedureSheet, library: &Library, config: &SiteConfig) -> RadiationPanel {
+pub fn panel(sheet: &ProcedureSheet<'_>, library: &Library, config: &SiteConfig) -> RadiationPanel {
     let table = &library.doses;
     let entry = table.for_procedure(&sheet.slug);
     let compare = entry.and_then(|entry| {
@@ -458,8 +441,7 @@ pub fn doses_page<'a>(
         })
         .collect();
     DosesTemplate {
-        layout: Layout::new(config, "/radiation/doses", "Typical radiation doses")
-            .with_stylesheet(stylesheet)
+        layout: Layout::new(config, stylesheet, "/radiation/doses", "Typical radiation doses")
             .describe(
                 "Typical radiation doses from X-rays, CT scans, nuclear medicine scans and interventional radiology, compared with natural background radiation.",
             )
@@ -598,13 +580,7 @@ async fn compare(
         }
         Err(_) => (Vec::new(), Some(ChoiceError::Unreadable)),
     };
-    let page = compare_page(
-        table,
-        config,
-        &state.site().stylesheet(),
-        &chosen,
-        error.as_ref(),
-    );
+    let page = compare_page(table, config, site.stylesheet(), &chosen, error.as_ref());
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -693,8 +669,7 @@ pub fn compare_page(
         .collect::<Vec<_>>();
     // "Error:" goes before the <title> only, where screen readers announce it first; the
     // breadcrumb trail names the page as it always is.
-    let mut layout = Layout::new(config, "/radiation/compare", "Compare radiation doses")
-        .with_stylesheet(stylesheet)
+    let mut layout = Layout::new(config, stylesheet, "/radiation/compare", "Compare radiation doses")
         .describe("Choose two to four X-rays, scans or procedures and compare their typical radiation doses side by side.")
         .crumbs([Crumb::new("Radiation", "/radiation")]);
     if error.is_some() {

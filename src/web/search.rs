@@ -14,10 +14,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
+use super::AppState;
 use super::error::AppError;
 use super::pages::rendered_page;
 use super::views::Layout;
-use crate::AppState;
 use crate::search::{CheckedQuery, MAX_QUERY_CHARS, MatchMode, SearchResults};
 
 /// Routes for search and the A to Z.
@@ -81,17 +81,16 @@ pub async fn search(
                 .await
                 .map_err(|_| AppError::Unavailable("the search index is not built yet".into()))?
                 .as_ref()
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+                .map_err(|e| AppError::internal("building the search index", e.clone()))?;
             let results = index
                 .search(&query, page)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+                .map_err(|e| AppError::internal("searching", e))?;
             let title = format!("Search results for {query}");
             (SearchView::Results(results), title, query)
         }
     };
     let template = SearchTemplate {
-        layout: Layout::new(&state.0.config, "/search", title)
-            .with_stylesheet(site.stylesheet())
+        layout: Layout::new(&state.0.config, site.stylesheet(), "/search", title)
             .describe("Search the site's information about interventional radiology.")
             .crumbs([])
             .noindex()

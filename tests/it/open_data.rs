@@ -48,7 +48,7 @@ async fn api_documents_have_validators_cors_and_answer_304() {
 
     let list = json(&first);
     let total = list["total_items"].as_u64().unwrap() as usize;
-    assert_eq!(total, shipped_state().site().library.procedures.len());
+    assert_eq!(total, shipped_state().site().library.procedures().len());
     assert_eq!(
         list["items"].as_array().unwrap().len(),
         total.min(irinfo::web::open_data::api::PAGE_SIZE)
@@ -228,6 +228,31 @@ async fn no_shipped_page_claims_a_clinical_review() {
     }
 }
 
+/// Every address the site makes itself, open data included, answers: content may link to them
+/// (`web::GENERATED_PATHS`), so none may be a 404.
+#[tokio::test]
+async fn every_generated_path_answers() {
+    let router = shipped_router();
+    for path in irinfo::web::GENERATED_PATHS {
+        let response = get(&router, path).await;
+        assert_eq!(response.status, StatusCode::OK, "{path}");
+    }
+    // Every open-data document without a slug of its own (the sitemap, feed, the API's index,
+    // description and lists) is one of them.
+    let site = shipped_state().site();
+    for key in site.open_data.keys() {
+        let depth = key.trim_start_matches("/api/v1").matches('/').count();
+        let is_item = key.starts_with("/api/v1/") && depth > 1;
+        if key.contains('?') || is_item || key.starts_with("/sitemaps/") {
+            continue;
+        }
+        assert!(
+            irinfo::web::GENERATED_PATHS.contains(&key),
+            "{key} is not in GENERATED_PATHS"
+        );
+    }
+}
+
 #[test]
 fn the_export_writes_the_open_data_documents_with_the_bytes_the_server_sends() {
     let dir = tempfile::tempdir().unwrap();
@@ -262,13 +287,17 @@ async fn serve_shipped() -> (String, tokio::sync::oneshot::Sender<()>) {
     (base, stop)
 }
 
+/// A tool of the venv `scripts/test` makes; like [`require_installed`], a missing one ends the
+/// run with one line saying how to get it.
 fn venv_tool(name: &str) -> PathBuf {
     let tool = repo().join("target/open-data-venv/bin").join(name);
-    assert!(
-        tool.exists(),
-        "{} is missing: scripts/test installs extruct, openapi-spec-validator and schemathesis into target/open-data-venv",
-        tool.display()
-    );
+    if !tool.exists() {
+        eprintln!(
+            "\nirinfo tests: {} is missing: run scripts/test, which installs extruct, openapi-spec-validator and schemathesis into target/open-data-venv",
+            tool.display()
+        );
+        std::process::exit(2);
+    }
     tool
 }
 
@@ -306,6 +335,7 @@ async fn the_sitemap_is_valid_against_the_sitemaps_org_schema() {
             .starts_with("application/xml")
     );
     let file = write_temp(dir.path(), "sitemap.xml", sitemap.body.as_bytes());
+    require_installed("/usr/bin/xmllint", "xmllint", "libxml2-utils");
     let mut xmllint = Command::new("xmllint");
     xmllint
         .arg("--noout")
@@ -362,6 +392,11 @@ async fn feedparser_reads_the_feed_without_errors() {
             .starts_with("application/atom+xml")
     );
     let file = write_temp(dir.path(), "feed.xml", feed.body.as_bytes());
+    require_installed(
+        "/usr/lib/python3/dist-packages/feedparser/__init__.py",
+        "Debian's feedparser",
+        "python3-feedparser",
+    );
     // Debian's python3-feedparser, with Debian's own Python.
     let mut python = Command::new("/usr/bin/python3");
     python.arg("-c").arg(
@@ -487,4 +522,48 @@ async fn the_openapi_document_is_valid_and_schemathesis_finds_no_response_outsid
     let out = run(schemathesis, "schemathesis").await;
     assert!(out.contains("passed"), "{out}");
     let _ = stop.send(());
+}
+
+/// A clinical code that cannot be one of its system's is an error at its line, and the site is
+/// not built; one in another form (lower case, no dot) is read in its standard form.
+#[test]
+fn a_malformed_clinical_code_is_an_error_where_it_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("tests/fixtures/minimal"), dir.path());
+    let file = dir.path().join("conditions/narrow-pipe.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let with_codes = |codes: &str| text.replacen("also_known_as = [\"NP\"]\n", codes, 1);
+    std::fs::write(
+        &file,
+        with_codes("also_known_as = [\"NP\"]\nicd10 = [\"I7.14\"]\nsnomed_ct = [\"0123456\"]\n"),
+    )
+    .unwrap();
+    let outcome = load_published(dir.path());
+    assert!(outcome.library.is_none());
+    let report = outcome.diagnostics.to_string();
+    for (line, message) in [
+        (
+            "conditions/narrow-pipe.md:6:10",
+            "`I7.14` is not a valid ICD-10 code",
+        ),
+        (
+            "conditions/narrow-pipe.md:7:14",
+            "`0123456` is not a valid SNOMED CT code",
+        ),
+    ] {
+        assert!(
+            report
+                .lines()
+                .any(|l| l.contains(line) && l.contains(message)),
+            "{line} {message}\n{report}"
+        );
+    }
+
+    std::fs::write(
+        &file,
+        with_codes("also_known_as = [\"NP\"]\nicd10 = [\"i714\"]\n"),
+    )
+    .unwrap();
+    let outcome = load_published(dir.path());
+    assert!(outcome.diagnostics.is_empty(), "{}", outcome.diagnostics);
 }

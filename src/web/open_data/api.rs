@@ -12,12 +12,14 @@ use serde_json::{Value, json};
 use super::{API_ROOT, OpenData, Problem};
 use crate::config::SiteConfig;
 use crate::content::codes::CodeSystem;
-use crate::content::front_matter::{PageMeta, XRays};
+use crate::content::front_matter::{
+    ConditionFrontMatter, PageMeta, ProcedureFrontMatter, StatementFrontMatter, XRays,
+};
 use crate::content::markdown::RenderedMarkdown;
 use crate::content::risks::Risk;
 use crate::content::sources::{self, NumberedSource};
-use crate::content::{Library, PageKind};
-use crate::finder::{Entry, Located};
+use crate::content::{Condition, KINDS, Library, Page, PageKind, TypedPage};
+use crate::finder::{Entry, Finder, Located};
 
 /// How many items one page of a list holds.
 pub const PAGE_SIZE: usize = 20;
@@ -25,14 +27,73 @@ pub const PAGE_SIZE: usize = 20;
 /// The highest page number a request may name; past a list's last page is a 404.
 pub const MAX_PAGE: usize = 1_000_000;
 
-/// The lists the API offers: their name under `/api/v1`.
-pub const COLLECTIONS: [&str; 5] = [
-    "procedures",
-    "conditions",
-    "statements",
-    "doses",
-    "directory",
-];
+/// The name of the OpenAPI schema of a kind's documents, if the API serves that kind: its pages
+/// are then a collection named after the kind's folder (`/api/v1/procedures`), each at
+/// `/api/v1/<folder>/<slug>`. A new kind must be decided here (the compiler asks), and one the
+/// API serves needs its fields in `Writer::page` and its schema in `openapi.rs`.
+pub fn page_schema(kind: PageKind) -> Option<&'static str> {
+    match kind {
+        PageKind::Procedure => Some("Procedure"),
+        PageKind::Condition => Some("Condition"),
+        PageKind::Statement => Some("Statement"),
+        PageKind::Home | PageKind::Story | PageKind::Radiation | PageKind::About => None,
+    }
+}
+
+/// One list the API offers under `/api/v1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Collection {
+    /// The pages of a kind the API serves (see [`page_schema`]).
+    Pages(PageKind),
+    /// The radiation doses of `radiation/doses.toml`.
+    Doses,
+    /// The finder's (sample) directory of services.
+    Directory,
+}
+
+impl Collection {
+    /// Every collection: the kinds the API serves, in the order of [`KINDS`], then the doses and
+    /// the directory.
+    pub fn all() -> Vec<Collection> {
+        KINDS
+            .iter()
+            .filter(|spec| page_schema(spec.kind).is_some())
+            .map(|spec| Collection::Pages(spec.kind))
+            .chain([Collection::Doses, Collection::Directory])
+            .collect()
+    }
+
+    /// Its name under `/api/v1`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Collection::Pages(kind) => kind.folder(),
+            Collection::Doses => "doses",
+            Collection::Directory => "directory",
+        }
+    }
+
+    /// The OpenAPI schema of one of its items.
+    pub fn schema(self) -> &'static str {
+        match self {
+            Collection::Pages(kind) => page_schema(kind).unwrap_or("Page"),
+            Collection::Doses => "Dose",
+            Collection::Directory => "DirectoryEntry",
+        }
+    }
+
+    /// What names an item in its address: a page's slug or a dose's id.
+    pub fn key(self) -> &'static str {
+        match self {
+            Collection::Doses => "id",
+            Collection::Pages(_) | Collection::Directory => "slug",
+        }
+    }
+
+    /// The list's path.
+    pub fn path(self) -> String {
+        format!("{API_ROOT}/{}", self.name())
+    }
+}
 
 /// The code systems a condition can be looked up by: name in the address, and label.
 pub const CODE_SYSTEMS: [(&str, &str); 2] = [("snomed-ct", "SNOMED CT"), ("icd-10", "ICD-10")];
@@ -159,11 +220,12 @@ pub fn normalise_code(system: &str, code: &str) -> Option<String> {
     }
 }
 
-/// Builds every API document of `library`.
-pub fn documents(config: &SiteConfig, library: &Library) -> Built {
+/// Builds every API document of `library` and the finder's directory.
+pub fn documents(config: &SiteConfig, library: &Library, finder: &Finder) -> Built {
     let writer = Writer {
         base: &config.site.base_url,
         library,
+        finder,
     };
     writer.all()
 }
@@ -171,9 +233,10 @@ pub fn documents(config: &SiteConfig, library: &Library) -> Built {
 struct Writer<'a> {
     base: &'a str,
     library: &'a Library,
+    finder: &'a Finder,
 }
 
-impl Writer<'_> {
+impl<'a> Writer<'a> {
     fn all(&self) -> Built {
         let lib = self.library;
         let mut built = Built::default();
@@ -182,64 +245,45 @@ impl Writer<'_> {
         add(API_ROOT.to_string(), self.index());
 
         // Lists and their items.
-        let mut lists: Vec<(&str, Vec<Value>)> = Vec::new();
-        lists.push((
-            "procedures",
-            lib.procedures
-                .iter()
-                .map(|p| self.summary_item(PageKind::Procedure, &p.slug, &p.meta))
-                .collect(),
-        ));
-        lists.push((
-            "conditions",
-            lib.conditions
-                .iter()
-                .map(|c| self.summary_item(PageKind::Condition, &c.slug, &c.meta))
-                .collect(),
-        ));
-        lists.push((
-            "statements",
-            lib.statements
-                .iter()
-                .map(|s| self.summary_item(PageKind::Statement, &s.slug, &s.meta))
-                .collect(),
-        ));
-        lists.push((
-            "doses",
-            lib.doses
-                .entries
-                .iter()
-                .map(|d| {
-                    json!({
-                        "id": d.id,
-                        "name": d.name,
-                        "group": d.group.anchor(),
-                        "api_url": self.api(&format!("doses/{}", d.id)),
+        for collection in Collection::all() {
+            let items: Vec<Value> = match collection {
+                Collection::Pages(kind) => lib
+                    .pages(kind)
+                    .iter()
+                    .map(|p| self.summary_item(p))
+                    .collect(),
+                Collection::Doses => lib
+                    .doses
+                    .entries
+                    .iter()
+                    .map(|d| {
+                        json!({
+                            "id": d.id,
+                            "name": d.name,
+                            "group": d.group.anchor(),
+                            "api_url": self.api(&format!("doses/{}", d.id)),
+                        })
                     })
-                })
-                .collect(),
-        ));
-        lists.push((
-            "directory",
-            lib.finder
-                .directory
-                .entries()
-                .iter()
-                .map(|e| {
-                    json!({
-                        "slug": e.slug,
-                        "name": e.name,
-                        "hospital": e.hospital,
-                        "town": e.town,
-                        "sample": e.sample,
-                        "url": self.page_url(&e.path()),
-                        "api_url": self.api(&format!("directory/{}", e.slug)),
+                    .collect(),
+                Collection::Directory => self
+                    .finder
+                    .directory
+                    .entries()
+                    .iter()
+                    .map(|e| {
+                        json!({
+                            "slug": e.slug,
+                            "name": e.name,
+                            "hospital": e.hospital,
+                            "town": e.town,
+                            "sample": e.sample,
+                            "url": self.page_url(&e.path()),
+                            "api_url": self.api(&format!("directory/{}", e.slug)),
+                        })
                     })
-                })
-                .collect(),
-        ));
-        for (name, items) in lists {
-            let path = format!("{API_ROOT}/{name}");
+                    .collect(),
+            };
+            let path = collection.path();
             let pages = items.len().div_ceil(PAGE_SIZE).max(1);
             for page in 1..=pages {
                 let chunk: Vec<Value> = items
@@ -256,18 +300,19 @@ impl Writer<'_> {
             built.list_pages.insert(path, pages);
         }
 
-        for sheet in &lib.procedures {
-            add(
-                self.api_path(&format!("procedures/{}", sheet.slug)),
-                self.procedure(sheet),
-            );
+        // One document per page of each kind the API serves.
+        for collection in Collection::all() {
+            let Collection::Pages(kind) = collection else {
+                continue;
+            };
+            for page in lib.pages(kind) {
+                add(self.api_path_of(page), self.page(page));
+            }
         }
-        let mut codes: HashMap<(&str, String), Vec<&crate::content::Condition>> = HashMap::new();
-        for condition in &lib.conditions {
-            add(
-                self.api_path(&format!("conditions/{}", condition.slug)),
-                self.condition(condition),
-            );
+
+        // The conditions by their codes.
+        let mut codes: HashMap<(&str, String), Vec<Condition<'_>>> = HashMap::new();
+        for condition in lib.conditions() {
             for code in &condition.front.snomed_ct {
                 if let Some(code) = normalise_code("snomed-ct", code.get_ref()) {
                     codes
@@ -288,19 +333,13 @@ impl Writer<'_> {
                 self.code_lookup(system, &code, &conditions),
             );
         }
-        for statement in &lib.statements {
-            add(
-                self.api_path(&format!("statements/{}", statement.slug)),
-                self.statement(statement),
-            );
-        }
         for dose in &lib.doses.entries {
             add(
                 self.api_path(&format!("doses/{}", dose.id)),
                 self.dose(dose),
             );
         }
-        for entry in lib.finder.directory.entries() {
+        for entry in self.finder.directory.entries() {
             add(
                 self.api_path(&format!("directory/{}", entry.slug)),
                 self.directory_entry(entry),
@@ -321,10 +360,15 @@ impl Writer<'_> {
         format!("{}{path}", self.base)
     }
 
+    /// The site path of a page's API document.
+    fn api_path_of(&self, page: &Page) -> String {
+        self.api_path(&format!("{}/{}", page.kind.folder(), page.slug))
+    }
+
     fn index(&self) -> Value {
-        let collections: serde_json::Map<String, Value> = COLLECTIONS
-            .iter()
-            .map(|name| (name.to_string(), Value::from(self.api(name))))
+        let collections: serde_json::Map<String, Value> = Collection::all()
+            .into_iter()
+            .map(|c| (c.name().to_string(), Value::from(self.api(c.name()))))
             .collect();
         json!({
             "name": "Interventional radiology patient information API",
@@ -365,14 +409,15 @@ impl Writer<'_> {
     }
 
     /// A page in a list: what it is and when it last changed.
-    fn summary_item(&self, kind: PageKind, slug: &str, meta: &PageMeta) -> Value {
+    fn summary_item(&self, page: &Page) -> Value {
+        let meta = &page.meta;
         let newest = meta.review.history.first();
         json!({
-            "slug": slug,
+            "slug": page.slug,
             "title": meta.title,
             "summary": meta.summary,
-            "url": self.page_url(&kind.page_path(slug)),
-            "api_url": self.api(&format!("{}/{slug}", kind.folder())),
+            "url": self.page_url(&page.path()),
+            "api_url": self.page_url(&self.api_path_of(page)),
             "version": newest.map(|h| h.version.clone()),
             "last_changed": newest.map(|h| h.date.iso()),
             "sample": meta.sample,
@@ -381,42 +426,80 @@ impl Writer<'_> {
 
     /// A link to another page: enough to show it and to fetch it (`api_url` is null for kinds
     /// the API does not serve, such as stories).
-    fn link(&self, kind: PageKind, slug: &str, meta: &PageMeta) -> Value {
-        let in_api = matches!(
-            kind,
-            PageKind::Procedure | PageKind::Condition | PageKind::Statement
-        );
+    fn link(&self, page: &Page) -> Value {
+        let in_api = page_schema(page.kind).is_some();
         json!({
-            "slug": slug,
-            "title": meta.title,
-            "summary": meta.summary,
-            "url": self.page_url(&kind.page_path(slug)),
-            "api_url": in_api.then(|| self.api(&format!("{}/{slug}", kind.folder()))),
+            "slug": page.slug,
+            "title": page.meta.title,
+            "summary": page.meta.summary,
+            "url": self.page_url(&page.path()),
+            "api_url": in_api.then(|| self.page_url(&self.api_path_of(page))),
         })
     }
 
+    /// Links to the pages of `kind` with these slugs, in order; a slug with no page is skipped.
+    fn links<'s>(&self, kind: PageKind, slugs: impl IntoIterator<Item = &'s str>) -> Vec<Value> {
+        slugs
+            .into_iter()
+            .filter_map(|slug| self.library.page(kind, slug))
+            .map(|p| self.link(p))
+            .collect()
+    }
+
     fn procedure_link(&self, slug: &str) -> Option<Value> {
-        let p = self.library.procedure(slug)?;
-        Some(self.link(PageKind::Procedure, &p.slug, &p.meta))
+        let p = self.library.page(PageKind::Procedure, slug)?;
+        Some(self.link(p))
+    }
+
+    /// The document of a page of a kind the API serves: what every page has, and its kind's own
+    /// fields.
+    fn page(&self, page: &Page) -> Value {
+        let lib = self.library;
+        let (numbered, extra) = match page.kind {
+            PageKind::Procedure => {
+                let sheet = typed::<ProcedureFrontMatter>(page);
+                self.procedure(sheet)
+            }
+            PageKind::Condition => {
+                let condition = typed::<ConditionFrontMatter>(page);
+                (
+                    page_sources(&page.meta, &page.body, lib),
+                    self.condition(condition),
+                )
+            }
+            PageKind::Statement => {
+                let statement = typed::<StatementFrontMatter>(page);
+                (
+                    page_sources(&page.meta, &page.body, lib),
+                    self.statement(statement),
+                )
+            }
+            PageKind::Home | PageKind::Story | PageKind::Radiation | PageKind::About => (
+                page_sources(&page.meta, &page.body, lib),
+                Value::Object(serde_json::Map::new()),
+            ),
+        };
+        let mut map = self.page_common(page, &numbered);
+        extend(&mut map, extra);
+        Value::Object(map)
     }
 
     /// What every page document has: addresses, version, review and history, sections, sources.
     fn page_common(
         &self,
-        kind: PageKind,
-        slug: &str,
-        meta: &PageMeta,
-        body: &RenderedMarkdown,
+        page: &Page,
         numbered: &[NumberedSource<'_>],
     ) -> serde_json::Map<String, Value> {
+        let meta = &page.meta;
+        let body = &page.body;
         let review = &meta.review;
         let newest = review.history.first();
         let value = json!({
-            "slug": slug,
+            "slug": page.slug,
             "title": meta.title,
             "summary": meta.summary,
-            "url": self.page_url(&kind.page_path(slug)),
-            "api_url": self.api(&format!("{}/{slug}", kind.folder())),
+            "url": self.page_url(&page.path()),
+            "api_url": self.page_url(&self.api_path_of(page)),
             "sample": meta.sample,
             "version": newest.map(|h| json!({
                 "version": h.version,
@@ -458,7 +541,14 @@ impl Writer<'_> {
         }
     }
 
-    fn procedure(&self, sheet: &crate::content::ProcedureSheet) -> Value {
+    /// A procedure sheet's sources (its dose's last) and its own fields.
+    fn procedure<'l>(
+        &self,
+        sheet: TypedPage<'l, ProcedureFrontMatter>,
+    ) -> (Vec<NumberedSource<'l>>, Value)
+    where
+        'a: 'l,
+    {
         let lib = self.library;
         let mut cited: Vec<String> =
             sources::page_citations(&sheet.meta, &sheet.body, &sheet.front.risks, 0, 0)
@@ -470,14 +560,7 @@ impl Writer<'_> {
             cited.push(dose.source.clone());
         }
         let numbered = sources::numbered(cited, &lib.bibliography);
-        let mut map = self.page_common(
-            PageKind::Procedure,
-            &sheet.slug,
-            &sheet.meta,
-            &sheet.body,
-            &numbered,
-        );
-        let front = &sheet.front;
+        let front = sheet.front;
         let extra = json!({
             "also_known_as": front.also_known_as,
             "category": front.category.get_ref().label(),
@@ -492,30 +575,20 @@ impl Writer<'_> {
                 "same_day": h.same_day,
                 "non_urgent": h.non_urgent,
             })),
-            "conditions": front.conditions.iter().filter_map(|c| {
-                lib.condition(c.get_ref()).map(|c| self.link(PageKind::Condition, &c.slug, &c.meta))
-            }).collect::<Vec<_>>(),
-            "related": front.related.iter().filter_map(|r| self.procedure_link(r.get_ref())).collect::<Vec<_>>(),
+            "conditions": self.links(PageKind::Condition, front.conditions.iter().map(|c| c.get_ref().as_str())),
+            "related": self.links(PageKind::Procedure, front.related.iter().map(|r| r.get_ref().as_str())),
             "stories": lib.stories_about(&sheet.slug).into_iter()
-                .map(|s| self.link(PageKind::Story, &s.slug, &s.meta)).collect::<Vec<_>>(),
+                .map(|s| self.link(s.page)).collect::<Vec<_>>(),
             "dose": dose.map(|d| self.dose(d)),
         });
-        extend(&mut map, extra);
-        Value::Object(map)
+        (numbered, extra)
     }
 
-    fn condition(&self, condition: &crate::content::Condition) -> Value {
+    /// A condition's own fields.
+    fn condition(&self, condition: Condition<'_>) -> Value {
         let lib = self.library;
-        let numbered = page_sources(&condition.meta, &condition.body, lib);
-        let mut map = self.page_common(
-            PageKind::Condition,
-            &condition.slug,
-            &condition.meta,
-            &condition.body,
-            &numbered,
-        );
-        let front = &condition.front;
-        let extra = json!({
+        let front = condition.front;
+        json!({
             "medical_name": front.medical_name,
             "also_known_as": front.also_known_as,
             "other_treatments": front.other_treatments,
@@ -523,25 +596,18 @@ impl Writer<'_> {
             "nhs_url": front.nhs_url.as_ref().map(|u| u.get_ref().clone()),
             "nice_url": front.nice_url.as_ref().map(|u| u.get_ref().clone()),
             "treatments": lib.treatments_for(&condition.slug).into_iter()
-                .map(|p| self.link(PageKind::Procedure, &p.slug, &p.meta)).collect::<Vec<_>>(),
-        });
-        extend(&mut map, extra);
-        Value::Object(map)
+                .map(|p| self.link(p.page)).collect::<Vec<_>>(),
+        })
     }
 
-    fn code_lookup(
-        &self,
-        system: &str,
-        code: &str,
-        conditions: &[&crate::content::Condition],
-    ) -> Value {
+    fn code_lookup(&self, system: &str, code: &str, conditions: &[Condition<'_>]) -> Value {
         let lib = self.library;
         let mut treatments: Vec<Value> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for condition in conditions {
             for p in lib.treatments_for(&condition.slug) {
-                if seen.insert(p.slug.as_str()) {
-                    treatments.push(self.link(PageKind::Procedure, &p.slug, &p.meta));
+                if seen.insert(p.page.slug.as_str()) {
+                    treatments.push(self.link(p.page));
                 }
             }
         }
@@ -549,38 +615,29 @@ impl Writer<'_> {
             "system": system,
             "code": code,
             "conditions": conditions.iter().map(|c| {
-                let mut link = self.link(PageKind::Condition, &c.slug, &c.meta);
-                link["codes"] = codes(c);
+                let mut link = self.link(c.page);
+                link["codes"] = codes(*c);
                 link
             }).collect::<Vec<_>>(),
             "treatments": treatments,
         })
     }
 
-    fn statement(&self, statement: &crate::content::PositionStatement) -> Value {
+    /// A position statement's own fields.
+    fn statement(&self, statement: TypedPage<'_, StatementFrontMatter>) -> Value {
         let lib = self.library;
-        let numbered = page_sources(&statement.meta, &statement.body, lib);
-        let mut map = self.page_common(
-            PageKind::Statement,
-            &statement.slug,
-            &statement.meta,
-            &statement.body,
-            &numbered,
-        );
-        let front = &statement.front;
-        let extra = json!({
+        let front = statement.front;
+        json!({
             "issued": front.issued.iso(),
             "status": front.status.label().to_lowercase(),
             "superseded_by": front.superseded_by.as_ref()
-                .and_then(|s| lib.statement(s.get_ref()))
-                .map(|s| self.link(PageKind::Statement, &s.slug, &s.meta)),
-            "supersedes": lib.statements.iter()
+                .and_then(|s| lib.page(PageKind::Statement, s.get_ref()))
+                .map(|s| self.link(s)),
+            "supersedes": lib.statements()
                 .filter(|s| s.front.superseded_by.as_ref().is_some_and(|r| *r.get_ref() == statement.slug))
-                .map(|s| self.link(PageKind::Statement, &s.slug, &s.meta))
+                .map(|s| self.link(s.page))
                 .collect::<Vec<_>>(),
-        });
-        extend(&mut map, extra);
-        Value::Object(map)
+        })
     }
 
     fn dose(&self, dose: &crate::content::doses::DoseEntry) -> Value {
@@ -651,8 +708,13 @@ fn page_sources<'a>(
     sources::numbered(cited, &lib.bibliography)
 }
 
+/// The typed view of a page whose kind's row names `F` as its type.
+fn typed<F: crate::content::kinds::PageFrontMatter>(page: &Page) -> TypedPage<'_, F> {
+    TypedPage::of(page).expect("a page's front matter is its kind's type")
+}
+
 /// A condition's codes, in their standard form.
-fn codes(condition: &crate::content::Condition) -> Value {
+fn codes(condition: Condition<'_>) -> Value {
     let norm = |system: &str, codes: &[toml::Spanned<String>]| -> Vec<String> {
         codes
             .iter()

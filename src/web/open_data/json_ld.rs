@@ -8,10 +8,9 @@
 
 use serde_json::{Value, json};
 
-use super::super::views::Crumb;
 use crate::config::SiteConfig;
-use crate::content::front_matter::PageMeta;
-use crate::content::{Library, PageKind};
+use crate::content::front_matter::{ConditionFrontMatter, ProcedureFrontMatter};
+use crate::content::{Library, Page, PageKind};
 
 /// What a page's JSON-LD says besides its address, title and breadcrumbs (which the layout has).
 #[derive(Debug, Clone)]
@@ -21,18 +20,13 @@ pub struct PageFacts {
 }
 
 impl PageFacts {
-    /// The facts of the page of `kind` with this slug and meta.
-    pub fn new(
-        config: &SiteConfig,
-        library: &Library,
-        kind: PageKind,
-        slug: &str,
-        meta: &PageMeta,
-    ) -> Self {
+    /// The facts of a page of any kind.
+    pub fn new(config: &SiteConfig, library: &Library, page: &Page) -> Self {
         let base = config.site.base_url.clone();
-        let url = format!("{base}{}", kind.page_path(slug));
+        let url = format!("{base}{}", page.path());
+        let meta = &page.meta;
         let review = &meta.review;
-        let mut page = json!({
+        let mut facts = json!({
             "@context": "https://schema.org",
             "@type": "MedicalWebPage",
             "name": meta.title,
@@ -43,37 +37,42 @@ impl PageFacts {
             "audience": { "@type": "MedicalAudience", "audienceType": "Patient" },
         });
         if let Some(newest) = review.history.first() {
-            page["dateModified"] = newest.date.iso().into();
-            page["version"] = newest.version.clone().into();
+            facts["dateModified"] = newest.date.iso().into();
+            facts["version"] = newest.version.clone().into();
         }
         if let Some(oldest) = review.history.last() {
-            page["datePublished"] = oldest.date.iso().into();
+            facts["datePublished"] = oldest.date.iso().into();
         }
         if let Some(clinical) = &review.clinical_review {
-            page["lastReviewed"] = clinical.date.iso().into();
-            page["reviewedBy"] = json!({ "@type": "Person", "jobTitle": clinical.reviewer });
+            facts["lastReviewed"] = clinical.date.iso().into();
+            facts["reviewedBy"] = json!({ "@type": "Person", "jobTitle": clinical.reviewer });
         }
-        if let Some(about) = about(library, kind, slug, &url, &base) {
-            page["about"] = about;
+        if let Some(about) = about(library, page, &url, &base) {
+            facts["about"] = about;
         }
-        Self { base, page }
+        Self { base, page: facts }
     }
 
-    /// The JSON-LD for the page at `canonical` with these breadcrumbs (Home first, the page
-    /// itself last), safe to put inside a `<script>` element.
-    pub fn json_ld(&self, canonical: &str, title: &str, crumbs: &[Crumb]) -> String {
+    /// The JSON-LD for the page at `canonical` with these breadcrumbs, label and site path
+    /// (Home first; the page itself is added last), safe to put inside a `<script>` element.
+    pub fn json_ld<'a>(
+        &self,
+        canonical: &str,
+        title: &str,
+        crumbs: impl ExactSizeIterator<Item = (&'a str, &'a str)>,
+    ) -> String {
         let mut page = self.page.clone();
         page["url"] = canonical.into();
+        let no_crumbs = crumbs.len() == 0;
         let mut items: Vec<Value> = crumbs
-            .iter()
-            .map(|c| (c.label.as_str(), format!("{}{}", self.base, c.href)))
+            .map(|(label, href)| (label, format!("{}{href}", self.base)))
             .chain(std::iter::once((title, canonical.to_string())))
             .enumerate()
             .map(|(i, (name, item))| {
                 json!({ "@type": "ListItem", "position": i + 1, "name": name, "item": item })
             })
             .collect();
-        if crumbs.is_empty() {
+        if no_crumbs {
             items.truncate(1);
         }
         page["breadcrumb"] = json!({ "@type": "BreadcrumbList", "itemListElement": items });
@@ -81,39 +80,39 @@ impl PageFacts {
     }
 }
 
-/// What a procedure or condition page is about.
-fn about(library: &Library, kind: PageKind, slug: &str, url: &str, base: &str) -> Option<Value> {
-    match kind {
+/// What a page is about: a `MedicalProcedure` or a `MedicalCondition`, with the properties its
+/// front matter supports; nothing for the other kinds. Adding a kind makes the compiler ask here.
+fn about(library: &Library, page: &Page, url: &str, base: &str) -> Option<Value> {
+    match page.kind {
         PageKind::Procedure => {
-            let sheet = library.procedure(slug)?;
+            let front = page.front::<ProcedureFrontMatter>()?;
             let mut about = json!({
                 "@type": "MedicalProcedure",
-                "name": sheet.meta.title,
-                "description": sheet.meta.summary,
+                "name": page.meta.title,
+                "description": page.meta.summary,
                 "url": url,
             });
-            if !sheet.front.also_known_as.is_empty() {
-                about["alternateName"] = sheet.front.also_known_as.clone().into();
+            if !front.also_known_as.is_empty() {
+                about["alternateName"] = front.also_known_as.clone().into();
             }
             Some(about)
         }
         PageKind::Condition => {
-            let condition = library.condition(slug)?;
-            let front = &condition.front;
+            let front = page.front::<ConditionFrontMatter>()?;
             let mut names: Vec<String> = Vec::new();
-            if condition.meta.title != front.medical_name {
-                names.push(condition.meta.title.clone());
+            if page.meta.title != front.medical_name {
+                names.push(page.meta.title.clone());
             }
             names.extend(front.also_known_as.iter().cloned());
             let mut about = json!({
                 "@type": "MedicalCondition",
                 "name": front.medical_name,
-                "description": condition.meta.summary,
+                "description": page.meta.summary,
                 "url": url,
-                "possibleTreatment": library.treatments_for(slug).iter().map(|p| json!({
+                "possibleTreatment": library.treatments_for(&page.slug).iter().map(|p| json!({
                     "@type": "MedicalProcedure",
                     "name": p.meta.title,
-                    "url": format!("{base}{}", PageKind::Procedure.page_path(&p.slug)),
+                    "url": format!("{base}{}", p.path()),
                 })).collect::<Vec<_>>(),
             });
             if !names.is_empty() {
@@ -132,7 +131,11 @@ fn about(library: &Library, kind: PageKind, slug: &str, url: &str, base: &str) -
             }
             Some(about)
         }
-        _ => None,
+        PageKind::Home
+        | PageKind::Story
+        | PageKind::Radiation
+        | PageKind::Statement
+        | PageKind::About => None,
     }
 }
 

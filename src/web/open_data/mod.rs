@@ -12,7 +12,7 @@
 //!
 //! Every document is rendered when the Site is built and kept as a [`CachedPage`], so a request
 //! costs what a page costs: a map lookup, an ETag check and a copy of ready bytes (see
-//! `benches/library.rs`). Only errors (RFC 9457 problem details) are made per request, and they
+//! `benches/open_data.rs`). Only errors (RFC 9457 problem details) are made per request, and they
 //! are small.
 //!
 //! Decisions the issue left open:
@@ -29,8 +29,14 @@
 //! - A JSON-LD `<script type="application/ld+json">` is a data block that browsers never run, so
 //!   the CSP's `script-src 'self'` does not apply to it and needs no hash (a browser test checks
 //!   that no CSP violation is reported).
-//! - An export writes `/api/v1/x` as `api/v1/x.json` (serve with `try_files $uri.json`); only
+//! - An export writes `/api/v1/x` as `api/v1/x.json` (`scripts/nginx-export.conf` serves it); only
 //!   the first page of each list is exported, as `?page=N` needs a server.
+//! - The API serves procedures, conditions and statements (the kinds [`api::page_schema`] names,
+//!   each a collection named after its folder, in the order of the kinds table), then the doses
+//!   and the directory. Stories, radiation guides and about pages are in the sitemap, feed and
+//!   JSON-LD like every kind, but not in the API, which the issue did not ask for.
+//! - The addresses taken here are in [`super::GENERATED_PATHS`], so content may link to them and
+//!   no page can take one.
 
 pub mod api;
 pub mod feed;
@@ -48,10 +54,13 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 
+use rayon::prelude::*;
+
+use super::AppState;
 use super::cached::CachedPage;
-use crate::AppState;
 use crate::config::SiteConfig;
 use crate::content::Library;
+use crate::finder::Finder;
 
 /// The content type of RFC 9457 problem details.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -69,8 +78,14 @@ pub struct OpenData {
 }
 
 impl OpenData {
-    /// Builds every document from the Library and the paths of the Site's HTML pages.
-    pub fn build(config: &SiteConfig, library: &Library, html_paths: &[&str]) -> Self {
+    /// Builds every document from the Library, the finder's directory and the paths of the
+    /// Site's HTML pages.
+    pub fn build(
+        config: &SiteConfig,
+        library: &Library,
+        finder: &Finder,
+        html_paths: &[&str],
+    ) -> Self {
         let base = config.site.base_url.as_str();
         let mut documents = HashMap::new();
         let urls = sitemap::entries(library, html_paths);
@@ -88,13 +103,16 @@ impl OpenData {
                 feed::atom(config, library),
             ),
         );
-        let built = api::documents(config, library);
+        let built = api::documents(config, library, finder);
         for (path, json) in built.documents {
             documents.insert(path, later("application/json", json));
         }
         documents.insert(
             format!("{API_ROOT}/openapi.json"),
-            later("application/json", openapi::document(config, library)),
+            later(
+                "application/json",
+                openapi::document(config, library, finder),
+            ),
         );
         Self {
             documents,
@@ -121,8 +139,9 @@ impl OpenData {
 
     /// Makes the brotli copy of every document (see [`CachedPage::make_brotli`]).
     pub fn make_brotli_copies(&self) {
-        let documents: Vec<&CachedPage> = self.documents.values().collect();
-        crate::parallel::map(documents, CachedPage::make_brotli);
+        self.documents
+            .par_iter()
+            .for_each(|(_, document)| document.make_brotli());
     }
 }
 
@@ -290,24 +309,45 @@ pub fn is_problem(response: &Response) -> bool {
         .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes())
 }
 
-/// The page for people that explains the feed, sitemap and API.
-#[derive(askama::Template)]
-#[template(path = "open_data.html")]
-pub struct OpenDataTemplate {
-    pub layout: super::views::Layout,
-    pub api_root: &'static str,
-    pub page_size: usize,
-}
-
-/// Where the page for people is.
+/// Where the page for people that explains the feed, sitemap and API is (its template is
+/// [`OpenDataTemplate`](super::views::OpenDataTemplate)).
 pub const PAGE_PATH: &str = "/open-data";
 
-impl OpenDataTemplate {
-    pub fn new(layout: super::views::Layout) -> Self {
-        Self {
-            layout,
-            api_root: API_ROOT,
-            page_size: api::PAGE_SIZE,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_addresses_open_data_takes_are_generated_paths() {
+        let mut paths = vec![
+            PAGE_PATH.to_string(),
+            API_ROOT.to_string(),
+            format!("{API_ROOT}/openapi.json"),
+            "/sitemap.xml".to_string(),
+            "/robots.txt".to_string(),
+            "/feed.xml".to_string(),
+        ];
+        paths.extend(api::Collection::all().into_iter().map(|c| c.path()));
+        for path in paths {
+            assert!(
+                super::super::GENERATED_PATHS.contains(&path.as_str()),
+                "{path}"
+            );
         }
+    }
+
+    #[test]
+    fn the_collections_are_the_served_kinds_then_doses_and_directory() {
+        let names: Vec<&str> = api::Collection::all().iter().map(|c| c.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "procedures",
+                "conditions",
+                "statements",
+                "doses",
+                "directory"
+            ]
+        );
     }
 }

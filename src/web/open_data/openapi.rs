@@ -4,30 +4,24 @@
 
 use serde_json::{Value, json};
 
-use super::api::{COLLECTIONS, MAX_PAGE, PAGE_SIZE};
+use super::api::{Collection, MAX_PAGE, PAGE_SIZE};
 use super::{API_ROOT, PROBLEM_JSON};
 use crate::config::SiteConfig;
 use crate::content::Library;
+use crate::finder::Finder;
 
 /// The description as JSON.
-pub fn document(config: &SiteConfig, library: &Library) -> String {
+pub fn document(config: &SiteConfig, library: &Library, finder: &Finder) -> String {
     // One real key of each collection, as the example of its path parameter.
-    let example = |collection: &str| -> Option<String> {
+    let example = |collection: Collection| -> Option<String> {
         match collection {
-            "procedures" => library.procedures.first().map(|p| p.slug.clone()),
-            "conditions" => library.conditions.first().map(|c| c.slug.clone()),
-            "statements" => library.statements.first().map(|s| s.slug.clone()),
-            "doses" => library.doses.entries.first().map(|d| d.id.clone()),
-            _ => library
-                .finder
-                .directory
-                .entries()
-                .first()
-                .map(|e| e.slug.clone()),
+            Collection::Pages(kind) => library.pages(kind).first().map(|p| p.slug.clone()),
+            Collection::Doses => library.doses.entries.first().map(|d| d.id.clone()),
+            Collection::Directory => finder.directory.entries().first().map(|e| e.slug.clone()),
         }
     };
     let code_example = |system: &str| -> Option<String> {
-        library.conditions.iter().find_map(|c| {
+        library.conditions().find_map(|c| {
             let codes = if system == "icd-10" {
                 &c.front.icd10
             } else {
@@ -41,17 +35,11 @@ pub fn document(config: &SiteConfig, library: &Library) -> String {
         API_ROOT.to_string(),
         get("index", "What the API offers", &[], "Index", false),
     );
-    for name in COLLECTIONS {
-        let item = item_schema(name);
-        paths.insert(
-            format!("{API_ROOT}/{name}"),
-            list(name, &format!("{item}Summary")),
-        );
-        let id = if matches!(name, "doses") {
-            "id"
-        } else {
-            "slug"
-        };
+    for collection in Collection::all() {
+        let name = collection.name();
+        let item = collection.schema();
+        paths.insert(collection.path(), list(name, &format!("{item}Summary")));
+        let id = collection.key();
         paths.insert(
             format!("{API_ROOT}/{name}/{{{id}}}"),
             get(
@@ -63,7 +51,7 @@ pub fn document(config: &SiteConfig, library: &Library) -> String {
                         "Its slug or id, as in the list.",
                         json!({ "type": "string" }),
                     ),
-                    example(name),
+                    example(collection),
                 )],
                 item,
                 true,
@@ -116,16 +104,6 @@ pub fn document(config: &SiteConfig, library: &Library) -> String {
         "components": { "schemas": schemas(), "responses": responses() },
     });
     document.to_string()
-}
-
-fn item_schema(collection: &str) -> &'static str {
-    match collection {
-        "procedures" => "Procedure",
-        "conditions" => "Condition",
-        "statements" => "Statement",
-        "doses" => "Dose",
-        _ => "DirectoryEntry",
-    }
 }
 
 fn path_param(name: &str, description: &str, schema: Value) -> Value {
@@ -291,7 +269,7 @@ fn schemas() -> Value {
         "Index",
         object(json!({
             "name": string(), "version": string(), "documentation": uri(), "openapi": uri(),
-            "collections": object(COLLECTIONS.iter().map(|c| (c.to_string(), uri())).collect::<serde_json::Map<_, _>>().into()),
+            "collections": object(Collection::all().into_iter().map(|c| (c.name().to_string(), uri())).collect::<serde_json::Map<_, _>>().into()),
             "code_lookup": array_of(string()),
         })),
     );
@@ -466,22 +444,13 @@ fn schemas() -> Value {
             "parameter": { "type": "string", "description": "The parameter at fault." },
         })),
     );
-    for (name, item) in [
-        ("Procedure", "ProcedureSummary"),
-        ("Condition", "ConditionSummary"),
-        ("Statement", "StatementSummary"),
-    ] {
-        let _ = name;
-        schemas.insert(item.to_string(), summary.clone());
-    }
-    for (list, item) in [
-        ("ProcedureSummaryList", "ProcedureSummary"),
-        ("ConditionSummaryList", "ConditionSummary"),
-        ("StatementSummaryList", "StatementSummary"),
-        ("DoseSummaryList", "DoseSummary"),
-        ("DirectoryEntrySummaryList", "DirectoryEntrySummary"),
-    ] {
-        schemas.insert(list.to_string(), list_schema(item));
+    // Every page kind's list items are alike; each collection has a list of its summaries.
+    for collection in Collection::all() {
+        let item = format!("{}Summary", collection.schema());
+        if matches!(collection, Collection::Pages(_)) {
+            schemas.insert(item.clone(), summary.clone());
+        }
+        schemas.insert(format!("{item}List"), list_schema(&item));
     }
     Value::Object(schemas)
 }
