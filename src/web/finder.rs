@@ -924,26 +924,10 @@ fn search_link(
 
 /// `/find?` with these parameters, encoded as a browser encodes a form.
 fn search_href(pairs: &[(&str, &str)]) -> String {
-    let query: Vec<String> = pairs
-        .iter()
-        .map(|(key, value)| format!("{key}={}", form_encode(value)))
-        .collect();
-    format!("{FIND_PATH}?{}", query.join("&"))
-}
-
-/// Percent-encodes a value for a query string (`application/x-www-form-urlencoded`).
-fn form_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                out.push(byte as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    format!("{FIND_PATH}?{query}")
 }
 
 #[cfg(test)]
@@ -952,12 +936,18 @@ mod tests {
 
     #[test]
     fn links_encode_like_a_browser() {
-        assert_eq!(form_encode("LS6 3EX"), "LS6+3EX");
         assert_eq!(
-            form_encode("King's Lynn & <x>"),
-            "King%27s+Lynn+%26+%3Cx%3E"
+            search_href(&[("place", "LS6 3EX"), ("page", "2")]),
+            "/find?place=LS6+3EX&page=2"
         );
-        assert_eq!(form_encode("Ynys Môn"), "Ynys+M%C3%B4n");
+        assert_eq!(
+            search_href(&[("place", "King's Lynn & <x>")]),
+            "/find?place=King%27s+Lynn+%26+%3Cx%3E"
+        );
+        assert_eq!(
+            search_href(&[("place", "Ynys Môn")]),
+            "/find?place=Ynys+M%C3%B4n"
+        );
         let form = SearchForm {
             procedure: "angioplasty".into(),
             emergency_only: true,
