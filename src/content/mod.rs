@@ -1,18 +1,18 @@
 //! Content: Markdown files with TOML front matter, read once into an immutable [`Library`].
 
-pub mod authority;
-pub mod citations;
-pub mod diagnostics;
-pub mod doses;
+pub(crate) mod authority;
+pub(crate) mod citations;
+pub(crate) mod diagnostics;
+pub(crate) mod doses;
 pub mod front_matter;
-pub mod kinds;
+pub(crate) mod kinds;
 pub mod library;
 pub mod markdown;
-pub mod proofread;
+pub(crate) mod proofread;
 pub mod review;
 pub mod risks;
-pub mod sources;
-pub mod values;
+pub(crate) mod sources;
+pub(crate) mod values;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use doses::{DoseEntry, DoseGroup, DoseSource, DoseTable};

@@ -9,10 +9,10 @@
 
 pub mod message;
 pub mod queue;
-pub mod relay;
-pub mod schedule;
-pub mod transport;
-pub mod worker;
+pub(crate) mod relay;
+pub(crate) mod schedule;
+pub(crate) mod transport;
+pub(crate) mod worker;
 
 pub use message::{ContactMessage, Topic};
 pub use queue::{

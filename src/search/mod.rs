@@ -8,9 +8,9 @@
 //! per field. Words the site does not use are matched to the closest word it does ("did you
 //! mean"), and US spellings meet UK ones in the analyser.
 
-pub mod analysis;
-pub mod passage;
-pub mod suggest;
+pub(crate) mod analysis;
+pub(crate) mod passage;
+pub(crate) mod suggest;
 
 use std::collections::HashSet;
 use std::fmt;

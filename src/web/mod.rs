@@ -1,18 +1,18 @@
 //! HTTP: the state every handler shares ([`App`]), the router, its layers, and one module per
 //! feature.
 
-pub mod a_to_z;
-pub mod assets;
+pub(crate) mod a_to_z;
+pub(crate) mod assets;
 pub mod authority;
 pub mod cached;
 pub mod contact;
-pub mod error;
-pub mod finder;
-pub mod pages;
+pub(crate) mod error;
+pub(crate) mod finder;
+pub(crate) mod pages;
 pub mod radiation;
-pub mod search;
+pub(crate) mod search;
 pub mod site;
-pub mod static_files;
+pub(crate) mod static_files;
 pub mod views;
 
 use std::sync::Arc;
