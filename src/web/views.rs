@@ -69,6 +69,11 @@ pub struct Layout {
     pub stylesheet: String,
     /// Put before the `<title>` only, such as "Error: " when a form is shown with problems.
     pub title_prefix: &'static str,
+    /// Leaves the search box out of the header, on the search page which has its own: one
+    /// search box on a page, never two.
+    pub hide_header_search: bool,
+    /// The search suggestions script (fingerprinted), on pages whose search box offers them.
+    pub suggest_script: Option<String>,
 }
 
 impl Layout {
@@ -96,6 +101,8 @@ impl Layout {
             query: String::new(),
             stylesheet: "/static/site.css".to_string(),
             title_prefix: "",
+            hide_header_search: false,
+            suggest_script: None,
         }
     }
 
@@ -127,6 +134,13 @@ impl Layout {
     /// Links this stylesheet, normally the fingerprinted one from `Site::stylesheet`.
     pub fn with_stylesheet(mut self, stylesheet: impl Into<String>) -> Self {
         self.stylesheet = stylesheet.into();
+        self
+    }
+
+    /// For the search page: no search box in the header, and the suggestions script.
+    pub fn search_page(mut self, suggest_script: impl Into<String>) -> Self {
+        self.hide_header_search = true;
+        self.suggest_script = Some(suggest_script.into());
         self
     }
 
