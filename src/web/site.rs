@@ -174,6 +174,12 @@ impl Site {
         self.assets.url("site.css")
     }
 
+    /// The address of the file `name` under `static/`, fingerprinted; for scripts of pages
+    /// rendered per request.
+    pub fn asset_url(&self, name: &str) -> String {
+        self.assets.url(name)
+    }
+
     /// The error page with this heading and message, linking this site's stylesheet.
     pub fn render_error_page(
         &self,
