@@ -187,6 +187,12 @@ impl LogScale {
 }
 
 /// The geometry of a bar chart, in SVG user units; `_dose_chart.html` draws it.
+///
+/// The chart is drawn at the width it has on a 320 px phone (288 px: the screen less the page's
+/// margins), so one user unit is one CSS pixel there and the smallest text is 14 px. Each dose has
+/// a row for its name and a row for its bar and value; grid lines and the dashed reference line
+/// are drawn only in the bar rows, and never through a value, so no line crosses any text. The
+/// reference line is named in a key at the top of the chart.
 #[derive(Debug, Clone)]
 pub struct BarChart {
     /// Unique on the page; prefixes the ids of the title and description.
@@ -195,16 +201,20 @@ pub struct BarChart {
     pub description: String,
     pub width: u32,
     pub height: u32,
-    /// The y of the top and bottom of the grid lines.
-    pub grid_top: u32,
-    pub grid_bottom: u32,
+    /// The y of the scale's labels above and below the rows.
+    pub top_labels_y: u32,
+    pub bottom_labels_y: u32,
     pub ticks: Vec<ChartTick>,
-    /// Where the annual background dose falls, if it is on the scale.
-    pub reference_x: Option<String>,
+    /// Pieces of the grid lines, between the texts.
+    pub grid: Vec<ChartLine>,
+    /// Pieces of the dashed line at a year of natural background, if it is on the scale.
+    pub reference: Vec<ChartLine>,
+    /// The key naming the dashed line: its two lines of text.
+    pub reference_key: Option<(String, String)>,
     pub bars: Vec<ChartBar>,
 }
 
-/// A grid line at a power of ten.
+/// A grid line's label at a power of ten.
 #[derive(Debug, Clone)]
 pub struct ChartTick {
     pub x: String,
@@ -213,7 +223,16 @@ pub struct ChartTick {
     pub anchor: &'static str,
 }
 
-/// One bar, with its label above it and its value after it.
+/// A vertical piece of line.
+#[derive(Debug, Clone)]
+pub struct ChartLine {
+    pub x: String,
+    pub y1: u32,
+    pub y2: u32,
+}
+
+/// One bar, with its label above it and its value after it (or inside its end, when the bar is
+/// too long for the value to fit after it).
 #[derive(Debug, Clone)]
 pub struct ChartBar {
     pub label: String,
@@ -223,16 +242,26 @@ pub struct ChartBar {
     pub bar_width: String,
     pub value_x: String,
     pub value_y: u32,
+    /// The value sits inside the bar, right-aligned, in white.
+    pub value_inside: bool,
 }
 
-/// The chart is narrow and the labels sit above the bars, so that it reads at 320 px wide.
-const CHART_WIDTH: u32 = 320;
-const BAR_AREA: f64 = 240.0;
-const AXIS_HEIGHT: u32 = 22;
-const ROW_HEIGHT: u32 = 44;
-const BAR_HEIGHT: u32 = 14;
+const CHART_WIDTH: u32 = 288;
+const BAR_AREA: f64 = 272.0;
+const KEY_HEIGHT: u32 = 44;
+const SCALE_HEIGHT: u32 = 26;
+const LABEL_ROW: u32 = 22;
+const BAR_HEIGHT: u32 = 22;
+const ROW_GAP: u32 = 10;
+const VALUE_SIZE: f64 = 15.0;
 /// A bar is never thinner than this, so even the smallest dose is visible.
 const MIN_BAR: f64 = 2.0;
+
+/// A generous width for bold text of `size` px: wider than the real text, so that a line left
+/// out for it never touches it.
+fn text_width(text: &str, size: f64) -> f64 {
+    text.chars().count() as f64 * size * 0.75
+}
 
 /// Lays out a chart of `entries`, in the order given. `alternative` ends the description by
 /// saying where the same figures are written out, such as "The table below gives the same
@@ -246,28 +275,60 @@ pub fn bar_chart(
     settings: &RadiationSettings,
 ) -> BarChart {
     let units = |x: f64| format!("{:.1}", x);
+    let background = settings.annual_background_msv;
+    let position = scale.position(background);
+    let reference_at = (position > 0.0 && position < 1.0).then(|| position * BAR_AREA);
+    let key_height = if reference_at.is_some() { KEY_HEIGHT } else { 0 };
+    let rows_top = key_height + SCALE_HEIGHT;
+    let row_height = LABEL_ROW + BAR_HEIGHT + ROW_GAP;
+    let tick_xs: Vec<(i32, f64)> = (scale.low_exponent..=scale.high_exponent)
+        .map(|exponent| (exponent, scale.position(10f64.powi(exponent)) * BAR_AREA))
+        .collect();
+    let mut grid = Vec::new();
+    let mut reference = Vec::new();
     let bars: Vec<ChartBar> = entries
         .iter()
         .enumerate()
         .map(|(i, entry)| {
-            let top = AXIS_HEIGHT + i as u32 * ROW_HEIGHT;
+            let top = rows_top + i as u32 * row_height;
+            let bar_y = top + LABEL_ROW;
             let width = (scale.position(entry.sort_msv()) * BAR_AREA).max(MIN_BAR);
+            let value = format!("{} mSv", dose_figure(entry));
+            let value_width = text_width(&value, VALUE_SIZE);
+            let value_inside = width + 5.0 + value_width > f64::from(CHART_WIDTH);
+            let (value_x, value_span) = if value_inside {
+                (width - 5.0, (width - 5.0 - value_width, width))
+            } else {
+                (width + 5.0, (width, width + 5.0 + value_width))
+            };
+            // Lines run through the bar row only, and stop short of the value.
+            let clear = |x: f64| x < value_span.0 - 3.0 || x > value_span.1 + 3.0;
+            let (y1, y2) = (bar_y, bar_y + BAR_HEIGHT + 2);
+            for &(_, x) in &tick_xs {
+                if clear(x) {
+                    grid.push(ChartLine { x: units(x), y1, y2 });
+                }
+            }
+            if let Some(x) = reference_at.filter(|&x| clear(x)) {
+                reference.push(ChartLine { x: units(x), y1, y2 });
+            }
             ChartBar {
                 label: entry.name.clone(),
-                value: format!("{} mSv", dose_figure(entry)),
+                value,
                 label_y: top + 16,
-                bar_y: top + 22,
+                bar_y,
                 bar_width: units(width),
-                value_x: units(width + 5.0),
-                value_y: top + 22 + BAR_HEIGHT - 2,
+                value_x: units(value_x),
+                value_y: bar_y + 16,
+                value_inside,
             }
         })
         .collect();
-    // Room below the last bar for the second row of scale labels.
-    let height = AXIS_HEIGHT + bars.len() as u32 * ROW_HEIGHT + 22;
-    let ticks = (scale.low_exponent..=scale.high_exponent)
-        .map(|exponent| {
-            let x = scale.position(10f64.powi(exponent)) * BAR_AREA;
+    let rows_bottom = rows_top + bars.len() as u32 * row_height;
+    let height = rows_bottom + SCALE_HEIGHT - ROW_GAP + 4;
+    let ticks = tick_xs
+        .iter()
+        .map(|&(exponent, x)| {
             let first = exponent == scale.low_exponent;
             let last = exponent == scale.high_exponent;
             ChartTick {
@@ -281,10 +342,16 @@ pub fn bar_chart(
             }
         })
         .collect();
-    let background = settings.annual_background_msv;
-    let position = scale.position(background);
-    let reference_x = (position > 0.0 && position < 1.0).then(|| units(position * BAR_AREA));
-    let mut description = chart_description(entries, settings, reference_x.is_some());
+    let reference_key = reference_at.map(|_| {
+        (
+            "Dashed line: a year of natural".to_string(),
+            format!(
+                "background radiation ({} mSv)",
+                radiation::trim_number(background)
+            ),
+        )
+    });
+    let mut description = chart_description(entries, settings, reference_at.is_some());
     description.push(' ');
     description.push_str(alternative);
     BarChart {
@@ -293,10 +360,12 @@ pub fn bar_chart(
         description,
         width: CHART_WIDTH,
         height,
-        grid_top: AXIS_HEIGHT - 6,
-        grid_bottom: height - 16,
+        top_labels_y: key_height + 18,
+        bottom_labels_y: rows_bottom + 12,
         ticks,
-        reference_x,
+        grid,
+        reference,
+        reference_key,
         bars,
     }
 }
@@ -478,8 +547,9 @@ pub struct CompareTemplate {
     /// The chosen entries, lowest dose first; empty until a valid choice is made.
     pub results: Vec<DoseFacts>,
     pub chart: Option<BarChart>,
-    /// "A CT scan gives about 500 times the dose of a chest X-ray."
-    pub summary: Option<String>,
+    /// Each chosen item above the lowest, compared with the lowest: "‘CT scan’ gives about 500
+    /// times the dose of ‘Chest X-ray’."
+    pub summary: Vec<String>,
     /// The full address of this comparison, to share.
     pub share_url: Option<String>,
     pub method: Method,
@@ -629,20 +699,24 @@ pub fn compare_page(
             settings,
         )
     });
-    let summary = match (sorted.first(), sorted.last()) {
-        (Some(low), Some(high)) if valid => {
-            let ratio = radiation::ratio_phrase(high.sort_msv(), low.sort_msv());
-            // Names are quoted as labels, so no article ("a", "an") has to be guessed for them.
-            Some(if ratio == "about the same as" {
-                format!(
-                    "‘{}’ and ‘{}’ give about the same dose.",
-                    low.name, high.name
-                )
-            } else {
-                format!("‘{}’ gives {ratio} the dose of ‘{}’.", high.name, low.name)
+    // Every chosen item is compared with the lowest: with four chosen, three sentences.
+    let summary: Vec<String> = match sorted.split_first() {
+        Some((low, higher)) if valid => higher
+            .iter()
+            .map(|high| {
+                let ratio = radiation::ratio_phrase(high.sort_msv(), low.sort_msv());
+                // Names are quoted as labels, so no article ("a", "an") has to be guessed.
+                if ratio == "about the same as" {
+                    format!(
+                        "‘{}’ and ‘{}’ give about the same dose.",
+                        low.name, high.name
+                    )
+                } else {
+                    format!("‘{}’ gives {ratio} the dose of ‘{}’.", high.name, low.name)
+                }
             })
-        }
-        _ => None,
+            .collect(),
+        _ => Vec::new(),
     };
     let share_url = valid.then(|| {
         format!(

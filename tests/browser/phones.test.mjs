@@ -91,3 +91,106 @@ describe('the Menu control', () => {
     }
   });
 });
+
+describe('the finder on a phone', () => {
+  test('the first result starts within 700 px at 360 x 740, below a one-line search', testOptions(), async () => {
+    const context = await env.browser.newContext({ viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${env.baseUrl}/find?q=Leeds&procedure=&radius=50`);
+      const top = await topOf(page, 'main ol.entry-list .entry-card');
+      assert.ok(top <= 700, `the first result starts at ${top} px (at most 700)`);
+      const change = page.locator('details.change-search > summary');
+      assert.match(await change.innerText(), /You searched for Leeds.*Change search/s);
+      assert.equal(await page.locator('#q').isVisible(), false, 'the form waits behind "Change search"');
+      await change.click();
+      assert.equal(await page.locator('#q').isVisible(), true, '"Change search" opens the form');
+      assert.equal(await page.locator('#q').inputValue(), 'Leeds');
+      const text = await page.locator('main').innerText();
+      assert.doesNotMatch(text, /\d\.\d+ (km|mile)/, 'distances are whole miles and km');
+      // Long web addresses wrap inside the card.
+      const overflow = await page.evaluate(() => [...document.querySelectorAll('.web-address')]
+        .filter((a) => a.getBoundingClientRect().right > document.documentElement.clientWidth).length);
+      assert.equal(overflow, 0);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('the dose chart and table on a phone', () => {
+  test('chart text is 14 px or more at 320 px, inside the chart, and no line crosses it', testOptions(), async () => {
+    const context = await env.browser.newContext({ viewport: { width: 320, height: 640 } });
+    const page = await context.newPage();
+    try {
+      for (const path of ['/radiation/doses', '/radiation/compare?items=chest-x-ray&items=ct-abdomen-pelvis&items=angiogram&items=mammogram']) {
+        await page.goto(`${env.baseUrl}${path}`);
+        const report = await page.evaluate(() => [...document.querySelectorAll('svg.dose-chart')].map((svg) => {
+          const box = svg.getBoundingClientRect();
+          const texts = [...svg.querySelectorAll('text')].map((t) => ({
+            text: t.textContent, size: t.getBoundingClientRect().height, rect: t.getBoundingClientRect(),
+            px: parseFloat(getComputedStyle(t).fontSize) * (box.width / svg.viewBox.baseVal.width),
+          }));
+          const lines = [...svg.querySelectorAll('line')].map((l) => l.getBoundingClientRect());
+          const crossing = [];
+          for (const t of texts) {
+            for (const l of lines) {
+              const overlaps = l.left <= t.rect.right && l.right >= t.rect.left && l.top <= t.rect.bottom && l.bottom >= t.rect.top;
+              if (overlaps) crossing.push(t.text);
+            }
+          }
+          return {
+            smallest: Math.min(...texts.map((t) => t.px)),
+            outside: texts.filter((t) => t.rect.left < box.left - 0.5 || t.rect.right > box.right + 0.5).map((t) => t.text),
+            crossing,
+            key: texts.some((t) => /Dashed line/.test(t.text)),
+            hasReference: svg.querySelectorAll('.chart-reference line').length > 1,
+          };
+        }));
+        assert.ok(report.length > 0, `${path} has a chart`);
+        for (const chart of report) {
+          assert.ok(chart.smallest >= 14, `${path}: the smallest chart text is ${chart.smallest.toFixed(1)} px`);
+          assert.deepEqual(chart.outside, [], `${path}: text past the chart's edge`);
+          assert.deepEqual(chart.crossing, [], `${path}: a line crosses these texts`);
+          if (chart.hasReference) assert.ok(chart.key, `${path}: the dashed line is named in the chart`);
+        }
+      }
+      // The table's rows are stacked blocks: nothing scrolls sideways, every figure has its label.
+      await page.goto(`${env.baseUrl}/radiation/doses`);
+      const table = await page.evaluate(() => {
+        const t = document.querySelector('.dose-table');
+        const cell = t.querySelector('tbody td');
+        return {
+          width: t.getBoundingClientRect().width,
+          room: t.closest('.table-scroll').clientWidth,
+          display: getComputedStyle(t.querySelector('tbody tr')).display,
+          label: getComputedStyle(cell, '::before').content,
+        };
+      });
+      assert.ok(table.width <= table.room, `the table is ${table.width} px wide in ${table.room} px`);
+      assert.equal(table.display, 'block');
+      assert.match(table.label, /Typical dose/);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('printed, every chart fits on a page, so none leaves a blank page behind', testOptions(), async () => {
+    const context = await env.browser.newContext({ viewport: { width: 794, height: 1123 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${env.baseUrl}/radiation/doses`);
+      await page.emulateMedia({ media: 'print' });
+      // A4 less the 1.5 cm margins of @page, in CSS px (96 per inch).
+      const printable = ((29.7 - 3) / 2.54) * 96;
+      const heights = await page.locator('figure.dose-figure').evaluateAll((figures) => figures.map((f) => f.getBoundingClientRect().height));
+      for (const height of heights) assert.ok(height < printable, `a chart is ${Math.round(height)} px tall; a page holds ${Math.round(printable)}`);
+      const pdf = await page.pdf({ format: 'A4', printBackground: false });
+      // Each page of the PDF has some text: a blank page has an empty content stream.
+      const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+      assert.ok(pages > 0 && pages < 20, `${pages} pages`);
+    } finally {
+      await context.close();
+    }
+  });
+});
