@@ -3,6 +3,7 @@
 pub mod authority;
 pub mod citations;
 pub mod diagnostics;
+pub mod diagrams;
 pub mod doses;
 pub mod front_matter;
 pub mod library;

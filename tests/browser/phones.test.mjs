@@ -194,3 +194,28 @@ describe('the dose chart and table on a phone', () => {
     }
   });
 });
+
+describe('diagrams', () => {
+  test('a sheet shows its diagram with alt text and a description, on screen and in print', testOptions(), async () => {
+    const context = await env.browser.newContext({ viewport: { width: 320, height: 640 } });
+    const page = await context.newPage();
+    try {
+      for (const [path, file] of [['/procedures/angioplasty', 'balloon-and-stent'], ['/procedures/nephrostomy', 'nephrostomy']]) {
+        await page.goto(`${env.baseUrl}${path}`);
+        const img = page.locator('figure.diagram img');
+        assert.match(await img.getAttribute('src'), new RegExp(`/static/diagrams/${file}\\.svg$`));
+        assert.ok((await img.getAttribute('alt')).length > 40, 'alt text');
+        assert.ok((await page.locator('figure.diagram figcaption').innerText()).length > 100, 'a longer description');
+        const loaded = await img.evaluate((el) => el.complete && el.naturalWidth > 0);
+        assert.ok(loaded, `${file}.svg loads`);
+        const box = await img.boundingBox();
+        assert.ok(box.width <= 288 && box.width > 200, `fits the phone: ${box.width}`);
+        await page.emulateMedia({ media: 'print' });
+        assert.ok(await img.isVisible(), 'printed too');
+        await page.emulateMedia({ media: 'screen' });
+      }
+    } finally {
+      await context.close();
+    }
+  });
+});
