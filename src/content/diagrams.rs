@@ -71,7 +71,11 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/diagrams");
         for d in DIAGRAMS {
             assert!(dir.join(format!("{}.svg", d.name)).is_file(), "{}", d.name);
-            assert!(d.alt.len() > 40 && d.description.len() > d.alt.len(), "{}", d.name);
+            assert!(
+                d.alt.len() > 40 && d.description.len() > d.alt.len(),
+                "{}",
+                d.name
+            );
             assert_eq!(diagram(d.name), Some(&d));
         }
         assert_eq!(diagram("no-such-drawing"), None);

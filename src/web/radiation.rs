@@ -277,8 +277,12 @@ pub fn bar_chart(
     let units = |x: f64| format!("{:.1}", x);
     let background = settings.annual_background_msv;
     let position = scale.position(background);
-    let reference_at = (position > 0.0 && position < 1.0).then(|| position * BAR_AREA);
-    let key_height = if reference_at.is_some() { KEY_HEIGHT } else { 0 };
+    let reference_at = (position > 0.0 && position < 1.0).then_some(position * BAR_AREA);
+    let key_height = if reference_at.is_some() {
+        KEY_HEIGHT
+    } else {
+        0
+    };
     let rows_top = key_height + SCALE_HEIGHT;
     let row_height = LABEL_ROW + BAR_HEIGHT + ROW_GAP;
     let tick_xs: Vec<(i32, f64)> = (scale.low_exponent..=scale.high_exponent)
@@ -306,11 +310,19 @@ pub fn bar_chart(
             let (y1, y2) = (bar_y, bar_y + BAR_HEIGHT + 2);
             for &(_, x) in &tick_xs {
                 if clear(x) {
-                    grid.push(ChartLine { x: units(x), y1, y2 });
+                    grid.push(ChartLine {
+                        x: units(x),
+                        y1,
+                        y2,
+                    });
                 }
             }
             if let Some(x) = reference_at.filter(|&x| clear(x)) {
-                reference.push(ChartLine { x: units(x), y1, y2 });
+                reference.push(ChartLine {
+                    x: units(x),
+                    y1,
+                    y2,
+                });
             }
             ChartBar {
                 label: entry.name.clone(),

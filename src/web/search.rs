@@ -70,7 +70,10 @@ pub async fn search(
         .and_then(|(_, value)| value.trim().parse::<usize>().ok())
         .unwrap_or(1);
     // "Search instead for fibriods": the words exactly as typed, no correction.
-    let correction = if params.iter().any(|(key, value)| key == "exact" && value == "1") {
+    let correction = if params
+        .iter()
+        .any(|(key, value)| key == "exact" && value == "1")
+    {
         Correction::AsTyped
     } else {
         Correction::WhenNothingFound

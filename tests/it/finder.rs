@@ -966,15 +966,27 @@ async fn a_county_is_a_place_measured_from_its_county_town() {
     let router = shipped_router();
     let response = get(&router, "/find?q=Cornwall&procedure=&radius=100").await;
     assert_eq!(response.status, StatusCode::OK);
-    assert!(!response.body.contains("error-summary"), "Cornwall should be found");
-    assert!(response.body.contains("miles of Cornwall"), "the heading names the county");
     assert!(
-        response.body.contains("straight line from Truro, its county town"),
+        !response.body.contains("error-summary"),
+        "Cornwall should be found"
+    );
+    assert!(
+        response.body.contains("miles of Cornwall"),
+        "the heading names the county"
+    );
+    assert!(
+        response
+            .body
+            .contains("straight line from Truro, its county town"),
         "the note says where distances are measured from"
     );
     // Results come first: the search is one line that opens the form.
-    let summary = between(&response.body, "<details class=\"change-search\">", "</summary>")
-        .expect("the search as a one-line summary");
+    let summary = between(
+        &response.body,
+        "<details class=\"change-search\">",
+        "</summary>",
+    )
+    .expect("the search as a one-line summary");
     assert!(summary.contains("<strong>Cornwall</strong>") && summary.contains("Change search"));
     // No false precision anywhere: whole miles and kilometres.
     for distance in distances(&response.body) {

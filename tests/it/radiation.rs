@@ -220,9 +220,16 @@ async fn a_shared_comparison_address_shows_the_entries_side_by_side() {
     // two against the lowest, the chest X-ray.
     let compared = between(body, "<ul class=\"compare-summary\">", "</ul>").expect("a list");
     assert_eq!(compared.matches("<li>").count(), 2, "{compared}");
-    assert!(compared.contains("‘CT scan of the tummy or pelvis’ gives about"), "{compared}");
+    assert!(
+        compared.contains("‘CT scan of the tummy or pelvis’ gives about"),
+        "{compared}"
+    );
     assert!(compared.contains("‘Angiogram’ gives about"), "{compared}");
-    assert_eq!(compared.matches("the dose of ‘Chest X-ray’").count(), 2, "{compared}");
+    assert_eq!(
+        compared.matches("the dose of ‘Chest X-ray’").count(),
+        2,
+        "{compared}"
+    );
 
     // Lowest dose first, each with its computed equivalent and band.
     let chest = results.find("Chest X-ray").unwrap();

@@ -221,7 +221,9 @@ async fn misspelt_medical_terms_offer_the_right_word() {
         let typed = query.replace('+', " ");
         assert!(response.body.contains("We found nothing for"), "{query}");
         assert!(
-            response.body.contains(&format!("<h1>Results for {meant}</h1>")),
+            response
+                .body
+                .contains(&format!("<h1>Results for {meant}</h1>")),
             "{query}: the heading should name {meant}"
         );
         let instead = format!(
@@ -233,7 +235,12 @@ async fn misspelt_medical_terms_offer_the_right_word() {
         assert_eq!(paths.first().map(String::as_str), Some(first), "{query}");
         // Following that link searches the words exactly as typed, and offers "did you mean".
         let exact = get(&shipped_router(), &format!("/search?q={query}&exact=1")).await;
-        assert!(exact.body.contains(&format!("<h1>Results for {typed}</h1>")), "{query}");
+        assert!(
+            exact
+                .body
+                .contains(&format!("<h1>Results for {typed}</h1>")),
+            "{query}"
+        );
         assert!(!exact.body.contains("We found nothing for"), "{query}");
         let link = format!(
             "Did you mean <a href=\"/search?q={}\">{meant}</a>?",
@@ -681,7 +688,11 @@ async fn suggestions_as_you_type_tolerate_misspelling_and_half_words() {
             offered.iter().any(|s| s["path"] == wanted),
             "{typed}: {wanted} not offered in {offered:?}"
         );
-        assert!(offered.iter().all(|s| s["title"].is_string() && s["label"].is_string()));
+        assert!(
+            offered
+                .iter()
+                .all(|s| s["title"].is_string() && s["label"].is_string())
+        );
     }
     // Nothing to look for, or too much: an empty list, never an error.
     let long = "a".repeat(500);
@@ -689,7 +700,11 @@ async fn suggestions_as_you_type_tolerate_misspelling_and_half_words() {
         let response = get(&router, &format!("/search/suggest?q={junk}")).await;
         assert_eq!(response.status, StatusCode::OK, "{junk}");
         let answer: serde_json::Value = serde_json::from_str(&response.body).expect("JSON");
-        assert_eq!(answer["suggestions"].as_array().map(Vec::len), Some(0), "{junk}");
+        assert_eq!(
+            answer["suggestions"].as_array().map(Vec::len),
+            Some(0),
+            "{junk}"
+        );
     }
 }
 
