@@ -644,10 +644,18 @@ impl SearchIndex {
             else {
                 continue;
             };
-            // The page's own summary says best what it is about; a passage of the body only
-            // when the summary does not use the words searched for.
-            let snippet = marked(&document.summary, &highlight)
-                .or_else(|| marked(&document.body, &highlight))
+            // The page's own summary says best what it is about: it is the snippet whenever it
+            // has as many of the words searched for as the body; otherwise a passage of the body.
+            let in_summary = document.summary.distinct_matches(&highlight);
+            let summary_first =
+                in_summary > 0 && in_summary >= document.body.distinct_matches(&highlight);
+            let snippet = if summary_first {
+                marked(&document.summary, &highlight)
+            } else {
+                None
+            }
+            .or_else(|| marked(&document.body, &highlight))
+            .or_else(|| marked(&document.summary, &highlight))
                 .unwrap_or_else(|| {
                     vec![SnippetPart {
                         text: document.summary.text.clone(),
@@ -872,6 +880,22 @@ mod tests {
             names: Vec::new(),
             conditions: Vec::new(),
             body: body.to_string(),
+        }
+    }
+
+    #[test]
+    fn the_summary_is_the_snippet_when_it_has_as_many_of_the_words() {
+        let index = SearchIndex::from_documents(vec![doc(
+            PageKind::About,
+            "Kidney drains",
+            "Some words first. A drain takes urine from the kidney.",
+        )])
+        .unwrap();
+        // (query, whether the summary "About Kidney drains." is the snippet)
+        for (query, summary) in [("kidney", true), ("drains", true), ("urine kidney", false)] {
+            let results = index.search(query, 1).unwrap();
+            let text: String = results.hits[0].snippet.iter().map(|p| p.text.as_str()).collect();
+            assert_eq!(text == "About Kidney drains.", summary, "{query}: {text}");
         }
     }
 

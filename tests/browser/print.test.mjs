@@ -44,7 +44,9 @@ describe('printed pages', () => {
         const review = page.locator('main .review-dates').first();
         assert.ok(await review.isVisible(), 'the review dates should print');
         const reviewText = await review.innerText();
-        assert.match(reviewText, /last reviewed: \d{1,2} \w+ \d{4}/i);
+        // No review has happened (authority format): the page says so, and when it last changed.
+        assert.match(reviewText, /not yet been checked by a clinical reviewer/i);
+        assert.match(reviewText, /last changed on \d{1,2} \w+ \d{4}/i);
         assert.match(reviewText, /next review due: \d{1,2} \w+ \d{4}/i);
 
         await page.screenshot({ path: screenshotPath(`${entry.name}-print.png`), fullPage: true });
