@@ -73,7 +73,7 @@ fn post_contact(c: &mut Criterion) {
     config.contact.burst = u32::MAX;
     config.contact.rate_per_hour = u32::MAX;
     let (site, _) = irinfo::build_site(&config).expect("fixture site");
-    let state = AppState::new(App::new(config, site));
+    let state = AppState::new(App::new(config, site).expect("random source"));
     let router = irinfo::web::router(state.clone());
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     c.bench_function("GET /contact (render the form)", |b| {

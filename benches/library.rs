@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use askama::Template;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use irinfo::web::Site;
 use irinfo::web::cached::CachedPage;
 use irinfo::web::views::{Layout, ProcedureTemplate};
 
@@ -60,12 +59,12 @@ fn build_benches(c: &mut Criterion) {
         });
         // Servable: parsed, checked, rendered, gzipped and hashed; what the server waits for.
         group.bench_function(format!("library+site/{name}"), |b| {
-            b.iter(|| black_box(Site::build(load(config), config).expect("site builds")))
+            b.iter(|| black_box(common::build(config)))
         });
         // The search index, which the server builds in the background once it is serving.
         group.bench_function(format!("search-index/{name}"), |b| {
             b.iter_batched(
-                || Site::build(load(config), config).expect("site builds"),
+                || common::build(config),
                 |site| {
                     site.build_search_index().as_ref().expect("index builds");
                     site
@@ -76,7 +75,7 @@ fn build_benches(c: &mut Criterion) {
         // The brotli copies the server makes in the background once it is serving.
         group.bench_function(format!("brotli-copies/{name}"), |b| {
             b.iter_batched(
-                || Site::build(load(config), config).expect("site builds"),
+                || common::build(config),
                 |site| {
                     site.make_brotli_copies();
                     site
@@ -90,18 +89,23 @@ fn build_benches(c: &mut Criterion) {
 
 fn render_benches(c: &mut Criterion) {
     let config = shipped_config();
-    let library = load(&config);
+    let library = load(&config).library;
     let sheet = library
         .procedure("angioplasty")
         .expect("the shipped angioplasty sheet");
     let render = || {
         ProcedureTemplate {
-            layout: Layout::new(&config, "/procedures/angioplasty", &sheet.meta.title),
+            layout: Layout::new(
+                &config,
+                "/static/site.css",
+                "/procedures/angioplasty",
+                &sheet.meta.title,
+            ),
             sheet,
-            authority: irinfo::web::authority::AuthorityView::for_sheet(sheet, &library),
+            authority: irinfo::web::authority::AuthorityView::for_sheet(&sheet, &library),
             category_label: "Arteries and veins",
             category_anchor: "blood-vessels",
-            radiation: irinfo::web::radiation::panel(sheet, &library, &config),
+            radiation: irinfo::web::radiation::panel(&sheet, &library, &config),
             treats: Vec::new(),
             related: Vec::new(),
             stories: Vec::new(),

@@ -16,7 +16,7 @@ use irinfo::web::radiation::{check_choice, compare_page, doses_page};
 
 fn shipped_library() -> (Library, SiteConfig) {
     let config = common::shipped_config();
-    (common::load(&config), config)
+    (common::load(&config).library, config)
 }
 
 fn radiation(c: &mut Criterion) {

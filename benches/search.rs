@@ -18,7 +18,7 @@ use irinfo::search::SearchIndex;
 fn load(content: &Path) -> Library {
     let mut config = common::shipped_config();
     config.paths.content = content.to_path_buf();
-    common::load(&config)
+    common::load(&config).library
 }
 
 const QUERIES: [&str; 6] = [

@@ -18,7 +18,7 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use jiff::civil::Date;
 
 use crate::config::SiteConfig;
-use crate::content::proofread::{self, PageReadability, REVIEW_DUE_SOON_DAYS};
+use crate::content::proofread::{self, PageReadability, REVIEW_DUE_SOON_DAYS, ReadabilityLimits};
 use crate::content::{Diagnostic, Library, Severity};
 
 /// Everything `check` found.
@@ -40,11 +40,13 @@ pub fn run(config: &SiteConfig, strict: bool, today: Date) -> CheckReport {
     let mut options = crate::load_options(config);
     options.today = today;
     options.include_drafts = false;
-    let published = Library::load(&options);
+    let published = crate::load_content(&options);
     options.include_drafts = true;
-    let preview = Library::load(&options);
-    let (readability_warnings, readability) =
-        proofread::readability(&config.paths.content, config.check.readability_limits());
+    let preview = crate::load_content(&options);
+    let (readability_warnings, readability) = proofread::readability(
+        &config.paths.content,
+        ReadabilityLimits::from(&config.check),
+    );
 
     let mut diagnostics: Vec<Diagnostic> = published
         .diagnostics
@@ -66,9 +68,12 @@ pub fn run(config: &SiteConfig, strict: bool, today: Date) -> CheckReport {
     diagnostics.dedup();
     CheckReport {
         diagnostics,
-        counts: published.library.as_ref().map(Library::counts),
+        counts: published
+            .content
+            .as_ref()
+            .map(|content| crate::counts(&content.library, &content.finder)),
         readability,
-        preview: preview.library,
+        preview: preview.content.map(|content| content.library),
         strict,
         today,
     }

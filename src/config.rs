@@ -5,7 +5,6 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use serde::Deserialize;
 
 /// Everything that can be set in `site.toml`.
@@ -56,6 +55,22 @@ pub struct ServerSettings {
     pub watch: bool,
     /// Seconds a request may take before the server gives up on it.
     pub request_timeout_secs: u64,
+    /// Seconds a request's header may take to arrive whole, counted from when the server starts
+    /// waiting for it: slow senders are cut off, and so are keep-alive connections that send no
+    /// next request.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a connection may go without a byte read or written before it is closed. At least
+    /// `request_timeout_secs`, since a request being answered moves no bytes.
+    pub idle_timeout_secs: u64,
+    /// Connections open at once, over all the server's threads; beyond this new connections wait
+    /// until one closes (and one line is logged). Keep it below the file descriptor limit.
+    pub max_connections: usize,
+    /// Seconds browsers are told to use only https (Strict-Transport-Security), sent when
+    /// `site.base_url` is https; 0 tells them to forget it.
+    pub hsts_max_age_secs: u64,
+    /// Whether Strict-Transport-Security covers every subdomain too. Only for a domain whose
+    /// subdomains are all served over https.
+    pub hsts_include_subdomains: bool,
 }
 
 impl Default for ServerSettings {
@@ -65,6 +80,11 @@ impl Default for ServerSettings {
             drafts: false,
             watch: false,
             request_timeout_secs: 10,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 15,
+            max_connections: 1024,
+            hsts_max_age_secs: 31_536_000,
+            hsts_include_subdomains: false,
         }
     }
 }
@@ -274,87 +294,145 @@ impl Default for CheckSettings {
     }
 }
 
-impl CheckSettings {
-    /// The limits in the form the proof-reader takes them.
-    pub fn readability_limits(&self) -> crate::content::proofread::ReadabilityLimits {
-        crate::content::proofread::ReadabilityLimits {
-            min_reading_ease: self.min_reading_ease,
-            max_sentence_words: self.max_sentence_words,
+/// Why the settings cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TOML does not parse, or names an unknown or mistyped setting, at this place.
+    #[error("{}{line}:{col}: {message}", in_file(path.as_deref(), ":"))]
+    Syntax {
+        path: Option<PathBuf>,
+        line: usize,
+        col: usize,
+        message: String,
+    },
+    /// A value out of range: the message names the setting, which has no single place.
+    #[error("{}{message}", in_file(path.as_deref(), ": "))]
+    Invalid {
+        path: Option<PathBuf>,
+        message: &'static str,
+    },
+}
+
+/// `site.toml` and then `separator`, or nothing when the text did not come from a file.
+fn in_file(path: Option<&Path>, separator: &str) -> String {
+    path.map(|p| format!("{}{separator}", p.display()))
+        .unwrap_or_default()
+}
+
+impl ConfigError {
+    /// The same error, said to be in the file at `path`.
+    fn in_file(mut self, file: &Path) -> Self {
+        match &mut self {
+            Self::Syntax { path, .. } | Self::Invalid { path, .. } => {
+                *path = Some(file.to_path_buf());
+            }
+            Self::Read { .. } => {}
         }
+        self
     }
 }
 
 impl SiteConfig {
     /// Reads `path`. A missing file is an error only when the caller insists on it.
-    pub fn load(path: &Path, must_exist: bool) -> anyhow::Result<Self> {
+    pub fn load(path: &Path, must_exist: bool) -> Result<Self, ConfigError> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
                 return Ok(Self::default());
             }
-            Err(e) => {
-                return Err(e).with_context(|| format!("cannot read {}", path.display()));
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
             }
         };
-        Self::parse(&text).map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))
+        Self::parse(&text).map_err(|e| e.in_file(path))
     }
 
-    /// Parses settings text; the error reads `line:col: message`.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    /// Parses settings text; a syntax error reads `line:col: message`.
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
         let config: Self = toml::from_str(text).map_err(|e| {
-            let (line, col) =
-                crate::content::diagnostics::line_col(text, e.span().map_or(0, |s| s.start));
-            format!("{line}:{col}: {}", e.message().trim())
+            let (line, col) = line_col(text, e.span().map_or(0, |s| s.start));
+            ConfigError::Syntax {
+                path: None,
+                line,
+                col,
+                message: e.message().trim().to_string(),
+            }
         })?;
-        config.validate()?;
+        config.validate().map_err(|message| ConfigError::Invalid {
+            path: None,
+            message,
+        })?;
         Ok(config)
     }
 
-    fn validate(&self) -> Result<(), String> {
+    /// The first value out of range, if any.
+    fn validate(&self) -> Result<(), &'static str> {
         if self.site.name.trim().is_empty() {
-            return Err("1:1: site.name must not be empty".to_string());
+            return Err("site.name must not be empty");
         }
         if !(self.site.base_url.starts_with("http://")
             || self.site.base_url.starts_with("https://"))
             || self.site.base_url.ends_with('/')
         {
             return Err(
-                "1:1: site.base_url must start with http:// or https:// and have no trailing slash"
-                    .to_string(),
+                "site.base_url must start with http:// or https:// and have no trailing slash",
             );
         }
         if !(0.0..=100.0).contains(&self.check.min_reading_ease) {
-            return Err("1:1: check.min_reading_ease must be between 0 and 100".to_string());
+            return Err("check.min_reading_ease must be between 0 and 100");
         }
         if !(self.check.max_sentence_words >= 1.0 && self.check.max_sentence_words.is_finite()) {
-            return Err("1:1: check.max_sentence_words must be at least 1".to_string());
+            return Err("check.max_sentence_words must be at least 1");
         }
         if self.server.request_timeout_secs == 0 {
-            return Err("1:1: server.request_timeout_secs must be at least 1".to_string());
+            return Err("server.request_timeout_secs must be at least 1");
         }
-        crate::mail::validate_settings(&self.contact, &self.mail)
-            .map_err(|message| format!("1:1: {message}"))?;
+        let server = &self.server;
+        if server.header_read_timeout_secs == 0 || server.max_connections == 0 {
+            return Err(
+                "server.header_read_timeout_secs and server.max_connections must be at least 1",
+            );
+        }
+        if server.idle_timeout_secs < server.request_timeout_secs {
+            return Err("server.idle_timeout_secs must be at least server.request_timeout_secs");
+        }
         let radiation = &self.radiation;
         if !(radiation.annual_background_msv.is_finite() && radiation.annual_background_msv > 0.0) {
-            return Err(
-                "1:1: radiation.annual_background_msv must be a positive number".to_string(),
-            );
+            return Err("radiation.annual_background_msv must be a positive number");
         }
         if !(radiation.risk_per_sievert > 0.0 && radiation.risk_per_sievert <= 1.0) {
             return Err(
-                "1:1: radiation.risk_per_sievert must be a fraction above 0 and at most 1, such as 0.05"
-                    .to_string(),
+                "radiation.risk_per_sievert must be a fraction above 0 and at most 1, such as 0.05",
             );
         }
         if radiation.background_source.trim().is_empty() || radiation.risk_source.trim().is_empty()
         {
             return Err(
-                "1:1: radiation.background_source and radiation.risk_source must name their source"
-                    .to_string(),
+                "radiation.background_source and radiation.risk_source must name their source",
             );
         }
         Ok(())
     }
+}
+
+/// The 1-based line and column (in characters) of a byte offset into settings text. (The content
+/// layer has its own, for diagnostics; the settings depend on nothing else in the crate.)
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        1 + before.bytes().filter(|&b| b == b'\n').count(),
+        1 + before[line_start..].chars().count(),
+    )
 }
 
 #[cfg(test)]
@@ -380,6 +458,12 @@ mod tests {
                 "base_url must start",
             ),
             ("[server]\nrequest_timeout_secs = 0\n", "at least 1"),
+            ("[server]\nheader_read_timeout_secs = 0\n", "at least 1"),
+            ("[server]\nmax_connections = 0\n", "at least 1"),
+            (
+                "[server]\nidle_timeout_secs = 5\nrequest_timeout_secs = 10\n",
+                "idle_timeout_secs must be at least",
+            ),
             ("[check]\nmin_reading_ease = 120\n", "between 0 and 100"),
             ("[check]\nmax_sentence_words = 0\n", "at least 1"),
             ("[check]\nmin_reading_ease = \"high\"\n", "2:20:"),
@@ -398,7 +482,7 @@ mod tests {
             ),
         ];
         for (text, expected) in cases {
-            let err = SiteConfig::parse(text).unwrap_err();
+            let err = SiteConfig::parse(text).unwrap_err().to_string();
             assert!(err.contains(expected), "{text:?} gave {err}");
         }
     }

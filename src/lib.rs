@@ -5,88 +5,75 @@
 
 pub mod check;
 pub mod config;
+pub mod connections;
 pub mod content;
 pub mod export;
 pub mod finder;
 pub mod mail;
-pub mod parallel;
 pub mod radiation;
 pub mod scaffold;
 pub mod search;
 pub mod watch;
 pub mod web;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arc_swap::ArcSwap;
-
 use config::SiteConfig;
-use content::{Diagnostics, Library, LoadOptions};
+use content::{Diagnostics, Library, LoadOptions, PageKind};
 use web::Site;
+pub use web::site::BuildError;
+pub use web::{App, AppState};
 
-/// Everything a request handler may use. Shared by all requests; the Site inside is replaced
-/// whole when content is rebuilt.
+/// Everything read from the content folder and checked together: the pages, and the finder's
+/// places and directory of services (whose entries name procedure sheets).
 #[derive(Debug)]
-pub struct App {
-    pub config: SiteConfig,
-    site: ArcSwap<Site>,
-    /// The contact form's mail queue, form tokens and rate limits.
-    pub contact: web::contact::ContactService,
+pub struct Content {
+    pub library: Library,
+    pub finder: finder::Finder,
 }
 
-impl App {
-    pub fn new(config: SiteConfig, site: Site) -> Self {
-        Self::with_clock(config, site, Arc::new(mail::SystemClock))
-    }
-
-    /// Like `new`, with a clock of the caller's choosing (tests move time forward).
-    pub fn with_clock(config: SiteConfig, site: Site, clock: Arc<dyn mail::Clock>) -> Self {
-        let contact = web::contact::ContactService::new(&config, clock);
-        Self {
-            config,
-            site: ArcSwap::from_pointee(site),
-            contact,
-        }
-    }
-
-    /// The current Site. Hold the returned handle for the whole request, so that the request
-    /// sees one consistent site even if a rebuild lands meanwhile.
-    pub fn site(&self) -> Arc<Site> {
-        self.site.load_full()
-    }
-
-    /// Replaces the Site with a newly built one.
-    pub fn replace_site(&self, site: Site) {
-        self.site.store(Arc::new(site));
-    }
+/// What loading content produced: the content when there were no errors, and every problem.
+#[derive(Debug)]
+pub struct ContentOutcome {
+    pub content: Option<Content>,
+    pub diagnostics: Diagnostics,
 }
 
-/// The state handed to every handler.
-#[derive(Debug, Clone)]
-pub struct AppState(pub Arc<App>);
-
-impl AppState {
-    pub fn new(app: App) -> Self {
-        Self(Arc::new(app))
-    }
-
-    pub fn site(&self) -> Arc<Site> {
-        self.0.site()
+/// Reads, parses and checks the pages and the finder's data under `options.content_dir`.
+pub fn load_content(options: &LoadOptions) -> ContentOutcome {
+    let mut diagnostics = Diagnostics::default();
+    let library = Library::read(options, &mut diagnostics);
+    let procedures: HashSet<&str> = library
+        .pages(PageKind::Procedure)
+        .iter()
+        .map(|p| p.slug.as_str())
+        .collect();
+    let finder = finder::load(
+        &options.content_dir,
+        options.postcode_districts.as_deref(),
+        &procedures,
+        &mut diagnostics,
+    );
+    drop(procedures);
+    let complete = library.check(options, &mut diagnostics);
+    let content = (complete && !diagnostics.has_errors()).then_some(Content { library, finder });
+    ContentOutcome {
+        content,
+        diagnostics,
     }
 }
 
-/// Why a Site could not be built.
-#[derive(Debug, thiserror::Error)]
-pub enum BuildError {
-    #[error("the content has {count} error(s):\n{diagnostics}", count = .0.error_count(), diagnostics = .0)]
-    Content(Diagnostics),
-    #[error(transparent)]
-    Render(#[from] web::site::RenderError),
-    #[error(transparent)]
-    Search(#[from] search::SearchError),
-    #[error(transparent)]
-    Assets(#[from] web::assets::AssetError),
+/// "31 procedures, 34 conditions, ..., 12 directory entries" for `check`'s summary line.
+pub fn counts(library: &Library, finder: &finder::Finder) -> String {
+    let directory = &finder.directory;
+    library
+        .counts()
+        .into_iter()
+        .chain((!directory.is_empty()).then(|| format!("{} directory entries", directory.len())))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The options for loading content with these settings, as of today.
@@ -97,6 +84,7 @@ pub fn load_options(config: &SiteConfig) -> LoadOptions {
         include_drafts: config.server.drafts,
         today: jiff::ZonedDateTime::now().date(),
         postcode_districts: config.finder.postcode_districts.clone(),
+        generated_paths: web::GENERATED_PATHS,
     }
 }
 
@@ -114,18 +102,18 @@ pub fn build_site(config: &SiteConfig) -> Result<(Site, Diagnostics), BuildError
 /// Like [`build_site`], but returns as soon as the pages can be served: the search index and
 /// the brotli copies are left to [`finish_site_in_background`].
 pub fn build_servable_site(config: &SiteConfig) -> Result<(Site, Diagnostics), BuildError> {
-    let outcome = Library::load(&load_options(config));
-    let Some(library) = outcome.library else {
+    let outcome = load_content(&load_options(config));
+    let Some(content) = outcome.content else {
         return Err(BuildError::Content(outcome.diagnostics));
     };
-    let site = Site::build(library, config)?;
+    let site = Site::build(content.library, content.finder, config)?;
     Ok((site, outcome.diagnostics))
 }
 
-/// Builds a served Site's search index and then its brotli copies, on another thread.
+/// Builds a served Site's search index and then its brotli copies, in rayon's pool.
 /// Meanwhile searches wait for the index, and brotli clients get gzip.
 pub fn finish_site_in_background(site: Arc<Site>) {
-    std::thread::spawn(move || {
+    rayon::spawn(move || {
         let started = std::time::Instant::now();
         match site.build_search_index() {
             Ok(index) => tracing::info!(
@@ -163,20 +151,54 @@ pub fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Tidies the spool after a crash and starts the delivery worker, if a relay is configured.
-/// A spool that cannot be used does not stop the site: the form answers 503 until it is fixed.
+/// The mail side of a running server: the lock on the spool, held until this is dropped, and
+/// the delivery worker, when a relay is configured.
+#[derive(Debug)]
+pub struct RunningMail {
+    /// The delivery worker; it stops when the `stop` given to [`start_mail`] turns true.
+    pub worker: Option<tokio::task::JoinHandle<()>>,
+    _spool_lock: Option<mail::SpoolLock>,
+}
+
+/// Locks the spool, tidies it after a crash and starts the delivery worker, if a relay is
+/// configured. A spool that another server holds is an error (two workers on one spool would
+/// send every message twice); a spool that cannot be used at all does not stop the site: the
+/// form answers 503 until it is fixed.
 pub fn start_mail(
     app: &App,
     stop: tokio::sync::watch::Receiver<bool>,
-) -> Option<tokio::task::JoinHandle<()>> {
+) -> Result<RunningMail, mail::QueueError> {
     let queue = app.contact.queue.clone();
     let spool = queue.root().display().to_string();
+    let spool_lock = match queue.lock() {
+        Ok(lock) => lock,
+        Err(e @ mail::QueueError::InUse { .. }) => return Err(e),
+        Err(e) => {
+            tracing::error!(
+                "the mail spool {spool} cannot be used: {e}; the contact form will answer 503"
+            );
+            return Ok(RunningMail {
+                worker: None,
+                _spool_lock: None,
+            });
+        }
+    };
+    let running = |worker| RunningMail {
+        worker,
+        _spool_lock: Some(spool_lock),
+    };
     match queue.prepare() {
         Ok(recovery) => {
             if recovery.removed_from_tmp > 0 {
                 tracing::warn!(
                     "removed {} incomplete file(s) left in {spool}/tmp by a crash",
                     recovery.removed_from_tmp
+                );
+            }
+            if recovery.quarantined > 0 {
+                tracing::warn!(
+                    "moved {} file(s) not named like queue entries from {spool}/queue to {spool}/corrupt",
+                    recovery.quarantined
                 );
             }
             if recovery.waiting > 0 {
@@ -197,16 +219,20 @@ pub fn start_mail(
             tracing::warn!(
                 "no SMTP relay configured (mail.relay_host): contact messages wait in {spool}/queue until one is"
             );
-            return None;
+            return Ok(running(None));
         }
         Err(e) => {
+            // The error with its causes, as anyhow writes them.
+            let e = anyhow::Error::new(e);
             tracing::error!(
-                "the SMTP relay settings cannot be used: {e}; contact messages wait in {spool}/queue"
+                "the SMTP relay settings cannot be used: {e:#}; contact messages wait in {spool}/queue"
             );
-            return None;
+            return Ok(running(None));
         }
     };
-    Some(tokio::spawn(worker.run(app.contact.new_mail.clone(), stop)))
+    Ok(running(Some(tokio::spawn(
+        worker.run(app.contact.new_mail.clone(), stop),
+    ))))
 }
 
 /// Listens on the configured address and serves with one single-threaded runtime per core until
@@ -237,7 +263,7 @@ pub fn serve_per_core(state: AppState) -> anyhow::Result<()> {
         shutdown_signal()
     };
     let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
-    let delivery = background.block_on(async { start_mail(&state.0, mail_stopped) });
+    let mail = background.block_on(async { start_mail(&state.0, mail_stopped) })?;
     // Kept until the server stops; dropping it stops watching.
     let _live_reload = if state.0.config.server.watch {
         Some(background.block_on(async { watch::watch_content(state.clone()) })?)
@@ -245,12 +271,15 @@ pub fn serve_per_core(state: AppState) -> anyhow::Result<()> {
         None
     };
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    // One cap on open connections for the whole server, whichever runtime they land on.
+    let gate = connections::ConnectionGate::new(state.0.config.server.max_connections);
     let (exited, mut any_exited) = tokio::sync::mpsc::unbounded_channel::<()>();
     let (bound_sender, bound) = std::sync::mpsc::channel::<bool>();
     std::thread::scope(|scope| {
         let mut workers = Vec::with_capacity(cores);
         for _ in 0..cores {
             let state = state.clone();
+            let gate = gate.clone();
             let mut stopped = stopped.clone();
             let exited = exited.clone();
             let bound = bound_sender.clone();
@@ -269,7 +298,7 @@ pub fn serve_per_core(state: AppState) -> anyhow::Result<()> {
                     let shutdown = async move {
                         let _ = stopped.wait_for(|stop| *stop).await;
                     };
-                    serve_on(listener, state, shutdown).await
+                    serve_through_gate(listener, state, gate, shutdown).await
                 });
                 // If one runtime fails, the others are stopped rather than left serving alone.
                 let _ = exited.send(());
@@ -296,7 +325,7 @@ pub fn serve_per_core(state: AppState) -> anyhow::Result<()> {
         });
         let _ = stop.send(true);
         let _ = stop_mail.send(true);
-        if let Some(delivery) = delivery {
+        if let Some(delivery) = mail.worker {
             // The worker finishes or abandons its send within its grace period; either way the
             // message is safe in the queue.
             background.block_on(async {
@@ -338,20 +367,28 @@ fn reuse_port_listener(addr: std::net::SocketAddr) -> std::io::Result<tokio::net
     tokio::net::TcpListener::from_std(listener)
 }
 
-/// Serves on an already bound listener until `shutdown` completes.
+/// Serves on an already bound listener until `shutdown` completes, with the timeouts and the
+/// connection cap in `[server]` (see [`connections`]).
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let gate = connections::ConnectionGate::new(state.0.config.server.max_connections);
+    serve_through_gate(listener, state, gate, shutdown).await
+}
+
+/// Like [`serve_on`], counting connections against a cap shared with other listeners.
+async fn serve_through_gate(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    gate: connections::ConnectionGate,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let limits = connections::ConnectionLimits::from_settings(&state.0.config.server);
     let app = web::router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .map_err(|e| anyhow::anyhow!("server error: {e}"))
+    connections::serve(listener, app, limits, gate, shutdown).await;
+    Ok(())
 }
 
 /// Completes on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when

@@ -102,27 +102,24 @@ struct NewArgs {
     slug: String,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum NewKind {
-    Procedure,
-    Condition,
-    Story,
-    Statement,
-    Radiation,
-    About,
-}
+/// A kind of page `irinfo new` can start: every row of the kinds table with a `new_page`.
+#[derive(Clone, Copy)]
+struct NewKind(irinfo::content::PageKind);
 
-impl NewKind {
-    fn page_kind(self) -> irinfo::content::PageKind {
-        use irinfo::content::PageKind;
-        match self {
-            Self::Procedure => PageKind::Procedure,
-            Self::Condition => PageKind::Condition,
-            Self::Story => PageKind::Story,
-            Self::Statement => PageKind::Statement,
-            Self::Radiation => PageKind::Radiation,
-            Self::About => PageKind::About,
-        }
+impl ValueEnum for NewKind {
+    fn value_variants<'a>() -> &'a [Self] {
+        static KINDS: std::sync::LazyLock<Vec<NewKind>> = std::sync::LazyLock::new(|| {
+            irinfo::content::KINDS
+                .iter()
+                .filter(|spec| spec.new_page.is_some())
+                .map(|spec| NewKind(spec.kind))
+                .collect()
+        });
+        &KINDS
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.spec().name))
     }
 }
 
@@ -192,6 +189,10 @@ fn load_config(common: &CommonArgs) -> anyhow::Result<SiteConfig> {
         None => (PathBuf::from("site.toml"), false),
     };
     let mut config = SiteConfig::load(&path, must_exist).context("invalid settings")?;
+    // These settings have no single place in the file, so the error names the file alone.
+    irinfo::mail::validate_settings(&config.contact, &config.mail)
+        .with_context(|| path.display().to_string())
+        .context("invalid settings")?;
     if let Some(content) = &common.content {
         config.paths.content = content.clone();
     }
@@ -219,12 +220,12 @@ fn serve(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
         elapsed_ms = started.elapsed().as_millis() as u64,
         pages = site.paths().len(),
         "content loaded: {}",
-        site.library.counts()
+        irinfo::counts(&site.library, &site.finder)
     );
     if config.server.drafts {
         tracing::warn!("serving drafts: do not use --drafts on the live site");
     }
-    let state = AppState::new(App::new(config, site));
+    let state = AppState::new(App::new(config, site).context("cannot start")?);
     irinfo::finish_site_in_background(state.site());
     irinfo::serve_per_core(state)
 }
@@ -316,12 +317,7 @@ fn new_page(common: &CommonArgs, args: &NewArgs) -> ExitCode {
         }
     };
     let today = jiff::ZonedDateTime::now().date();
-    match irinfo::scaffold::create(
-        &config.paths.content,
-        args.kind.page_kind(),
-        &args.slug,
-        today,
-    ) {
+    match irinfo::scaffold::create(&config.paths.content, args.kind.0, &args.slug, today) {
         Ok(path) => {
             println!(
                 "created {}: fill in every TODO, then run `irinfo check`",

@@ -15,7 +15,8 @@ use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::content::{Diagnostics, Library, proofread};
+use crate::content::Diagnostics;
+use crate::content::proofread::{self, ReadabilityLimits};
 use crate::web::Site;
 use crate::{AppState, load_options};
 
@@ -138,7 +139,7 @@ fn log_readability(state: &AppState, changed: &BTreeSet<PathBuf>) {
         .cloned()
         .collect();
     let (warnings, _) =
-        proofread::readability_of(&pages, state.0.config.check.readability_limits());
+        proofread::readability_of(&pages, ReadabilityLimits::from(&state.0.config.check));
     for w in warnings.sorted() {
         tracing::warn!("{}:{}:{}: {}", w.path.display(), w.line, w.col, w.message);
     }
@@ -179,14 +180,14 @@ fn is_editor_noise(path: &Path) -> bool {
 pub fn rebuild(state: &AppState) -> Rebuild {
     let started = Instant::now();
     let config = &state.0.config;
-    let outcome = Library::load(&load_options(config));
-    let Some(library) = outcome.library else {
+    let outcome = crate::load_content(&load_options(config));
+    let Some(content) = outcome.content else {
         return Rebuild::Refused {
             elapsed: started.elapsed(),
             diagnostics: outcome.diagnostics,
         };
     };
-    match Site::build(library, config) {
+    match Site::build(content.library, content.finder, config) {
         Ok(site) => {
             let pages = site.paths().len();
             state.0.replace_site(site);

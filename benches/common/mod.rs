@@ -5,8 +5,10 @@
 
 use std::path::Path;
 
+use irinfo::Content;
 use irinfo::config::SiteConfig;
-use irinfo::content::{Library, LoadOptions};
+use irinfo::content::LoadOptions;
+use irinfo::web::Site;
 
 /// Settings that read the shipped content and static files.
 pub fn shipped_config() -> SiteConfig {
@@ -16,17 +18,26 @@ pub fn shipped_config() -> SiteConfig {
     config
 }
 
-/// The published Library of `config`'s content, as of a fixed day so that review dates do not
-/// change what is measured. Panics with the content's problems if it does not load.
-pub fn load(config: &SiteConfig) -> Library {
-    let outcome = Library::load(&LoadOptions::published(
-        config.paths.content.clone(),
-        config.paths.static_files.clone(),
-        jiff::civil::date(2026, 11, 28),
-    ));
+/// The published content of `config` (Library and finder data), as of a fixed day so that review
+/// dates do not change what is measured. Panics with the content's problems if it does not load.
+pub fn load(config: &SiteConfig) -> Content {
+    let outcome = irinfo::load_content(
+        &LoadOptions::published(
+            config.paths.content.clone(),
+            config.paths.static_files.clone(),
+            jiff::civil::date(2026, 11, 28),
+        )
+        .serving(irinfo::web::GENERATED_PATHS),
+    );
     outcome
-        .library
+        .content
         .unwrap_or_else(|| panic!("content has errors:\n{}", outcome.diagnostics))
+}
+
+/// The Site built from `config`'s published content. Panics if it does not build.
+pub fn build(config: &SiteConfig) -> Site {
+    let content = load(config);
+    Site::build(content.library, content.finder, config).expect("site builds")
 }
 
 /// Copies the folder `from` into `to`, recursively.

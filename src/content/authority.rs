@@ -8,11 +8,12 @@
 use std::collections::HashSet;
 
 use super::diagnostics::Diagnostics;
+use super::doses::DoseTable;
 use super::front_matter::ProcedureFrontMatter;
-use super::library::{Library, PageKind, SourceFile};
+use super::kinds::{PageKind, PageRef, SourceFile};
 use super::markdown::RenderedMarkdown;
 use super::risks::{Risk, check_risk};
-use super::sources::{MIN_SOURCES_PER_SHEET, page_citations};
+use super::sources::{Bibliography, MIN_SOURCES_PER_SHEET, page_citations};
 
 /// The section a sheet's risk list is appended to.
 pub const RISKS_SECTION: &str = "Risks and how common they are";
@@ -69,6 +70,16 @@ pub fn check_sheet(
             "this sheet has no `[[risks]]` yet: write each risk with its `frequency` and `sources` (or `frequency_unknown`); see content/README.md",
         );
     }
+    if front.get_help.is_none() {
+        if let Some(offset) = hand_written_get_help(source, body) {
+            d.warning(
+                &source.path,
+                &source.text,
+                offset,
+                "write when to get help as [get_help] (call_999, same_day, non_urgent) in the front matter: the site adds the care cards to the end of \"Afterwards\"",
+            );
+        }
+    }
     if let Some(offset) = hand_written_list(body, RISKS_SECTION) {
         d.warning(
             &source.path,
@@ -77,6 +88,22 @@ pub fn check_sheet(
             "write risks as [[risks]] in the front matter, not as a list here: the site adds the list, with each risk's band and number, to this section",
         );
     }
+}
+
+/// Where "Afterwards" first mentions 999 or NHS 111 (an offset in the file), when it does: advice
+/// on getting help that belongs in `[get_help]`.
+fn hand_written_get_help(source: &SourceFile, body: &RenderedMarkdown) -> Option<usize> {
+    let sections: Vec<_> = body.sections().collect();
+    let i = sections.iter().position(|h| h.text == AFTERWARDS_SECTION)?;
+    let start = sections[i].span.end;
+    let text = &source.text[source.body_offset..];
+    let end = sections.get(i + 1).map_or(text.len(), |h| h.span.start);
+    let section = text.get(start..end)?;
+    ["999", "NHS 111"]
+        .iter()
+        .filter_map(|needle| section.find(needle))
+        .min()
+        .map(|at| source.body_offset + start + at)
 }
 
 /// Where the first list item in the `##` section `heading` starts, if the section has a list.
@@ -93,19 +120,20 @@ fn hand_written_list(body: &RenderedMarkdown, heading: &str) -> Option<usize> {
 
 /// The checks that span files: citations against the bibliography, sources per sheet, and
 /// sources nobody cites.
-pub fn check_library(library: &Library, d: &mut Diagnostics) {
-    let bibliography = &library.bibliography;
+pub fn check_library(
+    pages: &[PageRef<'_>],
+    bibliography: &Bibliography,
+    doses: &DoseTable,
+    d: &mut Diagnostics,
+) {
     let mut cited: HashSet<String> = HashSet::new();
-    for page in library.all_pages() {
-        let risks: &[toml::Spanned<Risk>] = match page.kind {
-            PageKind::Procedure => library
-                .procedure(page.slug)
-                .map_or(&[], |p| p.front.risks.as_slice()),
-            _ => &[],
-        };
+    for page in pages {
+        let risks: &[toml::Spanned<Risk>] = page
+            .front::<ProcedureFrontMatter>()
+            .map_or(&[], |front| front.risks.as_slice());
         let citations = page_citations(
-            page.meta,
-            page.body,
+            &page.meta,
+            &page.body,
             risks,
             page.source.front_matter_offset,
             page.source.body_offset,
@@ -130,6 +158,6 @@ pub fn check_library(library: &Library, d: &mut Diagnostics) {
         cited.extend(distinct.iter().map(|id| id.to_string()));
         bibliography.check_cited(citations, &page.source.path, &page.source.text, d);
     }
-    cited.extend(library.doses.entries.iter().map(|e| e.source.clone()));
+    cited.extend(doses.entries.iter().map(|e| e.source.clone()));
     bibliography.warn_uncited(&cited, d);
 }

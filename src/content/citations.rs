@@ -8,8 +8,6 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use super::sources::source_anchor;
-
 /// One source id cited in a body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Citation {
@@ -79,6 +77,11 @@ fn escape_attribute(text: &str) -> String {
             other => format!("%{:02X}", other as u32 & 0xff),
         })
         .collect()
+}
+
+/// The id of a source's item in a page's list: `source-nice-ipg367`.
+pub fn source_anchor(id: &str) -> String {
+    format!("source-{id}")
 }
 
 #[cfg(test)]

@@ -15,16 +15,14 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::diagnostics::Diagnostics;
-use super::front_matter::{ContentDate, XRays};
-use super::library::{ProcedureSheet, RadiationGuide, is_valid_slug};
+use super::front_matter::XRays;
+use super::kinds::{ProcedureSheet, is_valid_slug};
 use super::review::{self, ClinicalReviewRow, HistoryRow, ReviewFields, ReviewStatus};
 use super::sources::Bibliography;
+use super::values::ContentDate;
 
 /// Where the table lives, relative to the content folder.
 pub const DOSES_FILE: &str = "radiation/doses.toml";
-
-/// Radiation pages the site makes itself; a Markdown guide may not take their slugs.
-pub const RESERVED_RADIATION_SLUGS: [&str; 2] = ["doses", "compare"];
 
 /// The longest name an entry may have, so that it fits on one line of the chart at 320 px.
 pub const NAME_LIMIT: usize = 36;
@@ -450,24 +448,13 @@ impl DoseTable {
     }
 
     /// Checks the table against the procedure sheets: every entry names a sheet that exists and
-    /// uses X-rays; no radiation guide takes the slug of a page the site makes.
-    pub fn check_against(
+    /// uses X-rays. (A radiation guide that takes the slug of a page the site makes is reported
+    /// for every kind alike, by the kinds table.)
+    pub fn check_against<'a>(
         &self,
-        sheets: &[ProcedureSheet],
-        guides: &[RadiationGuide],
+        sheets: impl Iterator<Item = ProcedureSheet<'a>> + Clone,
         diagnostics: &mut Diagnostics,
     ) {
-        for guide in guides {
-            if RESERVED_RADIATION_SLUGS.contains(&guide.slug.as_str()) {
-                diagnostics.file_error(
-                    &guide.source.path,
-                    format!(
-                        "the slug `{}` is taken by a page the site makes itself (/radiation/{}); rename the file",
-                        guide.slug, guide.slug
-                    ),
-                );
-            }
-        }
         let Some((path, text)) = &self.origin else {
             return;
         };
@@ -482,7 +469,7 @@ impl DoseTable {
             if !seen.insert(slug) {
                 continue;
             }
-            match sheets.iter().find(|s| &s.slug == slug) {
+            match sheets.clone().find(|s| &s.slug == slug) {
                 None => diagnostics.error(
                     path,
                     text,

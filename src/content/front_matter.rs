@@ -5,12 +5,12 @@
 //! Fields that point at other pages keep their source span, so a broken reference can be reported
 //! at the exact line and column where it was written.
 
-use std::fmt;
 use std::ops::Range;
 
-use jiff::civil::Date;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use toml::Spanned;
+
+pub use super::values::{ContentDate, SlugRef};
 
 use super::review::{ClinicalReviewRow, HistoryRow, ReviewFields, ReviewStatus};
 use super::risks::{GetHelp, Risk};
@@ -66,47 +66,6 @@ pub fn split(source: &str) -> Result<SplitFile<'_>, SplitError> {
         message: "front matter is not closed: add a line of `+++` after it",
     })
 }
-
-/// A calendar date written in front matter as a bare TOML date, such as `2026-11-20`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ContentDate(pub Date);
-
-impl ContentDate {
-    /// "20 November 2026", the way UK readers write dates.
-    pub fn long(&self) -> String {
-        self.0.strftime("%-d %B %Y").to_string()
-    }
-
-    /// "2026-11-20", for `<time datetime>` and machine output.
-    pub fn iso(&self) -> String {
-        self.0.to_string()
-    }
-}
-
-impl fmt::Display for ContentDate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.long())
-    }
-}
-
-impl<'de> Deserialize<'de> for ContentDate {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let value = toml::value::Datetime::deserialize(deserializer)
-            .map_err(|_| D::Error::custom("expected a date written like 2026-11-20 (no quotes)"))?;
-        match (value.date, value.time, value.offset) {
-            (Some(d), None, None) => Date::new(d.year as i16, d.month as i8, d.day as i8)
-                .map(ContentDate)
-                .map_err(|e| D::Error::custom(format!("not a real date: {e}"))),
-            _ => Err(D::Error::custom(
-                "expected a date only, written like 2026-11-20, without a time",
-            )),
-        }
-    }
-}
-
-/// A slug written in front matter, with where it was written.
-pub type SlugRef = Spanned<String>;
 
 /// The fields every kind of page has.
 #[derive(Debug, Clone)]

@@ -6,14 +6,19 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
-use serde::de::DeserializeOwned;
+use rayon::prelude::*;
 
 use super::diagnostics::Diagnostics;
 use super::doses::DoseTable;
 use super::front_matter::{
-    self, ConditionFrontMatter, FrontMatterMeta, PageMeta, PlainFrontMatter, ProcedureFrontMatter,
+    self, ConditionFrontMatter, ContentDate, PageMeta, PlainFrontMatter, ProcedureFrontMatter,
     SlugRef, StatementFrontMatter, StatementStatus, StoryFrontMatter,
 };
+use super::kinds::{
+    Condition, HomePage, KINDS, KindFiles, KindSpec, ListOrder, Page, PageFrontMatter, PageKind,
+    PageRef, PatientStory, PositionStatement, ProcedureSheet, TypedPage,
+};
+pub use super::kinds::{SourceFile, is_valid_slug};
 use super::markdown::{self, RenderedMarkdown};
 use super::sources::Bibliography;
 
@@ -28,23 +33,6 @@ pub const PROCEDURE_SECTIONS: [&str; 9] = [
     "Risks and how common they are",
     "Radiation",
     "Questions to ask your doctor",
-];
-
-/// Site paths that are not Markdown pages but are always served; internal links may point at them.
-pub const GENERATED_PATHS: &[&str] = &[
-    "/",
-    "/procedures",
-    "/conditions",
-    "/stories",
-    "/statements",
-    "/radiation",
-    "/radiation/doses",
-    "/radiation/compare",
-    "/about",
-    "/contact",
-    "/find",
-    "/search",
-    "/a-z",
 ];
 
 /// The longest summary that fits a search engine's description without being cut.
@@ -62,10 +50,14 @@ pub struct LoadOptions {
     pub today: Date,
     /// The operator's CSV of postcode districts for the finder (site.toml `[finder]`), if any.
     pub postcode_districts: Option<PathBuf>,
+    /// The site paths served that are neither a Markdown page nor a kind's list (the web layer's
+    /// `GENERATED_PATHS`): links may point at them, and no page may take one.
+    pub generated_paths: &'static [&'static str],
 }
 
 impl LoadOptions {
-    /// Published content only, no district table: what tests and benchmarks load.
+    /// Published content only, no district table, and no paths served besides the pages (add
+    /// them with [`LoadOptions::serving`]): what tests and benchmarks load.
     pub fn published(
         content_dir: impl Into<PathBuf>,
         static_dir: impl Into<PathBuf>,
@@ -77,167 +69,59 @@ impl LoadOptions {
             include_drafts: false,
             today,
             postcode_districts: None,
+            generated_paths: &[],
+        }
+    }
+
+    /// These options, knowing that the site also serves `paths`.
+    pub fn serving(self, paths: &'static [&'static str]) -> Self {
+        Self {
+            generated_paths: paths,
+            ..self
         }
     }
 }
 
-/// One content file as read from disk, kept so that later checks can point into it.
-#[derive(Debug, Clone)]
-pub struct SourceFile {
-    pub path: PathBuf,
-    pub text: String,
-    /// Where the front matter starts in `text`; spans from TOML are relative to it.
-    pub front_matter_offset: usize,
-    pub body_offset: usize,
-    /// When the file was last changed, for `Last-Modified`.
-    pub modified: Option<std::time::SystemTime>,
-}
-
-/// A page of any kind: its slug, common fields, kind-specific front matter and rendered body.
-#[derive(Debug)]
-pub struct Page<F> {
-    pub slug: String,
-    pub meta: PageMeta,
-    pub front: F,
-    pub body: RenderedMarkdown,
-    pub source: SourceFile,
-}
-
-pub type HomePage = Page<PlainFrontMatter>;
-pub type ProcedureSheet = Page<ProcedureFrontMatter>;
-pub type Condition = Page<ConditionFrontMatter>;
-pub type PatientStory = Page<StoryFrontMatter>;
-pub type RadiationGuide = Page<PlainFrontMatter>;
-pub type PositionStatement = Page<StatementFrontMatter>;
-pub type AboutPage = Page<PlainFrontMatter>;
-
-/// The kinds of Markdown page, with the folder each lives in and the URL prefix it is served at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PageKind {
-    Home,
-    Procedure,
-    Condition,
-    Story,
-    Radiation,
-    Statement,
-    About,
-}
-
-impl PageKind {
-    pub const ALL: [PageKind; 7] = [
-        Self::Home,
-        Self::Procedure,
-        Self::Condition,
-        Self::Story,
-        Self::Radiation,
-        Self::Statement,
-        Self::About,
-    ];
-
-    /// The folder under `content/`.
-    pub fn folder(self) -> &'static str {
-        match self {
-            Self::Home => "",
-            Self::Procedure => "procedures",
-            Self::Condition => "conditions",
-            Self::Story => "stories",
-            Self::Radiation => "radiation",
-            Self::Statement => "statements",
-            Self::About => "pages",
-        }
-    }
-
-    /// The site path of the list page, which is also the prefix of each page's path.
-    pub fn list_path(self) -> &'static str {
-        match self {
-            Self::Home => "/",
-            Self::Procedure => "/procedures",
-            Self::Condition => "/conditions",
-            Self::Story => "/stories",
-            Self::Radiation => "/radiation",
-            Self::Statement => "/statements",
-            Self::About => "/about",
-        }
-    }
-
-    /// The site path of one page of this kind.
-    pub fn page_path(self, slug: &str) -> String {
-        match self {
-            Self::Home => "/".to_string(),
-            _ => format!("{}/{slug}", self.list_path()),
-        }
-    }
-
-    /// A short name for the kind, as shown beside search results.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Home => "Home",
-            Self::Procedure => "Procedure",
-            Self::Condition => "Condition",
-            Self::Story => "Patient story",
-            Self::Radiation => "Radiation",
-            Self::Statement => "Position statement",
-            Self::About => "About",
-        }
-    }
-
-    /// The plural name, as used in counts and list pages.
-    pub fn plural(self) -> &'static str {
-        match self {
-            Self::Home => "home page",
-            Self::Procedure => "procedures",
-            Self::Condition => "conditions",
-            Self::Story => "stories",
-            Self::Radiation => "radiation pages",
-            Self::Statement => "statements",
-            Self::About => "about pages",
-        }
-    }
-}
-
-/// Every published page of content, parsed and checked.
+/// Every published page of content, parsed and checked: the pages of each kind in that kind's
+/// list order, found by kind and slug.
 #[derive(Debug)]
 pub struct Library {
-    pub home: HomePage,
-    /// Sorted by title.
-    pub procedures: Vec<ProcedureSheet>,
-    /// Sorted by title.
-    pub conditions: Vec<Condition>,
-    /// Newest first.
-    pub stories: Vec<PatientStory>,
-    /// Sorted by title.
-    pub radiation: Vec<RadiationGuide>,
-    /// Newest first.
-    pub statements: Vec<PositionStatement>,
-    /// Sorted by title.
-    pub about: Vec<AboutPage>,
+    /// One section per kind, at the index of its [`PageKind`].
+    sections: Vec<Section>,
     /// The typical radiation doses from `radiation/doses.toml`.
     pub doses: DoseTable,
     /// Every source pages, risks and doses cite, from `sources/*.toml`.
     pub bibliography: Bibliography,
     /// Whether drafts were included when this Library was built.
     pub includes_drafts: bool,
-    /// The finder's places and directory of services.
-    pub finder: crate::finder::Finder,
-    /// Positions by slug, so that following a link is a hash lookup rather than a scan.
-    index: SlugIndex,
 }
 
-/// Where each slug sits in the Library's lists.
+/// The pages of one kind, in list order, with their positions by slug so that following a link
+/// is a hash lookup rather than a scan.
 #[derive(Debug, Default)]
-struct SlugIndex {
-    procedures: HashMap<String, usize>,
-    conditions: HashMap<String, usize>,
-    statements: HashMap<String, usize>,
+struct Section {
+    pages: Vec<Page>,
+    by_slug: HashMap<String, usize>,
 }
 
-impl SlugIndex {
-    fn positions<F>(pages: &[Page<F>]) -> HashMap<String, usize> {
-        pages
+impl Section {
+    fn new(kind: PageKind, mut pages: Vec<Page>) -> Self {
+        match kind.spec().order {
+            ListOrder::ByTitle => {
+                pages.sort_by_cached_key(|p| p.meta.title.to_lowercase());
+            }
+            ListOrder::NewestFirst => pages.sort_by(|a, b| {
+                b.list_date
+                    .cmp(&a.list_date)
+                    .then_with(|| a.slug.cmp(&b.slug))
+            }),
+        }
+        let by_slug = pages
             .iter()
             .enumerate()
             .map(|(i, p)| (p.slug.clone(), i))
-            .collect()
+            .collect();
+        Self { pages, by_slug }
     }
 }
 
@@ -248,164 +132,148 @@ pub struct LoadOutcome {
     pub diagnostics: Diagnostics,
 }
 
-/// A reference to any page, for lookups that span kinds.
-#[derive(Debug, Clone, Copy)]
-pub struct PageRef<'a> {
-    pub kind: PageKind,
-    pub slug: &'a str,
-    pub meta: &'a PageMeta,
-    pub body: &'a RenderedMarkdown,
-    pub source: &'a SourceFile,
-}
-
-impl PageRef<'_> {
-    pub fn path(&self) -> String {
-        self.kind.page_path(self.slug)
-    }
-}
-
 impl Library {
-    /// Reads, parses, renders and checks everything under `options.content_dir`.
+    /// Reads, parses, renders and checks everything under `options.content_dir`. (The finder's
+    /// places and directory, also under it, are read by `irinfo::load_content`.)
     pub fn load(options: &LoadOptions) -> LoadOutcome {
         let mut diagnostics = Diagnostics::default();
-        let mut loader = Loader {
-            options,
-            diagnostics: &mut diagnostics,
-        };
-        let home_path = options.content_dir.join("index.md");
-        let home = loader.parse_file::<PlainFrontMatter>(&home_path, "index".to_string());
-        let mut procedures = loader.load_kind::<ProcedureFrontMatter>(PageKind::Procedure);
-        let mut conditions = loader.load_kind::<ConditionFrontMatter>(PageKind::Condition);
-        let mut stories = loader.load_kind::<StoryFrontMatter>(PageKind::Story);
-        let mut radiation = loader.load_kind::<PlainFrontMatter>(PageKind::Radiation);
-        let mut statements = loader.load_kind::<StatementFrontMatter>(PageKind::Statement);
-        let mut about = loader.load_kind::<PlainFrontMatter>(PageKind::About);
-        let bibliography =
-            Bibliography::load(&options.content_dir, options.today, &mut diagnostics);
-        let doses = DoseTable::load(
-            &options.content_dir,
-            options.today,
-            &bibliography,
-            &mut diagnostics,
-        );
-
-        let by_title =
-            |a: &PageMeta, b: &PageMeta| a.title.to_lowercase().cmp(&b.title.to_lowercase());
-        procedures.sort_by(|a, b| by_title(&a.meta, &b.meta));
-        conditions.sort_by(|a, b| by_title(&a.meta, &b.meta));
-        radiation.sort_by(|a, b| by_title(&a.meta, &b.meta));
-        about.sort_by(|a, b| by_title(&a.meta, &b.meta));
-        stories.sort_by(|a, b| {
-            b.front
-                .published
-                .cmp(&a.front.published)
-                .then(a.slug.cmp(&b.slug))
-        });
-        statements.sort_by(|a, b| {
-            b.front
-                .issued
-                .cmp(&a.front.issued)
-                .then(a.slug.cmp(&b.slug))
-        });
-
-        let procedure_slugs: HashSet<&str> = procedures.iter().map(|p| p.slug.as_str()).collect();
-        let finder = crate::finder::load(
-            &options.content_dir,
-            options.postcode_districts.as_deref(),
-            &procedure_slugs,
-            &mut diagnostics,
-        );
-
-        let Some(home) = home else {
-            return LoadOutcome {
-                library: None,
-                diagnostics,
-            };
-        };
-        let index = SlugIndex {
-            procedures: SlugIndex::positions(&procedures),
-            conditions: SlugIndex::positions(&conditions),
-            statements: SlugIndex::positions(&statements),
-        };
-        let library = Library {
-            home,
-            procedures,
-            conditions,
-            stories,
-            radiation,
-            statements,
-            index,
-            about,
-            doses,
-            bibliography,
-            includes_drafts: options.include_drafts,
-            finder,
-        };
-        library.check_references(options, &mut diagnostics);
-        super::authority::check_library(&library, &mut diagnostics);
-        library
-            .doses
-            .check_against(&library.procedures, &library.radiation, &mut diagnostics);
-        super::proofread::check_library(&library, options.today, &mut diagnostics);
-        let library = (!diagnostics.has_errors()).then_some(library);
+        let library = Self::read(options, &mut diagnostics);
+        let library = library
+            .check(options, &mut diagnostics)
+            .then_some(library)
+            .filter(|_| !diagnostics.has_errors());
         LoadOutcome {
             library,
             diagnostics,
         }
     }
 
-    /// Every page of every kind, home first.
-    pub fn all_pages(&self) -> Vec<PageRef<'_>> {
-        fn refs<F>(kind: PageKind, pages: &[Page<F>]) -> impl Iterator<Item = PageRef<'_>> {
-            pages.iter().map(move |p| PageRef {
-                kind,
-                slug: &p.slug,
-                meta: &p.meta,
-                body: &p.body,
-                source: &p.source,
-            })
+    /// Reads and parses every page and the table of doses, each file on its own; the checks that
+    /// span files are [`Library::check`]'s. What fails to parse is left out and reported.
+    pub fn read(options: &LoadOptions, diagnostics: &mut Diagnostics) -> Library {
+        let mut loader = Loader {
+            options,
+            diagnostics,
+        };
+        let sections: Vec<Section> = KINDS
+            .iter()
+            .map(|spec| Section::new(spec.kind, loader.load_kind(spec)))
+            .collect();
+        let bibliography = Bibliography::load(&options.content_dir, options.today, diagnostics);
+        let doses = DoseTable::load(
+            &options.content_dir,
+            options.today,
+            &bibliography,
+            diagnostics,
+        );
+        Library {
+            sections,
+            doses,
+            bibliography,
+            includes_drafts: options.include_drafts,
         }
-        let mut all = vec![PageRef {
-            kind: PageKind::Home,
-            slug: &self.home.slug,
-            meta: &self.home.meta,
-            body: &self.home.body,
-            source: &self.home.source,
-        }];
-        all.extend(refs(PageKind::Procedure, &self.procedures));
-        all.extend(refs(PageKind::Condition, &self.conditions));
-        all.extend(refs(PageKind::Story, &self.stories));
-        all.extend(refs(PageKind::Radiation, &self.radiation));
-        all.extend(refs(PageKind::Statement, &self.statements));
-        all.extend(refs(PageKind::About, &self.about));
-        all
     }
 
-    pub fn procedure(&self, slug: &str) -> Option<&ProcedureSheet> {
-        self.index
-            .procedures
-            .get(slug)
-            .and_then(|&i| self.procedures.get(i))
+    /// Checks what spans files (references, links, doses against sheets, proof-reading), if
+    /// every kind kept in one file (the home page) is there, and says whether it was; a missing
+    /// one is reported already.
+    pub fn check(&self, options: &LoadOptions, diagnostics: &mut Diagnostics) -> bool {
+        let complete = KINDS.iter().all(|spec| {
+            !matches!(spec.files, KindFiles::One(_)) || !self.pages(spec.kind).is_empty()
+        });
+        if complete {
+            self.check_references(options, diagnostics);
+            for page in self.all_pages() {
+                let path = page.path();
+                if options.generated_paths.contains(&path.as_str()) {
+                    diagnostics.file_error(
+                        &page.source.path,
+                        format!(
+                            "the slug `{}` is taken by a page the site makes itself ({path}); rename the file",
+                            page.slug
+                        ),
+                    );
+                }
+            }
+            super::authority::check_library(
+                &self.all_pages(),
+                &self.bibliography,
+                &self.doses,
+                diagnostics,
+            );
+            self.doses.check_against(self.procedures(), diagnostics);
+            super::proofread::check_pages(&self.all_pages(), options.today, diagnostics);
+        }
+        complete
     }
 
-    pub fn condition(&self, slug: &str) -> Option<&Condition> {
-        self.index
-            .conditions
-            .get(slug)
-            .and_then(|&i| self.conditions.get(i))
+    /// The pages of one kind, in its list order.
+    pub fn pages(&self, kind: PageKind) -> &[Page] {
+        &self.sections[kind as usize].pages
     }
 
-    pub fn statement(&self, slug: &str) -> Option<&PositionStatement> {
-        self.index
-            .statements
-            .get(slug)
-            .and_then(|&i| self.statements.get(i))
+    /// The page of this kind and slug, if there is one.
+    pub fn page(&self, kind: PageKind, slug: &str) -> Option<&Page> {
+        let section = &self.sections[kind as usize];
+        section.by_slug.get(slug).map(|&i| &section.pages[i])
+    }
+
+    /// The pages of one kind seen with its front-matter type `F`.
+    ///
+    /// # Panics
+    /// If `F` is not the type in `kind`'s row of [`KINDS`]: a bug, caught by any test that loads.
+    pub fn typed<F: PageFrontMatter>(
+        &self,
+        kind: PageKind,
+    ) -> impl ExactSizeIterator<Item = TypedPage<'_, F>> + Clone {
+        self.pages(kind).iter().map(typed_page)
+    }
+
+    /// Every page of every kind, home first, each kind in list order.
+    pub fn all_pages(&self) -> Vec<PageRef<'_>> {
+        self.sections.iter().flat_map(|s| &s.pages).collect()
+    }
+
+    /// The home page.
+    pub fn home(&self) -> HomePage<'_> {
+        typed_page(&self.pages(PageKind::Home)[0])
+    }
+
+    /// Every procedure sheet, by title.
+    pub fn procedures(&self) -> impl ExactSizeIterator<Item = ProcedureSheet<'_>> + Clone {
+        self.typed(PageKind::Procedure)
+    }
+
+    /// Every condition, by title.
+    pub fn conditions(&self) -> impl ExactSizeIterator<Item = Condition<'_>> + Clone {
+        self.typed(PageKind::Condition)
+    }
+
+    /// Every patient story, newest first.
+    pub fn stories(&self) -> impl ExactSizeIterator<Item = PatientStory<'_>> + Clone {
+        self.typed(PageKind::Story)
+    }
+
+    /// Every position statement, newest first.
+    pub fn statements(&self) -> impl ExactSizeIterator<Item = PositionStatement<'_>> + Clone {
+        self.typed(PageKind::Statement)
+    }
+
+    pub fn procedure(&self, slug: &str) -> Option<ProcedureSheet<'_>> {
+        self.page(PageKind::Procedure, slug).map(typed_page)
+    }
+
+    pub fn condition(&self, slug: &str) -> Option<Condition<'_>> {
+        self.page(PageKind::Condition, slug).map(typed_page)
+    }
+
+    pub fn statement(&self, slug: &str) -> Option<PositionStatement<'_>> {
+        self.page(PageKind::Statement, slug).map(typed_page)
     }
 
     /// The procedures whose `conditions` name this condition: the one place that link is written.
-    pub fn treatments_for(&self, condition_slug: &str) -> Vec<&ProcedureSheet> {
-        self.procedures
-            .iter()
+    pub fn treatments_for(&self, condition_slug: &str) -> Vec<ProcedureSheet<'_>> {
+        self.procedures()
             .filter(|p| {
                 p.front
                     .conditions
@@ -416,9 +284,8 @@ impl Library {
     }
 
     /// The stories that mention this procedure.
-    pub fn stories_about(&self, procedure_slug: &str) -> Vec<&PatientStory> {
-        self.stories
-            .iter()
+    pub fn stories_about(&self, procedure_slug: &str) -> Vec<PatientStory<'_>> {
+        self.stories()
             .filter(|s| {
                 s.front
                     .procedures
@@ -429,63 +296,45 @@ impl Library {
     }
 
     /// "31 procedures, 34 conditions, ..." for `check`'s summary line.
-    pub fn counts(&self) -> String {
-        [
-            (self.procedures.len(), PageKind::Procedure),
-            (self.conditions.len(), PageKind::Condition),
-            (self.stories.len(), PageKind::Story),
-            (self.radiation.len(), PageKind::Radiation),
-            (self.statements.len(), PageKind::Statement),
-            (self.about.len(), PageKind::About),
-        ]
-        .iter()
-        .map(|(n, kind)| format!("{n} {}", kind.plural()))
-        .chain(
-            (!self.finder.directory.is_empty())
-                .then(|| format!("{} directory entries", self.finder.directory.len())),
-        )
-        .collect::<Vec<_>>()
-        .join(", ")
+    pub fn counts(&self) -> Vec<String> {
+        KINDS
+            .iter()
+            .filter(|spec| matches!(spec.files, KindFiles::Folder(_)))
+            .map(|spec| format!("{} {}", self.pages(spec.kind).len(), spec.plural))
+            .collect()
     }
 
     /// Checks everything that spans files: slugs named in front matter and links in bodies.
     fn check_references(&self, options: &LoadOptions, diagnostics: &mut Diagnostics) {
-        let procedures: HashSet<&str> = self.procedures.iter().map(|p| p.slug.as_str()).collect();
-        let conditions: HashSet<&str> = self.conditions.iter().map(|p| p.slug.as_str()).collect();
-        let statements: HashSet<&str> = self.statements.iter().map(|p| p.slug.as_str()).collect();
-
-        let mut check_slugs =
-            |source: &SourceFile, refs: &[SlugRef], set: &HashSet<&str>, what: &str| {
-                for r in refs {
-                    if !set.contains(r.get_ref().as_str()) {
-                        diagnostics.error(
-                            &source.path,
-                            &source.text,
-                            front_offset(source, r.span().start),
-                            format!("there is no {what} with the slug `{}`", r.get_ref()),
-                        );
-                    }
+        let mut check_slugs = |source: &SourceFile, refs: &[SlugRef], kind: PageKind| {
+            for r in refs {
+                if self.page(kind, r.get_ref()).is_none() {
+                    let what = match kind {
+                        PageKind::Procedure => "procedure sheet",
+                        _ => kind.spec().name,
+                    };
+                    diagnostics.error(
+                        &source.path,
+                        &source.text,
+                        front_offset(source, r.span().start),
+                        format!("there is no {what} with the slug `{}`", r.get_ref()),
+                    );
                 }
-            };
-        for p in &self.procedures {
-            check_slugs(&p.source, &p.front.related, &procedures, "procedure sheet");
-            check_slugs(&p.source, &p.front.conditions, &conditions, "condition");
+            }
+        };
+        for p in self.procedures() {
+            check_slugs(&p.source, &p.front.related, PageKind::Procedure);
+            check_slugs(&p.source, &p.front.conditions, PageKind::Condition);
         }
-        for s in &self.stories {
-            check_slugs(
-                &s.source,
-                &s.front.procedures,
-                &procedures,
-                "procedure sheet",
-            );
+        for s in self.stories() {
+            check_slugs(&s.source, &s.front.procedures, PageKind::Procedure);
         }
-        for s in &self.statements {
+        for s in self.statements() {
             if let Some(successor) = &s.front.superseded_by {
                 check_slugs(
                     &s.source,
                     std::slice::from_ref(successor),
-                    &statements,
-                    "statement",
+                    PageKind::Statement,
                 );
             }
         }
@@ -515,6 +364,17 @@ impl Library {
             }
         }
     }
+}
+
+/// The typed view of a page whose kind's row names `F` as its type.
+fn typed_page<F: PageFrontMatter>(page: &Page) -> TypedPage<'_, F> {
+    TypedPage::of(page).unwrap_or_else(|| {
+        panic!(
+            "{} pages do not have the front matter {}",
+            page.kind.label(),
+            std::any::type_name::<F>()
+        )
+    })
 }
 
 /// Why an internal link is broken, if it is. External links are not followed.
@@ -563,7 +423,11 @@ fn link_problem(
             )),
             _ => None,
         },
-        None if GENERATED_PATHS.contains(&target) => None,
+        None if options.generated_paths.contains(&target)
+            || KINDS.iter().any(|k| k.route == target) =>
+        {
+            None
+        }
         None => Some(format!(
             "link `{destination}` points to a page that does not exist"
         )),
@@ -580,16 +444,23 @@ struct Loader<'a> {
     diagnostics: &'a mut Diagnostics,
 }
 
-/// Each kind's front matter can say things about itself that only it can check.
-trait KindChecks {
-    fn check(&self, _source: &SourceFile, _body: &RenderedMarkdown, _d: &mut Diagnostics) {}
+// Each kind's front matter can give the date its list is ordered by, and say things about itself
+// that only it can check.
+
+impl PageFrontMatter for PlainFrontMatter {}
+impl PageFrontMatter for ConditionFrontMatter {}
+
+impl PageFrontMatter for StoryFrontMatter {
+    fn list_date(&self) -> Option<ContentDate> {
+        Some(self.published)
+    }
 }
 
-impl KindChecks for PlainFrontMatter {}
-impl KindChecks for ConditionFrontMatter {}
-impl KindChecks for StoryFrontMatter {}
+impl PageFrontMatter for StatementFrontMatter {
+    fn list_date(&self) -> Option<ContentDate> {
+        Some(self.issued)
+    }
 
-impl KindChecks for StatementFrontMatter {
     fn check(&self, source: &SourceFile, _body: &RenderedMarkdown, d: &mut Diagnostics) {
         match (self.status, &self.superseded_by) {
             (StatementStatus::Superseded, None) => d.error(
@@ -609,7 +480,7 @@ impl KindChecks for StatementFrontMatter {
     }
 }
 
-impl KindChecks for ProcedureFrontMatter {
+impl PageFrontMatter for ProcedureFrontMatter {
     fn check(&self, source: &SourceFile, body: &RenderedMarkdown, d: &mut Diagnostics) {
         let found: Vec<&str> = body.sections().map(|h| h.text.as_str()).collect();
         let mut next = 0;
@@ -635,11 +506,20 @@ impl KindChecks for ProcedureFrontMatter {
 }
 
 impl Loader<'_> {
-    fn load_kind<F: DeserializeOwned + FrontMatterMeta + KindChecks + Send>(
-        &mut self,
-        kind: PageKind,
-    ) -> Vec<Page<F>> {
-        let dir = self.options.content_dir.join(kind.folder());
+    /// Every page of one kind, drafts left out unless included; problems go to diagnostics.
+    fn load_kind(&mut self, spec: &KindSpec) -> Vec<Page> {
+        let dir = match spec.files {
+            KindFiles::One(file) => {
+                let path = self.options.content_dir.join(file);
+                let slug = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default()
+                    .to_string();
+                return self.parse_file(spec, &path, slug).into_iter().collect();
+            }
+            KindFiles::Folder(folder) => self.options.content_dir.join(folder),
+        };
         let mut files = Vec::new();
         if let Err(e) = collect_markdown(&dir, &mut files) {
             self.diagnostics
@@ -679,15 +559,18 @@ impl Loader<'_> {
         // Files are independent, so they are parsed on every core; each keeps its own problems,
         // merged back in file order so that the report reads the same every time.
         let options = self.options;
-        let parsed = crate::parallel::map(to_parse, |(path, slug)| {
-            let mut diagnostics = Diagnostics::default();
-            let page = Loader {
-                options,
-                diagnostics: &mut diagnostics,
-            }
-            .parse_file::<F>(&path, slug);
-            (page, diagnostics)
-        });
+        let parsed: Vec<_> = to_parse
+            .into_par_iter()
+            .map(|(path, slug)| {
+                let mut diagnostics = Diagnostics::default();
+                let page = Loader {
+                    options,
+                    diagnostics: &mut diagnostics,
+                }
+                .parse_file(spec, &path, slug);
+                (page, diagnostics)
+            })
+            .collect();
         let mut pages = Vec::new();
         for (page, diagnostics) in parsed {
             self.diagnostics.extend(diagnostics);
@@ -700,11 +583,7 @@ impl Loader<'_> {
         pages
     }
 
-    fn parse_file<F: DeserializeOwned + FrontMatterMeta + KindChecks>(
-        &mut self,
-        path: &Path,
-        slug: String,
-    ) -> Option<Page<F>> {
+    fn parse_file(&mut self, spec: &KindSpec, path: &Path, slug: String) -> Option<Page> {
         let text = match fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) => {
@@ -720,8 +599,8 @@ impl Loader<'_> {
                 return None;
             }
         };
-        let front: F = match toml::from_str(split.front_matter) {
-            Ok(front) => front,
+        let parsed = match (spec.parse)(split.front_matter) {
+            Ok(parsed) => parsed,
             Err(e) => {
                 let offset = split.front_matter_offset + e.span().map_or(0, |s| s.start);
                 self.diagnostics
@@ -737,8 +616,9 @@ impl Loader<'_> {
             modified: fs::metadata(path).and_then(|m| m.modified()).ok(),
             text: text.clone(),
         };
-        let mut meta = front.meta();
-        let (review, problems) = super::review::check(&front.review_fields(), self.options.today);
+        let mut parsed = parsed;
+        let (review, problems) =
+            super::review::check(&parsed.front.review_fields_of(), self.options.today);
         for problem in problems {
             self.diagnostics.at_offset(
                 problem.severity,
@@ -748,9 +628,9 @@ impl Loader<'_> {
                 problem.message,
             );
         }
-        meta.review = review;
-        self.check_meta(&meta, &source);
-        front.check(&source, &body, self.diagnostics);
+        parsed.meta.review = review;
+        self.check_meta(&parsed.meta, &source);
+        parsed.front.check_kind(&source, &body, self.diagnostics);
         if body.headings.iter().any(|h| h.level == 1) {
             let h1 = body
                 .headings
@@ -765,9 +645,11 @@ impl Loader<'_> {
             );
         }
         Some(Page {
+            kind: spec.kind,
             slug,
-            meta,
-            front,
+            meta: parsed.meta,
+            front: parsed.front,
+            list_date: parsed.list_date,
             body,
             source,
         })
@@ -814,17 +696,6 @@ impl Loader<'_> {
             );
         }
     }
-}
-
-/// Lower-case ASCII letters and digits in groups joined by single hyphens.
-pub fn is_valid_slug(slug: &str) -> bool {
-    !slug.is_empty()
-        && slug.split('-').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
 }
 
 /// Every `.md` file below `dir`, except README files, which are guides for editors.

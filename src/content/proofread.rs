@@ -1,9 +1,9 @@
 //! Proof-reading: the checks that look at how a page is written rather than whether it parses.
 //!
-//! Two kinds live here. [`check_library`] runs as part of every [`Library::load`]: images without
+//! Two kinds live here. [`check_pages`] runs as part of every [`Library::load`](super::Library::load): images without
 //! alt text and left-over `TODO` placeholders (errors, so such a page is never served), headings
 //! that skip a level, duplicate titles and reviews falling due (warnings). [`readability`] reads
-//! the files on disk instead of the Library, so that `irinfo check` can score every page even when
+//! the files on disk instead of the [`Library`](super::Library), so that `irinfo check` can score every page even when
 //! some other file has errors; it scores the body text only, leaving out code, tables and headings.
 
 use std::collections::HashMap;
@@ -16,7 +16,8 @@ use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 use super::diagnostics::Diagnostics;
 use super::front_matter;
-use super::library::{Library, PageRef};
+use super::kinds::PageRef;
+use crate::config::CheckSettings;
 
 /// How many days ahead a review counts as "due soon".
 pub const REVIEW_DUE_SOON_DAYS: i32 = 30;
@@ -28,16 +29,15 @@ pub const MIN_WORDS_TO_SCORE: usize = 100;
 /// The marker that `irinfo new` puts wherever an editor must still write something.
 pub const PLACEHOLDER: &str = "TODO";
 
-/// Runs the proof-reading checks that need the whole Library, adding what they find.
-pub fn check_library(library: &Library, today: Date, diagnostics: &mut Diagnostics) {
-    let pages = library.all_pages();
-    for page in &pages {
+/// Runs the proof-reading checks that need every page, adding what they find.
+pub fn check_pages(pages: &[PageRef<'_>], today: Date, diagnostics: &mut Diagnostics) {
+    for page in pages {
         check_images(page, diagnostics);
         check_heading_levels(page, diagnostics);
         check_placeholders(page, diagnostics);
         check_review_due_soon(page, today, diagnostics);
     }
-    check_duplicate_titles(&pages, diagnostics);
+    check_duplicate_titles(pages, diagnostics);
 }
 
 fn body_offset(page: &PageRef<'_>, offset_in_body: usize) -> usize {
@@ -153,6 +153,15 @@ pub struct ReadabilityLimits {
     pub min_reading_ease: f64,
     /// Warn when a page's sentences are longer than this many words on average.
     pub max_sentence_words: f64,
+}
+
+impl From<&CheckSettings> for ReadabilityLimits {
+    fn from(settings: &CheckSettings) -> Self {
+        Self {
+            min_reading_ease: settings.min_reading_ease,
+            max_sentence_words: settings.max_sentence_words,
+        }
+    }
 }
 
 /// How hard one text is to read.

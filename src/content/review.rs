@@ -12,7 +12,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::diagnostics::Severity;
-use super::front_matter::ContentDate;
+use super::values::ContentDate;
 
 /// `[clinical_review]` as written: both fields are required, checked after parsing so that a
 /// missing one is reported with its position rather than as a parse failure.

@@ -12,7 +12,7 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::front_matter::SlugRef;
+use super::values::SlugRef;
 
 /// The bands of the fixed scale, rarest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -81,6 +81,28 @@ impl Band {
             Self::Rare
         } else {
             Self::VeryRare
+        }
+    }
+
+    /// Whether `a / b` is exactly this band's lower edge (1 in 10, 1 in 100, ...).
+    fn lower_edge_is(self, a: &Decimal, b: &Decimal) -> bool {
+        let k = match self {
+            Self::VeryCommon => 1,
+            Self::Common => 2,
+            Self::Uncommon => 3,
+            Self::Rare => 4,
+            Self::VeryRare => return false,
+        };
+        a.times_power_of_ten(k).cmp_value(b) == Ordering::Equal
+    }
+
+    /// The next band down the scale ("very rare" stays itself).
+    fn rarer(self) -> Band {
+        match self {
+            Self::VeryCommon => Self::Common,
+            Self::Common => Self::Uncommon,
+            Self::Uncommon => Self::Rare,
+            Self::Rare | Self::VeryRare => Self::VeryRare,
         }
     }
 }
@@ -176,22 +198,36 @@ impl fmt::Display for Decimal {
     }
 }
 
-/// A frequency such as "3 in 100" or "1 to 5 in 1,000".
+/// A frequency such as "3 in 100", "1 to 5 in 1,000", or an upper limit only: "fewer than 2 in
+/// 100" or "up to 3 in 100", for a source that gives no more than a ceiling (a study that saw
+/// no case, or reports "less than 2%"). A ceiling is shown as such: its band is "common or
+/// rarer", never a single word the figure does not support.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Frequency {
-    /// The number of people affected; the lower end of a range.
+    /// The number of people affected; the lower end of a range; the limit of a ceiling.
     pub low: Decimal,
     /// The upper end of a range.
     pub high: Option<Decimal>,
     /// Out of how many people.
     pub out_of: Decimal,
+    /// Whether `low` is only an upper limit, and whether the limit itself is included.
+    pub ceiling: Option<Ceiling>,
+}
+
+/// How an upper limit is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ceiling {
+    /// "fewer than N in M": the true figure is below N.
+    FewerThan,
+    /// "up to N in M": the true figure is N or below.
+    UpTo,
 }
 
 /// Why a frequency could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FrequencyError {
     #[error(
-        "write the frequency as a number, like \"3 in 100\" or \"1 to 5 in 1,000\", not `{0}`: the band word is worked out from the number"
+        "write the frequency as a number, like \"3 in 100\", \"1 to 5 in 1,000\" or \"fewer than 1 in 100\", not `{0}`: the band word is worked out from the number"
     )]
     Syntax(String),
     #[error("the number in `{0}` is not a number: use digits, with commas only between thousands")]
@@ -207,13 +243,16 @@ pub enum FrequencyError {
 }
 
 impl Frequency {
-    /// Reads "N in M" or "N to N2 in M". Decimals ("0.5 in 100") and commas ("1 in 1,000") are allowed.
+    /// Reads "N in M", "N to N2 in M", "fewer than N in M" or "up to N in M". Decimals
+    /// ("0.5 in 100") and commas ("1 in 1,000") are allowed.
     pub fn parse(text: &str) -> Result<Frequency, FrequencyError> {
         let syntax = || FrequencyError::Syntax(text.to_string());
         let words: Vec<&str> = text.split_whitespace().collect();
-        let (low, high, out_of) = match words.as_slice() {
-            [n, "in", m] => (*n, None, *m),
-            [n, "to", n2, "in", m] => (*n, Some(*n2), *m),
+        let (low, high, out_of, ceiling) = match words.as_slice() {
+            ["fewer", "than", n, "in", m] => (*n, None, *m, Some(Ceiling::FewerThan)),
+            ["up", "to", n, "in", m] => (*n, None, *m, Some(Ceiling::UpTo)),
+            [n, "in", m] => (*n, None, *m, None),
+            [n, "to", n2, "in", m] => (*n, Some(*n2), *m, None),
             _ => return Err(syntax()),
         };
         let number = |s: &str| {
@@ -227,6 +266,7 @@ impl Frequency {
             low: number(low)?,
             high: high.map(number).transpose()?,
             out_of: number(out_of)?,
+            ceiling,
         };
         if frequency.out_of.is_zero() {
             return Err(FrequencyError::ZeroOutOf(text.to_string()));
@@ -246,8 +286,16 @@ impl Frequency {
         Ok(frequency)
     }
 
-    /// The bands of the lower and upper ends (the same band for a single figure).
+    /// The bands of the lower and upper ends (the same band for a single figure). A ceiling
+    /// reaches down to "very rare"; "fewer than" a band's lower edge stays below that band.
     pub fn bands(&self) -> (Band, Band) {
+        if let Some(ceiling) = self.ceiling {
+            let mut top = Band::of(&self.low, &self.out_of);
+            if ceiling == Ceiling::FewerThan && top.lower_edge_is(&self.low, &self.out_of) {
+                top = top.rarer();
+            }
+            return (Band::VeryRare, top);
+        }
         let low = Band::of(&self.low, &self.out_of);
         let high = self
             .high
@@ -262,10 +310,17 @@ impl Frequency {
         (low..=high).contains(&band)
     }
 
-    /// "Common" or "Uncommon to common", capitalised for the start of a line.
+    /// "Common", "Uncommon to common" or, for a ceiling, "Common or rarer", capitalised for
+    /// the start of a line.
     pub fn band_label(&self) -> String {
         let (low, high) = self.bands();
-        let words = if low == high {
+        let words = if self.ceiling.is_some() {
+            if high == Band::VeryRare {
+                high.word().to_string()
+            } else {
+                format!("{} or rarer", high.word())
+            }
+        } else if low == high {
             low.word().to_string()
         } else {
             format!("{} to {}", low.word(), high.word())
@@ -275,6 +330,13 @@ impl Frequency {
 
     /// The number in plain words: "about 3 in 100 people", "between 1 and 5 in 1,000 people".
     pub fn in_words(&self) -> String {
+        match self.ceiling {
+            Some(Ceiling::FewerThan) => {
+                return format!("fewer than {} in {} people", self.low, self.out_of);
+            }
+            Some(Ceiling::UpTo) => return format!("up to {} in {} people", self.low, self.out_of),
+            None => {}
+        }
         match &self.high {
             None => format!("about {} in {} people", self.low, self.out_of),
             Some(high) => format!(
@@ -570,6 +632,10 @@ mod tests {
             ("11 in 10", "more people than"),
             ("1 to 11 in 10", "more people than"),
             ("1 in 1234567890123456", "not a number"),
+            ("fewer than 0 in 100", "no one"),
+            ("fewer than 1 to 2 in 100", "as a number"),
+            ("less than 1 in 100", "as a number"),
+            ("up to 120 in 100", "more people than"),
         ];
         for (text, expected) in cases {
             let err = Frequency::parse(text).expect_err(text).to_string();
@@ -590,6 +656,28 @@ mod tests {
             ("0.5 in 100", "Uncommon", "about 0.5 in 100 people"),
             ("1 in 1,000,000", "Very rare", "about 1 in 1,000,000 people"),
             ("1.25 in 1000.5", "Uncommon", "about 1.25 in 1,000.5 people"),
+            (
+                "fewer than 2 in 100",
+                "Common or rarer",
+                "fewer than 2 in 100 people",
+            ),
+            // Below the lower edge of "uncommon" is "rare" at most.
+            (
+                "fewer than 1 in 1,000",
+                "Rare or rarer",
+                "fewer than 1 in 1,000 people",
+            ),
+            (
+                "up to 1 in 1,000",
+                "Uncommon or rarer",
+                "up to 1 in 1,000 people",
+            ),
+            ("up to 3 in 100", "Common or rarer", "up to 3 in 100 people"),
+            (
+                "fewer than 1 in 10,000",
+                "Very rare",
+                "fewer than 1 in 10,000 people",
+            ),
         ];
         for (text, band, words) in cases {
             let f = Frequency::parse(text).unwrap();
@@ -654,6 +742,15 @@ mod tests {
             (
                 "what = \"Rare bruising\"\nfrequency_unknown = \"No study.\"",
                 "frequency is unknown",
+            ),
+            // A ceiling covers every band below it, so "rare" agrees with "fewer than 2 in 100".
+            (
+                "what = \"Rare bruising\"\nfrequency = \"fewer than 2 in 100\"\nsources = [\"a\"]",
+                "",
+            ),
+            (
+                "what = \"Very common bruising\"\nfrequency = \"fewer than 2 in 100\"\nsources = [\"a\"]",
+                "disagrees with the number",
             ),
         ];
         for (body, expected) in cases {

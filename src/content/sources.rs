@@ -13,11 +13,13 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::citations::source_anchor;
 use super::diagnostics::{Diagnostics, line_col};
-use super::front_matter::{PageMeta, SlugRef};
-use super::library::is_valid_slug;
+use super::front_matter::PageMeta;
+use super::kinds::is_valid_slug;
 use super::markdown::RenderedMarkdown;
 use super::risks::Risk;
+use super::values::SlugRef;
 
 /// The folder of bibliography files, relative to the content folder.
 pub const SOURCES_DIR: &str = "sources";
@@ -85,11 +87,7 @@ impl Source {
     /// surname, or the publisher's abbreviation in brackets, or the publisher, then the year.
     pub fn short(&self) -> String {
         let who = match (&self.authors, &self.publisher) {
-            (Some(authors), _) => authors
-                .split([',', ' '])
-                .find(|w| !w.is_empty())
-                .unwrap_or(authors)
-                .to_string(),
+            (Some(authors), _) => first_surname(authors),
             (None, Some(publisher)) => match (publisher.rfind('('), publisher.ends_with(')')) {
                 (Some(open), true) => publisher[open + 1..publisher.len() - 1].to_string(),
                 _ => publisher.clone(),
@@ -426,11 +424,6 @@ impl NumberedSource<'_> {
     }
 }
 
-/// The id of a source's item in a page's list: `source-nice-ipg367`.
-pub fn source_anchor(id: &str) -> String {
-    format!("source-{id}")
-}
-
 /// A page's sources, numbered by first citation. Unknown ids (already reported) are skipped.
 pub fn numbered<'a>(
     cited_in_order: impl IntoIterator<Item = String>,
@@ -450,6 +443,20 @@ pub fn numbered<'a>(
         }
     }
     out
+}
+
+/// The first author's surname from "van der Kooij SM, Hehenkamp WJ": everything before the
+/// initials, so a surname of several words ("van der Kooij") or none at all ("EVAR trial
+/// participants") is kept whole.
+fn first_surname(authors: &str) -> String {
+    let first = authors.split(',').next().unwrap_or(authors).trim();
+    let words: Vec<&str> = first.split_whitespace().collect();
+    let is_initials =
+        |w: &str| w.len() <= 3 && w.chars().all(|c| c.is_ascii_uppercase() || c == '.');
+    match words.split_last() {
+        Some((last, rest)) if !rest.is_empty() && is_initials(last) => rest.join(" "),
+        _ => first.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -492,6 +499,24 @@ mod tests {
                 Some("Ignored"),
                 Some(2010),
                 "Schabelman 2010",
+            ),
+            (
+                Some("van der Kooij SM, Hehenkamp WJ"),
+                None,
+                Some(2010),
+                "van der Kooij 2010",
+            ),
+            (
+                Some("Patel R, Sweeting MJ, and others"),
+                None,
+                Some(2016),
+                "Patel 2016",
+            ),
+            (
+                Some("EVAR trial participants"),
+                None,
+                Some(2005),
+                "EVAR trial participants 2005",
             ),
         ];
         for (authors, publisher, year, expected) in cases {

@@ -18,7 +18,7 @@ use super::geo::{LatLon, UK_LATITUDE, UK_LONGITUDE, km_to_miles};
 use super::postcode::{self, Postcode};
 use super::regions::{REGIONS, region_by_slug};
 use crate::content::Diagnostics;
-use crate::content::library::is_valid_slug;
+use crate::content::kinds::is_valid_slug;
 
 /// The folder of geography tables under `content/`.
 pub const GEOGRAPHY_FOLDER: &str = "geography";

@@ -2,7 +2,8 @@
 //!
 //! Data comes from `content/geography/` (postcode areas and towns), an optional operator CSV of
 //! postcode districts, and `content/directory/` (the listings). It is read and checked with the
-//! rest of the content by [`load`], kept in the `Library`, and searched in memory.
+//! rest of the content by [`load()`] (called from `irinfo::load_content`), kept in the `Site`, and
+//! searched in memory.
 
 pub mod directory;
 pub mod gazetteer;

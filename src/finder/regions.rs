@@ -111,7 +111,7 @@ mod tests {
         assert_eq!(region_by_slug("london").unwrap().name, "London");
         assert!(region_by_slug("mars").is_none());
         for r in &REGIONS {
-            assert!(crate::content::library::is_valid_slug(r.slug), "{}", r.slug);
+            assert!(crate::content::kinds::is_valid_slug(r.slug), "{}", r.slug);
         }
     }
 }

@@ -103,12 +103,21 @@ pub enum ComposeError {
     Build(#[from] lettre::error::Error),
 }
 
+/// Why an address cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum AddressError {
+    #[error("it contains a line break or control character")]
+    LineBreak,
+    #[error(transparent)]
+    Syntax(#[from] lettre::address::AddressError),
+}
+
 /// Parses an address such as `Name <user@example.org>` or `user@example.org`.
-pub fn parse_mailbox(text: &str) -> Result<Mailbox, String> {
+pub fn parse_mailbox(text: &str) -> Result<Mailbox, AddressError> {
     if text.chars().any(is_line_breaking) {
-        return Err("it contains a line break or control character".to_string());
+        return Err(AddressError::LineBreak);
     }
-    Mailbox::from_str(text.trim()).map_err(|e| e.to_string())
+    Ok(Mailbox::from_str(text.trim())?)
 }
 
 /// Characters that could end or split a header line, or hide in one.
@@ -137,9 +146,11 @@ pub fn compose(
         address: address.to_string(),
         reason,
     };
-    let sender = parse_mailbox(&settings.sender).map_err(|e| address_error(&settings.sender, e))?;
+    let sender = parse_mailbox(&settings.sender)
+        .map_err(|e| address_error(&settings.sender, e.to_string()))?;
     let recipient_text = submission.topic.recipient(&settings.recipients);
-    let recipient = parse_mailbox(recipient_text).map_err(|e| address_error(recipient_text, e))?;
+    let recipient =
+        parse_mailbox(recipient_text).map_err(|e| address_error(recipient_text, e.to_string()))?;
     let visitor_address = submission
         .email
         .trim()

@@ -7,7 +7,9 @@
 //!   queue/    waiting for delivery: <id>.msg, and <id>.state once an attempt has been made
 //!   sent/     delivered, kept for `mail.keep_sent_days`
 //!   failed/   refused by the relay (5xx) or too old to retry; `irinfo queue retry` sends again
-//!   corrupt/  files that could not be read or failed their checksum
+//!   corrupt/  files that could not be read or failed their checksum, and files found in
+//!             `queue/` that are not named like a queue entry
+//!   lock      locked by the one server that uses the spool (see [`MailQueue::lock`])
 //! ```
 //!
 //! A message file is one line of JSON (envelope, topic, times, length and SHA-256 of the message)
@@ -34,6 +36,8 @@ pub const FAILED: &str = "failed";
 pub const CORRUPT: &str = "corrupt";
 const ALL_DIRS: [&str; 5] = [TMP, QUEUE, SENT, FAILED, CORRUPT];
 const MESSAGE_EXT: &str = "msg";
+/// The file in the spool's root that the server using the spool holds locked.
+const LOCK_FILE: &str = "lock";
 const STATE_EXT: &str = "state";
 const FORMAT_VERSION: u32 = 1;
 
@@ -195,6 +199,12 @@ pub enum QueueError {
     NotFound(QueueId),
     #[error("message {id} is corrupt: {reason}")]
     Corrupt { id: QueueId, reason: String },
+    #[error(
+        "the mail spool {spool} is in use by another irinfo server{holder}: stop that server, or \
+         give this one its own [mail] spool",
+        holder = holder.map(|pid| format!(" (process {pid})")).unwrap_or_default()
+    )]
+    InUse { spool: PathBuf, holder: Option<u32> },
     #[error("{action} {path}: {source}")]
     Io {
         action: &'static str,
@@ -220,6 +230,16 @@ pub struct Recovery {
     pub removed_from_tmp: usize,
     /// Messages in `queue/` that delivery resumes.
     pub waiting: usize,
+    /// Files in `queue/` not named like a queue entry, moved to `corrupt/`.
+    pub quarantined: usize,
+}
+
+/// An exclusive lock on a spool, held by the server whose delivery worker uses it, so that two
+/// servers started on one spool never send the same messages twice. The operating system
+/// releases it when this is dropped or the process ends, however it ends.
+#[derive(Debug)]
+pub struct SpoolLock {
+    _file: File,
 }
 
 /// The spool folder. Cheap to create: nothing is touched until it is used, so a site whose
@@ -248,6 +268,35 @@ impl MailQueue {
 
     fn state_path(&self, dir: &str, id: &QueueId) -> PathBuf {
         self.dir(dir).join(format!("{id}.{STATE_EXT}"))
+    }
+
+    /// Locks the spool for this process, or says which process holds it. Take it before
+    /// [`MailQueue::prepare`] and keep it while the delivery worker runs: the commands of
+    /// `irinfo queue` do not need it.
+    pub fn lock(&self) -> Result<SpoolLock, QueueError> {
+        fs::create_dir_all(&self.root).map_err(io_error("creating", &self.root))?;
+        let path = self.root.join(LOCK_FILE);
+        let mut file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(io_error("opening", &path))?;
+        if !try_lock_exclusive(&file).map_err(io_error("locking", &path))? {
+            let holder = fs::read_to_string(&path)
+                .ok()
+                .and_then(|text| text.trim().parse().ok());
+            return Err(QueueError::InUse {
+                spool: self.root.clone(),
+                holder,
+            });
+        }
+        // The holder's process id, for the message the next server gives; only informative.
+        let _ = file
+            .set_len(0)
+            .and_then(|()| writeln!(file, "{}", std::process::id()));
+        Ok(SpoolLock { _file: file })
     }
 
     /// Creates the folders.
@@ -283,6 +332,7 @@ impl MailQueue {
                 }
             }
         }
+        recovery.quarantined = self.quarantine_strays()?.len();
         recovery.waiting = self.files(QUEUE, MESSAGE_EXT)?.len();
         Ok(recovery)
     }
@@ -441,6 +491,50 @@ impl MailQueue {
         self.finish(id, CORRUPT, &DeliveryState::default())
     }
 
+    /// Moves every file in `queue/` that is not named like a queue entry (`<id>.msg` or
+    /// `<id>.state`) to `corrupt/`, with a log line for each, so that nothing lies in the queue
+    /// unseen: a file copied in by hand, an editor's backup, a message under a mangled name.
+    /// Returns where each one went. The name is kept, with `.1`, `.2`... added if it is taken.
+    pub fn quarantine_strays(&self) -> Result<Vec<PathBuf>, QueueError> {
+        let queue_dir = self.dir(QUEUE);
+        let entries = match fs::read_dir(&queue_dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_error("reading", &queue_dir)(e)),
+        };
+        let corrupt_dir = self.dir(CORRUPT);
+        let mut moved = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(io_error("reading", &queue_dir))?.path();
+            let Some(name) = path.file_name() else {
+                continue;
+            };
+            if name.to_str().is_some_and(is_entry_name) {
+                continue;
+            }
+            fs::create_dir_all(&corrupt_dir).map_err(io_error("creating", &corrupt_dir))?;
+            let target = unused_name(&corrupt_dir, name);
+            match fs::rename(&path, &target) {
+                Ok(()) => {
+                    tracing::error!(
+                        from = %path.display(),
+                        to = %target.display(),
+                        "moved a file that is not a queue entry from queue/ to corrupt/"
+                    );
+                    moved.push(target);
+                }
+                // Removed meanwhile: nothing left to move.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_error("moving", &path)(e)),
+            }
+        }
+        if !moved.is_empty() {
+            sync_dir(&corrupt_dir)?;
+            sync_dir(&queue_dir)?;
+        }
+        Ok(moved)
+    }
+
     /// Puts a failed message back in the queue, or makes a deferred one due now. Returns the
     /// ids it touched. With no id: every failed and deferred message.
     pub fn retry(&self, id: Option<&QueueId>, now: Timestamp) -> Result<Vec<QueueId>, QueueError> {
@@ -580,6 +674,46 @@ impl MailQueue {
         files.sort();
         Ok(files)
     }
+}
+
+/// Whether `name` is what a file in `queue/` is called: a queue id with `.msg` or `.state`.
+fn is_entry_name(name: &str) -> bool {
+    [MESSAGE_EXT, STATE_EXT].iter().any(|ext| {
+        name.strip_suffix(ext)
+            .and_then(|stem| stem.strip_suffix('.'))
+            .is_some_and(|id| QueueId::parse(id).is_ok())
+    })
+}
+
+/// `dir/name`, or `dir/name.1`, `dir/name.2`... if that is taken, so nothing is replaced.
+fn unused_name(dir: &Path, name: &std::ffi::OsStr) -> PathBuf {
+    let mut target = dir.join(name);
+    let mut n = 0u32;
+    while target.symlink_metadata().is_ok() {
+        n += 1;
+        let mut numbered = name.to_os_string();
+        numbered.push(format!(".{n}"));
+        target = dir.join(numbered);
+    }
+    target
+}
+
+/// Takes an exclusive advisory lock on `file` without waiting: `false` if another open file holds
+/// one (in this process or another).
+#[cfg(unix)]
+fn try_lock_exclusive(file: &File) -> io::Result<bool> {
+    use rustix::fs::{FlockOperation, flock};
+    match flock(file, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(true),
+        Err(rustix::io::Errno::WOULDBLOCK) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Without flock the spool is not locked: one server per spool is then the operator's care.
+#[cfg(not(unix))]
+fn try_lock_exclusive(_file: &File) -> io::Result<bool> {
+    Ok(true)
 }
 
 /// Writes `bytes` to a new file and flushes it to disk.
@@ -760,6 +894,77 @@ mod tests {
     }
 
     #[test]
+    fn a_locked_spool_names_its_holder_until_the_lock_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = MailQueue::new(dir.path().join("spool"));
+        let held = queue.lock().unwrap();
+        let second = MailQueue::new(dir.path().join("spool")).lock().unwrap_err();
+        assert!(
+            matches!(&second, QueueError::InUse { holder: Some(pid), .. } if *pid == std::process::id()),
+            "{second:?}"
+        );
+        assert!(
+            second
+                .to_string()
+                .contains("in use by another irinfo server")
+        );
+        drop(held);
+        assert!(queue.lock().is_ok());
+    }
+
+    #[test]
+    fn files_not_named_like_entries_are_moved_to_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = MailQueue::new(dir.path());
+        let message = sample(&id(6));
+        queue.enqueue(&message).unwrap();
+        queue
+            .save_state(&message.id, &DeliveryState::default())
+            .unwrap();
+        let strays = [
+            "notes.txt".to_string(),
+            format!("{}.msg.bak", message.id),
+            format!(".{}.msg.swp", message.id),
+            "1800000000-xyz.msg".to_string(),
+            format!("{}.MSG", message.id),
+            format!("{}msg", message.id),
+        ];
+        for stray in &strays {
+            fs::write(queue.dir(QUEUE).join(stray), b"?").unwrap();
+        }
+        // One of them is already in corrupt/: the newcomer gets another name.
+        fs::create_dir_all(queue.dir(CORRUPT)).unwrap();
+        fs::write(queue.dir(CORRUPT).join("notes.txt"), b"older").unwrap();
+        let recovery = queue.prepare().unwrap();
+        assert_eq!(recovery.quarantined, strays.len());
+        assert_eq!(recovery.waiting, 1);
+        let mut left: Vec<String> = fs::read_dir(queue.dir(QUEUE))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                format!("{}.msg", message.id),
+                format!("{}.state", message.id)
+            ]
+        );
+        for stray in &strays[1..] {
+            assert!(queue.dir(CORRUPT).join(stray).exists(), "{stray}");
+        }
+        assert_eq!(
+            fs::read(queue.dir(CORRUPT).join("notes.txt")).unwrap(),
+            b"older"
+        );
+        assert_eq!(
+            fs::read(queue.dir(CORRUPT).join("notes.txt.1")).unwrap(),
+            b"?"
+        );
+        assert!(queue.quarantine_strays().unwrap().is_empty());
+    }
+
+    #[test]
     fn prepare_cleans_tmp_and_counts_the_waiting() {
         let dir = tempfile::tempdir().unwrap();
         let queue = MailQueue::new(dir.path());
@@ -770,7 +975,8 @@ mod tests {
             recovery,
             Recovery {
                 removed_from_tmp: 1,
-                waiting: 1
+                waiting: 1,
+                quarantined: 0,
             }
         );
         assert_eq!(fs::read_dir(queue.dir(TMP)).unwrap().count(), 0);

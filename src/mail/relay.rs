@@ -44,7 +44,7 @@ impl std::fmt::Debug for Relay {
 
 impl Relay {
     /// The relay named in the settings, or `None` when none is configured.
-    pub fn from_settings(mail: &MailSettings) -> Result<Option<Relay>, String> {
+    pub fn from_settings(mail: &MailSettings) -> Result<Option<Relay>, super::SettingsError> {
         let host = mail.relay_host.trim();
         if host.is_empty() {
             return Ok(None);
@@ -52,8 +52,12 @@ impl Relay {
         let tls = match mail.relay_tls {
             RelayTls::None => Tls::None,
             RelayTls::Starttls | RelayTls::Tls => {
-                let parameters = TlsParameters::new(host.to_string())
-                    .map_err(|e| format!("TLS settings for {host}: {e}"))?;
+                let parameters = TlsParameters::new(host.to_string()).map_err(|source| {
+                    super::SettingsError::Tls {
+                        host: host.to_string(),
+                        source,
+                    }
+                })?;
                 if mail.relay_tls == RelayTls::Tls {
                     Tls::Wrapper(parameters)
                 } else {

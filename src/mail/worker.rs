@@ -31,6 +31,8 @@ pub struct PassReport {
     pub deferred: Vec<QueueId>,
     pub failed: Vec<QueueId>,
     pub corrupt: Vec<QueueId>,
+    /// Files in `queue/` not named like a queue entry, moved to `corrupt/` (their new paths).
+    pub stray: Vec<std::path::PathBuf>,
     /// When the next waiting message is due.
     pub next_due: Option<Timestamp>,
     /// The pass stopped early for shutdown.
@@ -70,7 +72,7 @@ impl DeliveryWorker {
         mail: &MailSettings,
         queue: MailQueue,
         clock: Arc<dyn Clock>,
-    ) -> Result<Option<Self>, String> {
+    ) -> Result<Option<Self>, super::SettingsError> {
         Ok(Relay::from_settings(mail)?.map(|relay| {
             Self::new(
                 queue,
@@ -143,6 +145,11 @@ impl DeliveryWorker {
 
     async fn pass(&self, stop: &mut watch::Receiver<bool>) -> PassReport {
         let mut report = PassReport::default();
+        let queue = self.queue.clone();
+        match blocking(move || queue.quarantine_strays()).await {
+            Ok(moved) => report.stray = moved,
+            Err(e) => tracing::error!("cannot move stray files out of the mail queue: {e}"),
+        }
         let queue = self.queue.clone();
         let waiting = match blocking(move || queue.waiting()).await {
             Ok(ids) => ids,

@@ -20,7 +20,9 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQu
 use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Term, doc};
 
-use crate::content::front_matter::StatementStatus;
+use crate::content::front_matter::{
+    ConditionFrontMatter, ProcedureFrontMatter, StatementFrontMatter, StatementStatus,
+};
 use crate::content::{Library, PageKind};
 use analysis::{ANALYSER_NAME, content_analyser, folded, query_analyser, uk_spelling};
 pub use passage::SnippetPart;
@@ -74,79 +76,56 @@ impl SearchDocument {
     /// points to the others.
     pub fn all_from(library: &Library) -> Vec<SearchDocument> {
         let mut docs = Vec::new();
-        let plain = |kind: PageKind, slug: &str, meta: &crate::content::front_matter::PageMeta| {
-            SearchDocument {
-                kind,
-                label: kind.label().to_string(),
-                title: meta.title.clone(),
-                path: kind.page_path(slug),
-                summary: meta.summary.clone(),
+        for page in library.all_pages() {
+            if page.kind == PageKind::Home {
+                continue;
+            }
+            let mut doc = SearchDocument {
+                kind: page.kind,
+                label: page.kind.label().to_string(),
+                title: page.meta.title.clone(),
+                path: page.path(),
+                summary: page.meta.summary.clone(),
                 // Words searchers type that the page does not show, such as US spellings.
-                names: meta.search_terms.clone(),
+                names: page.meta.search_terms.clone(),
                 conditions: Vec::new(),
-                body: String::new(),
+                body: page.body.plain_text.clone(),
+            };
+            if let Some(sheet) = page.front::<ProcedureFrontMatter>() {
+                doc.names = [sheet.also_known_as.clone(), doc.names].concat();
+                doc.conditions = sheet
+                    .conditions
+                    .iter()
+                    .filter_map(|slug| library.condition(slug.get_ref()))
+                    .map(|c| {
+                        std::iter::once(c.meta.title.clone())
+                            .chain(std::iter::once(c.front.medical_name.clone()))
+                            .chain(c.front.also_known_as.iter().cloned())
+                            .collect()
+                    })
+                    .collect();
+                // The section for healthcare professionals is part of the page, so GPs can find
+                // sheets by indication or guidance ("IPG367").
+                if let Some(notes) = &sheet.professional {
+                    doc.body.push_str(&professional_text(notes));
+                }
             }
-        };
-        for sheet in &library.procedures {
-            let mut doc = plain(PageKind::Procedure, &sheet.slug, &sheet.meta);
-            doc.names = [sheet.front.also_known_as.clone(), doc.names].concat();
-            doc.conditions = sheet
-                .front
-                .conditions
-                .iter()
-                .filter_map(|slug| library.condition(slug.get_ref()))
-                .map(|c| {
-                    std::iter::once(c.meta.title.clone())
-                        .chain(std::iter::once(c.front.medical_name.clone()))
-                        .chain(c.front.also_known_as.iter().cloned())
-                        .collect()
-                })
-                .collect();
-            doc.body = sheet.body.plain_text.clone();
-            // The section for healthcare professionals is part of the page, so GPs can find
-            // sheets by indication or guidance ("IPG367").
-            if let Some(notes) = &sheet.front.professional {
-                doc.body.push_str(&professional_text(notes));
+            if let Some(condition) = page.front::<ConditionFrontMatter>() {
+                doc.names = std::iter::once(condition.medical_name.clone())
+                    .chain(condition.also_known_as.iter().cloned())
+                    .chain(std::mem::take(&mut doc.names))
+                    .collect();
+                doc.body = format!("{}\n\n{}", page.body.plain_text, condition.other_treatments);
             }
-            docs.push(doc);
-        }
-        for condition in &library.conditions {
-            let mut doc = plain(PageKind::Condition, &condition.slug, &condition.meta);
-            doc.names = std::iter::once(condition.front.medical_name.clone())
-                .chain(condition.front.also_known_as.iter().cloned())
-                .chain(doc.names)
-                .collect();
-            doc.body = format!(
-                "{}\n\n{}",
-                condition.body.plain_text, condition.front.other_treatments
-            );
-            docs.push(doc);
-        }
-        for story in &library.stories {
-            let mut doc = plain(PageKind::Story, &story.slug, &story.meta);
-            doc.body = story.body.plain_text.clone();
-            docs.push(doc);
-        }
-        for page in &library.radiation {
-            let mut doc = plain(PageKind::Radiation, &page.slug, &page.meta);
-            doc.body = page.body.plain_text.clone();
-            docs.push(doc);
-        }
-        for statement in &library.statements {
-            let mut doc = plain(PageKind::Statement, &statement.slug, &statement.meta);
-            if statement.front.status != StatementStatus::Current {
-                doc.label = format!(
-                    "{} ({})",
-                    PageKind::Statement.label(),
-                    statement.front.status.label().to_lowercase()
-                );
+            if let Some(statement) = page.front::<StatementFrontMatter>() {
+                if statement.status != StatementStatus::Current {
+                    doc.label = format!(
+                        "{} ({})",
+                        page.kind.label(),
+                        statement.status.label().to_lowercase()
+                    );
+                }
             }
-            doc.body = statement.body.plain_text.clone();
-            docs.push(doc);
-        }
-        for page in &library.about {
-            let mut doc = plain(PageKind::About, &page.slug, &page.meta);
-            doc.body = page.body.plain_text.clone();
             docs.push(doc);
         }
         docs
@@ -656,12 +635,12 @@ impl SearchIndex {
             }
             .or_else(|| marked(&document.body, &highlight))
             .or_else(|| marked(&document.summary, &highlight))
-                .unwrap_or_else(|| {
-                    vec![SnippetPart {
-                        text: document.summary.text.clone(),
-                        matched: false,
-                    }]
-                });
+            .unwrap_or_else(|| {
+                vec![SnippetPart {
+                    text: document.summary.text.clone(),
+                    matched: false,
+                }]
+            });
             // Say why a page matched when its title does not show it: with the other names and
             // conditions that match the most of the words searched for.
             let title_matched = marked(&document.title, &highlight).is_some();
@@ -894,7 +873,11 @@ mod tests {
         // (query, whether the summary "About Kidney drains." is the snippet)
         for (query, summary) in [("kidney", true), ("drains", true), ("urine kidney", false)] {
             let results = index.search(query, 1).unwrap();
-            let text: String = results.hits[0].snippet.iter().map(|p| p.text.as_str()).collect();
+            let text: String = results.hits[0]
+                .snippet
+                .iter()
+                .map(|p| p.text.as_str())
+                .collect();
             assert_eq!(text == "About Kidney drains.", summary, "{query}: {text}");
         }
     }

@@ -79,8 +79,8 @@ impl AToZTemplate {
             layout,
             letters,
             nav,
-            procedure_count: library.procedures.len(),
-            condition_count: library.conditions.len(),
+            procedure_count: library.procedures().len(),
+            condition_count: library.conditions().len(),
         }
     }
 }
@@ -88,21 +88,21 @@ impl AToZTemplate {
 /// Every procedure and condition, and each of their other names, grouped by first letter.
 pub fn letters(library: &Library) -> Vec<AzLetter> {
     let mut pages: Vec<(PageKind, &str, String, Vec<&str>)> = Vec::new();
-    for sheet in &library.procedures {
+    for sheet in library.procedures() {
         let names = sheet.front.also_known_as.iter().map(String::as_str);
         pages.push((
             PageKind::Procedure,
-            &sheet.meta.title,
+            &sheet.page.meta.title,
             PageKind::Procedure.page_path(&sheet.slug),
             names.collect(),
         ));
     }
-    for condition in &library.conditions {
+    for condition in library.conditions() {
         let names = std::iter::once(condition.front.medical_name.as_str())
             .chain(condition.front.also_known_as.iter().map(String::as_str));
         pages.push((
             PageKind::Condition,
-            &condition.meta.title,
+            &condition.page.meta.title,
             PageKind::Condition.page_path(&condition.slug),
             names.collect(),
         ));

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::cached::{CachedPage, IMMUTABLE_CACHE_CONTROL, hex, http_date};
@@ -45,22 +46,25 @@ impl StaticAssets {
         let mut found = Vec::new();
         collect_files(dir, dir, &mut found)?;
         found.sort();
-        let loaded = crate::parallel::map(found, |name| {
-            let path = dir.join(&name);
-            let error = |source| AssetError {
-                path: path.clone(),
-                source,
-            };
-            let metadata = std::fs::metadata(&path).map_err(error)?;
-            if metadata.len() > LARGEST_IN_MEMORY {
-                return Ok(None);
-            }
-            let bytes = std::fs::read(&path).map_err(error)?;
-            let fingerprint = hex(&Sha256::digest(&bytes))[..FINGERPRINT_DIGITS].to_string();
-            let page = CachedPage::new(content_type(&name), bytes)
-                .with_last_modified(metadata.modified().ok().and_then(http_date));
-            Ok(Some((name, fingerprint, page)))
-        });
+        let loaded: Vec<_> = found
+            .into_par_iter()
+            .map(|name| {
+                let path = dir.join(&name);
+                let error = |source| AssetError {
+                    path: path.clone(),
+                    source,
+                };
+                let metadata = std::fs::metadata(&path).map_err(error)?;
+                if metadata.len() > LARGEST_IN_MEMORY {
+                    return Ok(None);
+                }
+                let bytes = std::fs::read(&path).map_err(error)?;
+                let fingerprint = hex(&Sha256::digest(&bytes))[..FINGERPRINT_DIGITS].to_string();
+                let page = CachedPage::new(content_type(&name), bytes)
+                    .with_last_modified(metadata.modified().ok().and_then(http_date));
+                Ok(Some((name, fingerprint, page)))
+            })
+            .collect();
         let mut assets = Self::default();
         for entry in loaded {
             let Some((name, fingerprint, page)) = entry? else {
@@ -80,13 +84,9 @@ impl StaticAssets {
         Ok(assets)
     }
 
-    /// The address to link to for the file `name` under `static/`: the fingerprinted one when
-    /// the file was read, otherwise the plain one.
-    pub fn url(&self, name: &str) -> String {
-        self.fingerprinted
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| format!("/static/{name}"))
+    /// The fingerprinted address of the file `name` under `static/`, if it was read.
+    pub fn url(&self, name: &str) -> Option<&str> {
+        self.fingerprinted.get(name).map(String::as_str)
     }
 
     /// The file at this address (`/static/...`), if it is held in memory.
@@ -118,6 +118,8 @@ fn fingerprinted_name(name: &str, fingerprint: &str) -> String {
 
 /// Paths below `root`, relative to it with `/` separators, skipping hidden files and folders
 /// (an editor's swap file, a `.git` folder) and precompressed copies, which are made here.
+/// Only regular files are taken: a link is taken only when it leads to a regular file inside
+/// `root` (a link to `/etc/passwd` must not be served), and linked folders are not entered.
 fn collect_files(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), AssetError> {
     let error = |source| AssetError {
         path: dir.to_path_buf(),
@@ -137,9 +139,17 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), A
         if name.starts_with('.') {
             continue;
         }
-        if entry.file_type().map_err(error)?.is_dir() {
+        let file_type = entry.file_type().map_err(error)?;
+        if file_type.is_dir() {
             collect_files(root, &path, out)?;
-        } else if !(name.ends_with(".gz") || name.ends_with(".br")) {
+        } else if file_type.is_symlink() && !links_to_a_file_inside(root, &path) {
+            tracing::warn!(
+                path = %path.display(),
+                "not serving a link that leads out of the static folder or not to a file"
+            );
+        } else if (file_type.is_file() || file_type.is_symlink())
+            && !(name.ends_with(".gz") || name.ends_with(".br"))
+        {
             let Ok(relative) = path.strip_prefix(root) else {
                 continue;
             };
@@ -150,6 +160,20 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), A
         }
     }
     Ok(())
+}
+
+/// Whether the link at `link` resolves to a regular file inside `root`, through no hidden name.
+fn links_to_a_file_inside(root: &Path, link: &Path) -> bool {
+    let (Ok(real_root), Ok(real)) = (root.canonicalize(), link.canonicalize()) else {
+        return false;
+    };
+    real.strip_prefix(&real_root).is_ok_and(|inside| {
+        !inside.components().any(|part| {
+            part.as_os_str()
+                .to_str()
+                .is_none_or(|name| name.starts_with('.'))
+        })
+    }) && std::fs::metadata(&real).is_ok_and(|metadata| metadata.is_file())
 }
 
 /// The Content-Type for a file name, from its extension.

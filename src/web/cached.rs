@@ -36,10 +36,14 @@ pub struct CachedPage {
     /// Made with the page, or just after the site is built for pages made with
     /// [`CachedPage::html_brotli_later`]; empty when brotli would not make the body smaller.
     brotli: OnceLock<(Bytes, HeaderValue)>,
-    /// A strong validator: a hash of the uncompressed bytes, quoted.
+    /// A strong validator of the uncompressed body: a hash of its bytes, quoted. Each
+    /// compressed copy has its own, this with `-gz` or `-br` inside the quotes, since a strong
+    /// ETag names one exact body.
     pub etag: String,
     /// An HTTP date.
     pub last_modified: Option<String>,
+    /// `last_modified` as a time, to compare with `If-Modified-Since`.
+    modified_at: Option<jiff::Timestamp>,
     pub cache_control: &'static str,
     /// The headers above, made once: answering a request then parses and formats nothing.
     ready: ReadyHeaders,
@@ -47,7 +51,8 @@ pub struct CachedPage {
 
 #[derive(Debug, Clone)]
 struct ReadyHeaders {
-    etag: HeaderValue,
+    /// The ETag of each copy, by [`Encoding::index`].
+    etags: [HeaderValue; 3],
     last_modified: Option<HeaderValue>,
     cache_control: HeaderValue,
     content_type: HeaderValue,
@@ -108,10 +113,15 @@ impl CachedPage {
         } else {
             Bytes::new()
         };
-        let etag = format!("\"{}\"", &hex(&Sha256::digest(&identity))[..32]);
+        let hash = &hex(&Sha256::digest(&identity))[..32];
+        let etag = format!("\"{hash}\"");
+        let tag = |suffix: &str| {
+            HeaderValue::from_str(&format!("\"{hash}{suffix}\""))
+                .expect("hex is a valid header value")
+        };
         let length = |bytes: &Bytes| HeaderValue::from(bytes.len());
         let ready = ReadyHeaders {
-            etag: HeaderValue::from_str(&etag).expect("hex is a valid header value"),
+            etags: [tag("-br"), tag("-gz"), tag("")],
             last_modified: None,
             cache_control: HeaderValue::from_static(HTML_CACHE_CONTROL),
             content_type: HeaderValue::from_static(content_type),
@@ -124,6 +134,7 @@ impl CachedPage {
             identity,
             etag,
             last_modified: None,
+            modified_at: None,
             cache_control: HTML_CACHE_CONTROL,
             ready,
         }
@@ -162,6 +173,7 @@ impl CachedPage {
         self.ready.last_modified = last_modified
             .as_deref()
             .and_then(|date| HeaderValue::from_str(date).ok());
+        self.modified_at = last_modified.as_deref().and_then(parse_http_date);
         self.last_modified = last_modified;
         self
     }
@@ -172,26 +184,48 @@ impl CachedPage {
         self
     }
 
-    /// Builds the response for a request with these headers: 304 when the client's copy is
-    /// current, otherwise the best encoding the client accepts.
+    /// Builds the response for a request with these headers: the best encoding the client
+    /// accepts, or 304 when the client's copy of that encoding is current.
     pub fn respond(&self, status: StatusCode, request: &HeaderMap) -> Response<Body> {
-        if status == StatusCode::OK && etag_matches(request, &self.etag) {
+        let encoding = self.best_offered(negotiate(request));
+        if status == StatusCode::OK && self.is_not_modified(request, encoding) {
             let mut response = Response::new(Body::empty());
             *response.status_mut() = StatusCode::NOT_MODIFIED;
-            self.validator_headers(response.headers_mut());
+            self.validator_headers(response.headers_mut(), encoding);
             return response;
         }
-        self.respond_encoded(status, negotiate(request))
+        self.respond_with(status, encoding)
+    }
+
+    /// Whether the client's copy of the `encoding` body is current (RFC 9110, 13.1): by
+    /// `If-None-Match` when the request has one, otherwise by `If-Modified-Since`.
+    fn is_not_modified(&self, request: &HeaderMap, encoding: Encoding) -> bool {
+        if request.contains_key(header::IF_NONE_MATCH) {
+            return etag_matches(request, &self.ready.etags[encoding.index()]);
+        }
+        let (Some(modified), Some(since)) =
+            (self.modified_at, request.get(header::IF_MODIFIED_SINCE))
+        else {
+            return false;
+        };
+        since
+            .to_str()
+            .ok()
+            .and_then(parse_http_date)
+            .is_some_and(|since| modified <= since)
     }
 
     /// Builds the response with the best copy for a client that accepts `accepted`.
     pub fn respond_encoded(&self, status: StatusCode, accepted: Encoding) -> Response<Body> {
-        let encoding = self.best_offered(accepted);
+        self.respond_with(status, self.best_offered(accepted))
+    }
+
+    fn respond_with(&self, status: StatusCode, encoding: Encoding) -> Response<Body> {
         let body = self.bytes_for(encoding).clone();
         let mut response = Response::new(Body::from(body));
         *response.status_mut() = status;
         let headers = response.headers_mut();
-        self.validator_headers(headers);
+        self.validator_headers(headers, encoding);
         if let Some(coding) = encoding.header_value() {
             headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
         }
@@ -207,9 +241,9 @@ impl CachedPage {
         response
     }
 
-    fn validator_headers(&self, headers: &mut HeaderMap) {
+    fn validator_headers(&self, headers: &mut HeaderMap, encoding: Encoding) {
         headers.reserve(8);
-        headers.insert(header::ETAG, self.ready.etag.clone());
+        headers.insert(header::ETAG, self.ready.etags[encoding.index()].clone());
         headers.insert(header::CACHE_CONTROL, self.ready.cache_control.clone());
         headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
         if let Some(date) = &self.ready.last_modified {
@@ -298,15 +332,27 @@ pub fn negotiate(request: &HeaderMap) -> Encoding {
     }
 }
 
-fn etag_matches(request: &HeaderMap, etag: &str) -> bool {
+/// `If-None-Match` compares weakly: `W/"x"` matches `"x"` (RFC 9110, 13.1.2).
+fn etag_matches(request: &HeaderMap, etag: &HeaderValue) -> bool {
+    let etag = etag.as_bytes();
     request.get_all(header::IF_NONE_MATCH).iter().any(|value| {
         value.to_str().is_ok_and(|v| {
             v.split(',').any(|candidate| {
                 let candidate = candidate.trim();
-                candidate == "*" || candidate.trim_start_matches("W/") == etag
+                candidate == "*" || candidate.trim_start_matches("W/").as_bytes() == etag
             })
         })
     })
+}
+
+/// Reads an HTTP date in its preferred form (`Sun, 06 Nov 1994 08:49:37 GMT`); `None` for any
+/// other text, which then validates nothing.
+pub fn parse_http_date(text: &str) -> Option<jiff::Timestamp> {
+    let civil = jiff::fmt::strtime::parse("%a, %d %b %Y %H:%M:%S GMT", text.trim())
+        .ok()?
+        .to_datetime()
+        .ok()?;
+    jiff::tz::TimeZone::UTC.to_timestamp(civil).ok()
 }
 
 /// Formats seconds since 1970 as an HTTP date.
@@ -362,6 +408,59 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_encoding_has_its_own_etag_and_its_own_304() {
+        let page = CachedPage::html("<p>hello hello hello</p>".repeat(20));
+        let cases = [(None, ""), (Some("gzip"), "-gz"), (Some("br, gzip"), "-br")];
+        let mut seen = Vec::new();
+        for (accept, suffix) in cases {
+            let mut request = HeaderMap::new();
+            if let Some(accept) = accept {
+                request.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(accept));
+            }
+            let fresh = page.respond(StatusCode::OK, &request);
+            assert_eq!(fresh.status(), StatusCode::OK);
+            let etag = fresh.headers()[header::ETAG].clone();
+            assert!(
+                etag.to_str().unwrap().ends_with(&format!("{suffix}\"")),
+                "{etag:?}"
+            );
+            assert!(!seen.contains(&etag), "{etag:?} is shared");
+            seen.push(etag.clone());
+            request.insert(header::IF_NONE_MATCH, etag.clone());
+            let again = page.respond(StatusCode::OK, &request);
+            assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{accept:?}");
+            assert_eq!(again.headers()[header::ETAG], etag);
+        }
+    }
+
+    #[test]
+    fn if_modified_since_compares_with_last_modified() {
+        let page = CachedPage::html("<p>a page</p>".to_string())
+            .with_last_modified(Some("Tue, 01 Dec 2026 10:00:00 GMT".to_string()));
+        let cases = [
+            ("Tue, 01 Dec 2026 10:00:00 GMT", StatusCode::NOT_MODIFIED),
+            ("Tue, 01 Dec 2026 10:00:01 GMT", StatusCode::NOT_MODIFIED),
+            ("Tue, 01 Dec 2026 09:59:59 GMT", StatusCode::OK),
+            ("yesterday", StatusCode::OK),
+        ];
+        for (since, expected) in cases {
+            let mut request = HeaderMap::new();
+            request.insert(header::IF_MODIFIED_SINCE, HeaderValue::from_static(since));
+            assert_eq!(
+                page.respond(StatusCode::OK, &request).status(),
+                expected,
+                "{since}"
+            );
+            // If-None-Match, when present, decides alone.
+            request.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"other\""));
+            assert_eq!(
+                page.respond(StatusCode::OK, &request).status(),
+                StatusCode::OK
+            );
+        }
+    }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();

@@ -29,11 +29,11 @@ use tower_http::csrf::CsrfLayer;
 
 use super::error::{AppError, ErrorPage};
 use super::views::Layout;
+use super::{App, AppState};
 use crate::config::{ContactSettings, SiteConfig};
 use crate::mail::message::{self, ContactMessage, Topic};
 use crate::mail::queue::fill_random;
 use crate::mail::{Clock, Enqueued, MailQueue, QueueId};
-use crate::{App, AppState};
 
 /// Limits the issue sets for each field, in characters.
 pub const NAME_MAX: usize = 100;
@@ -62,6 +62,12 @@ pub fn router() -> Router<AppState> {
         )
 }
 
+/// The system's random source failed, so the form tokens cannot be keyed safely; the site
+/// refuses to start rather than key them with something guessable.
+#[derive(Debug, thiserror::Error)]
+#[error("the system's random source failed, so the contact form cannot be made safe")]
+pub struct RandomSourceError(#[source] pub getrandom::Error);
+
 /// Everything the contact form keeps between requests. Lives in `App`.
 pub struct ContactService {
     /// Where accepted messages are written.
@@ -88,19 +94,19 @@ impl std::fmt::Debug for ContactService {
 impl ContactService {
     /// Opens nothing yet: the spool is only touched when a message is queued, so that a broken
     /// spool shows up as a 503 on the form, not as a site that will not start.
-    pub fn new(config: &SiteConfig, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(config: &SiteConfig, clock: Arc<dyn Clock>) -> Result<Self, RandomSourceError> {
         let settings = &config.contact;
-        Self {
+        Ok(Self {
             queue: MailQueue::new(config.mail.spool.clone()),
             new_mail: Arc::new(Notify::new()),
             tokens: FormTokens::new(
                 &settings.form_key,
                 Duration::from_secs(settings.form_valid_minutes.saturating_mul(60)),
-            ),
+            )?,
             limiter: RateLimiter::new(settings.rate_per_hour, settings.burst),
             recently_queued: Mutex::new(HashMap::new()),
             clock,
-        }
+        })
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
@@ -157,14 +163,19 @@ enum TokenCheck {
 }
 
 impl FormTokens {
-    fn new(hex_key: &str, valid_for: Duration) -> Self {
+    /// Tokens keyed with `hex_key`, or without one with a random key, so that they are valid
+    /// only until this process stops. Either way the system's random source must work (the
+    /// nonces come from it too): when it fails, the site does not start.
+    fn new(hex_key: &str, valid_for: Duration) -> Result<Self, RandomSourceError> {
         let mut key = [0u8; 32];
-        if !decode_hex(hex_key, &mut key) {
-            // No key configured (or an unusable one, which the settings check refuses): tokens
-            // are valid only until this process stops.
-            fill_random(&mut key);
+        getrandom::fill(&mut key).map_err(RandomSourceError)?;
+        // A configured key replaces the random one; an unusable one is refused by the settings
+        // check before this runs.
+        let mut configured = [0u8; 32];
+        if decode_hex(hex_key, &mut configured) {
+            key = configured;
         }
-        Self { key, valid_for }
+        Ok(Self { key, valid_for })
     }
 
     fn mac(&self, issued: i64, nonce: &str) -> HmacSha256 {
@@ -350,25 +361,34 @@ pub struct FormValues {
     /// The honeypot: hidden from people, tempting to robots.
     pub homepage: String,
     pub form_token: String,
+    /// The fields above that were sent more than once (a browser sends each once).
+    pub repeated: Vec<&'static str>,
 }
 
 impl FormValues {
     fn parse(body: &[u8]) -> Self {
         let mut values = Self::default();
+        let mut seen: Vec<&'static str> = Vec::new();
         for (key, value) in form_urlencoded::parse(body) {
-            let slot = match key.as_ref() {
-                "name" => &mut values.name,
-                "email" => &mut values.email,
-                "topic" => &mut values.topic,
-                "message" => &mut values.message,
-                "homepage" => &mut values.homepage,
-                "form_token" => &mut values.form_token,
+            let (field, slot) = match key.as_ref() {
+                "name" => ("name", &mut values.name),
+                "email" => ("email", &mut values.email),
+                "topic" => ("topic", &mut values.topic),
+                "message" => ("message", &mut values.message),
+                "homepage" => ("homepage", &mut values.homepage),
+                "form_token" => ("form_token", &mut values.form_token),
                 _ => continue,
             };
-            // The first value wins; a repeated field cannot override it.
-            if slot.is_empty() {
-                *slot = value.into_owned();
+            if seen.contains(&field) {
+                // The first value is kept and shown; the submission is refused (see
+                // `untrustworthy_field_errors`), so a second value can never slip through.
+                if !values.repeated.contains(&field) {
+                    values.repeated.push(field);
+                }
+                continue;
             }
+            seen.push(field);
+            *slot = value.into_owned();
         }
         values
     }
@@ -382,25 +402,81 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// The checks for what a person could not have typed into the form as it is shown: invisible
+/// or control characters in a one-line field (see [`is_hidden_or_control`]), which can make a
+/// name or address display as something it is not, and a field sent more than once. Returns
+/// one kind message per affected visible field; [`validate`] runs it first.
+pub(crate) fn untrustworthy_field_errors(values: &FormValues) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let single_line = [
+        ("name", &values.name, "Your name"),
+        ("email", &values.email, "Your email address"),
+    ];
+    for (field, text, described) in single_line {
+        if text.chars().any(is_hidden_or_control) {
+            errors.push(FieldError {
+                field,
+                message: format!(
+                    "{described} has a hidden character we cannot accept. Please type it again \
+                     rather than pasting it."
+                ),
+            });
+        }
+    }
+    let visible = [
+        ("name", "your name"),
+        ("email", "your email address"),
+        ("topic", "what your message is about"),
+        ("message", "your message"),
+    ];
+    for (field, described) in visible {
+        if values.repeated.contains(&field) && !errors.iter().any(|e| e.field == field) {
+            errors.push(FieldError {
+                field,
+                message: format!(
+                    "The form arrived with {described} twice. Please check it and press Send again."
+                ),
+            });
+        }
+    }
+    errors
+}
+
+/// Characters no one-line field may hold: control characters (line breaks included), the
+/// bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069), which can make
+/// text display in a different order from the one it is in, and the zero-width characters
+/// (U+200B to U+200D, U+2060, and U+FEFF), which cannot be seen at all.
+pub(crate) fn is_hidden_or_control(c: char) -> bool {
+    c.is_control()
+        || message::is_line_breaking(c)
+        || matches!(
+            c,
+            '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200B}'..='\u{200D}'
+                | '\u{2060}'
+                | '\u{FEFF}'
+        )
+}
+
 /// Checks every field and returns the message to queue, or every problem found.
 pub fn validate(values: &FormValues) -> Result<ContactMessage, Vec<FieldError>> {
-    let mut errors = Vec::new();
+    let mut errors = untrustworthy_field_errors(values);
+    let flagged: Vec<&'static str> = errors.iter().map(|e| e.field).collect();
     let mut error = |field: &'static str, message: &str| {
-        errors.push(FieldError {
-            field,
-            message: message.to_string(),
-        });
+        // One message per field: the first problem found is the one to put right.
+        if !flagged.contains(&field) {
+            errors.push(FieldError {
+                field,
+                message: message.to_string(),
+            });
+        }
     };
     let name = values.name.trim();
     if name.is_empty() {
         error("name", "Enter your name");
     } else if name.chars().count() > NAME_MAX {
         error("name", "Your name must be 100 characters or fewer");
-    } else if name.chars().any(message::is_line_breaking) {
-        error(
-            "name",
-            "Your name must be on one line, without special characters",
-        );
     }
     let email = values.email.trim();
     if email.is_empty() {
@@ -441,6 +517,12 @@ pub fn validate(values: &FormValues) -> Result<ContactMessage, Vec<FieldError>> 
             "Your message has a hidden character we cannot accept. Please retype the part you pasted.",
         );
     }
+    // In the order of the form, as the summary lists them.
+    errors.sort_by_key(|e| {
+        ["name", "email", "topic", "message"]
+            .iter()
+            .position(|f| *f == e.field)
+    });
     match topic {
         Some(topic) if errors.is_empty() => Ok(ContactMessage {
             name: name.to_string(),
@@ -521,7 +603,8 @@ fn form_page(
     errors: Vec<FieldError>,
     notice: Option<Notice>,
 ) -> Result<String, AppError> {
-    let (config, service, stylesheet) = (&app.config, &app.contact, app.site().stylesheet());
+    let site = app.site();
+    let (config, service, stylesheet) = (&app.config, &app.contact, site.stylesheet());
     let has_problem = !errors.is_empty() || notice.is_some();
     let title = if has_problem {
         "Error: Contact us"
@@ -530,8 +613,7 @@ fn form_page(
     };
     // No breadcrumb trail: the page is top-level (the main navigation marks it), and a trail
     // would repeat the "Error:" that the <title> carries for screen readers.
-    let mut layout = Layout::new(config, FORM_PATH, title)
-        .with_stylesheet(stylesheet)
+    let mut layout = Layout::new(config, stylesheet, FORM_PATH, title)
         .describe("Send a message to the team that runs this website.");
     if has_problem {
         layout = layout.noindex();
@@ -578,10 +660,10 @@ async fn thank_you(State(state): State<AppState>) -> Result<Response, AppError> 
     let template = ThankYouTemplate {
         layout: Layout::new(
             &state.0.config,
+            state.site().stylesheet(),
             THANK_YOU_PATH,
             "Thank you for your message",
         )
-        .with_stylesheet(state.site().stylesheet())
         // No breadcrumb trail: as on GOV.UK, a confirmation ends the journey, and its panel
         // heading is the first thing on the page.
         .noindex(),
@@ -686,6 +768,19 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
         }
     };
 
+    if values
+        .repeated
+        .iter()
+        .any(|field| matches!(*field, "form_token" | "homepage"))
+    {
+        tracing::info!(%client, "contact form with a hidden field sent twice; not queued");
+        return Ok(error_page(
+            StatusCode::BAD_REQUEST,
+            "Your message was not sent",
+            "The form arrived with a hidden part sent twice, which usually means a computer program sent it. If you are a person, please go back to the contact page and send your message again.",
+        ));
+    }
+
     if !values.homepage.trim().is_empty() {
         tracing::info!(%client, "contact form honeypot filled; not queued");
         return Ok(error_page(
@@ -731,11 +826,11 @@ async fn submit(State(state): State<AppState>, request: Request) -> Result<Respo
     }
 
     let spooled = message::compose(&submission, settings, &id, now)
-        .map_err(|e| AppError::Internal(format!("composing a contact message: {e}")))?;
+        .map_err(|e| AppError::internal("composing a contact message", e))?;
     let queue = service.queue.clone();
     let outcome = tokio::task::spawn_blocking(move || queue.enqueue(&spooled))
         .await
-        .map_err(|e| AppError::Internal(format!("queue task: {e}")))?;
+        .map_err(|e| AppError::internal("queue task", e))?;
     match outcome {
         Ok(Enqueued::New) => {
             tracing::info!(%id, topic = submission.topic.value(), "contact message queued");
@@ -824,6 +919,30 @@ mod tests {
                 &["message"],
             ),
             (
+                values("Ann\u{202E}nnA", "ann@example.com", "press", "Hi"),
+                &["name"],
+            ),
+            (values("Ann\u{2067}", "", "press", "Hi"), &["name", "email"]),
+            (
+                values("Ann", "ann\u{200C}@example.com", "press", "Hi"),
+                &["email"],
+            ),
+            (
+                values("Ann\u{FEFF}", "ann\u{2060}@example.com", "", ""),
+                &["name", "email", "topic", "message"],
+            ),
+            (
+                values("Ann\u{7F}", "ann@example.com", "press", "Hi"),
+                &["name"],
+            ),
+            (
+                FormValues {
+                    repeated: vec!["message", "name"],
+                    ..values("Ann", "ann@example.com", "press", "Hi")
+                },
+                &["name", "message"],
+            ),
+            (
                 values(
                     "Ann",
                     "ann@example.com",
@@ -843,6 +962,17 @@ mod tests {
     }
 
     #[test]
+    fn repeated_fields_are_noted_and_the_first_value_kept() {
+        let values =
+            FormValues::parse(b"name=Ann&topic=press&name=Eve&form_token=t&name=Bob&form_token=u");
+        assert_eq!(values.name, "Ann");
+        assert_eq!(values.form_token, "t");
+        assert_eq!(values.repeated, vec!["name", "form_token"]);
+        let once = FormValues::parse(b"name=Ann&email=a%40b.org&other=1&other=2");
+        assert!(once.repeated.is_empty());
+    }
+
+    #[test]
     fn a_valid_message_keeps_its_lines() {
         let message = validate(&values(
             " Ann ",
@@ -858,7 +988,7 @@ mod tests {
 
     #[test]
     fn tokens_are_signed_and_expire() {
-        let tokens = FormTokens::new("", Duration::from_secs(3600));
+        let tokens = FormTokens::new("", Duration::from_secs(3600)).unwrap();
         let now = Timestamp::from_second(1_800_000_000).unwrap();
         let token = tokens.issue(now);
         let TokenCheck::Valid(id) = tokens.check(&token, now) else {
@@ -868,7 +998,7 @@ mod tests {
         assert_eq!(tokens.check(&token, now), TokenCheck::Valid(id));
         let later = now + jiff::SignedDuration::from_secs(3601);
         assert_eq!(tokens.check(&token, later), TokenCheck::Expired);
-        let other_key = FormTokens::new("", Duration::from_secs(3600));
+        let other_key = FormTokens::new("", Duration::from_secs(3600)).unwrap();
         assert_eq!(other_key.check(&token, now), TokenCheck::Invalid);
         let mut tampered = token.clone();
         tampered.replace_range(0..1, "2");

@@ -17,9 +17,40 @@ pub enum AppError {
     /// A dependency is down (a full disk, say); the visitor is asked to try later.
     #[error("service unavailable: {0}")]
     Unavailable(String),
-    /// A bug. The detail is logged; the visitor sees a general apology.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// A bug, or a failure the visitor cannot fix. The error and its causes are logged; the
+    /// visitor sees a general apology.
+    #[error("internal error: {context}")]
+    Internal {
+        /// What was being done, such as "composing a contact message".
+        context: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl AppError {
+    /// An internal error while doing `context`, caused by `source`.
+    pub fn internal(
+        context: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Internal {
+            context,
+            source: source.into(),
+        }
+    }
+}
+
+/// An error and each of its causes, joined by ": ", for the log.
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    text
 }
 
 /// Attached to an error response so that the error-page layer can render it with the live site.
@@ -96,7 +127,8 @@ impl IntoResponse for AppError {
                 tracing::error!(%detail, "service unavailable");
                 (StatusCode::SERVICE_UNAVAILABLE, None, None)
             }
-            AppError::Internal(detail) => {
+            AppError::Internal { .. } => {
+                let detail = with_causes(&self);
                 tracing::error!(%detail, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, None, None)
             }
@@ -116,6 +148,15 @@ impl IntoResponse for AppError {
 
 impl From<askama::Error> for AppError {
     fn from(error: askama::Error) -> Self {
-        AppError::Internal(format!("template: {error}"))
+        AppError::internal("template", error)
     }
+}
+
+/// A template failed to render: a bug in a template or its data, never the visitor's doing.
+#[derive(Debug, thiserror::Error)]
+#[error("rendering {path}: {source}")]
+pub struct RenderError {
+    pub path: String,
+    #[source]
+    pub source: askama::Error,
 }

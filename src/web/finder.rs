@@ -12,16 +12,18 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use super::AppState;
 use super::cached::CachedPage;
 use super::error::AppError;
+use super::error::RenderError;
 use super::pages::rendered_page;
-use super::site::RenderError;
 use super::views::{Crumb, Layout};
-use crate::AppState;
 use crate::config::SiteConfig;
 use crate::content::Library;
 use crate::finder::geo::{self, km_to_miles};
-use crate::finder::{Entry, Located, Lookup, Nation, Place, Precision, Query as Search, REGIONS};
+use crate::finder::{
+    Entry, Finder, Located, Lookup, Nation, Place, Precision, Query as Search, REGIONS,
+};
 
 /// The finder's address.
 pub const FIND_PATH: &str = "/find";
@@ -262,9 +264,10 @@ pub struct FindServiceTemplate {
 pub fn prerender(
     config: &SiteConfig,
     library: &Library,
+    finder: &Finder,
     stylesheet: &str,
 ) -> Result<Vec<(String, CachedPage)>, RenderError> {
-    let directory = &library.finder.directory;
+    let directory = &finder.directory;
     let sample = directory.has_samples();
     let mut pages = Vec::new();
     let mut add = |path: String, template: &dyn askama::DynTemplate| -> Result<(), RenderError> {
@@ -277,8 +280,7 @@ pub fn prerender(
     };
 
     let find = FindTemplate {
-        layout: Layout::new(config, FIND_PATH, TITLE)
-            .with_stylesheet(stylesheet)
+        layout: Layout::new(config, stylesheet, FIND_PATH, TITLE)
             .describe(DESCRIPTION)
             .crumbs([]),
         sample,
@@ -286,17 +288,21 @@ pub fn prerender(
         procedures: procedure_options(library),
         radii: RADII,
         results: None,
-        nations: nation_groups(library),
+        nations: nation_groups(finder),
     };
     add(FIND_PATH.to_string(), &find)?;
 
     let browse = FindRegionsTemplate {
-        layout: Layout::new(config, REGIONS_PATH, "Browse by nation and region")
-            .with_stylesheet(stylesheet)
-            .describe("Interventional radiology services listed by UK nation and region.")
-            .crumbs([Crumb::new(TITLE, FIND_PATH)]),
+        layout: Layout::new(
+            config,
+            stylesheet,
+            REGIONS_PATH,
+            "Browse by nation and region",
+        )
+        .describe("Interventional radiology services listed by UK nation and region.")
+        .crumbs([Crumb::new(TITLE, FIND_PATH)]),
         sample,
-        nations: nation_groups(library),
+        nations: nation_groups(finder),
         total: directory.len(),
     };
     add(REGIONS_PATH.to_string(), &browse)?;
@@ -316,8 +322,7 @@ pub fn prerender(
         }
         let title = format!("Interventional radiologists in {}", region.name);
         let template = FindRegionTemplate {
-            layout: Layout::new(config, &region.path(), &title)
-                .with_stylesheet(stylesheet)
+            layout: Layout::new(config, stylesheet, &region.path(), &title)
                 .describe(format!(
                     "Interventional radiology services in {}, by town, with the procedures each offers.",
                     region.name
@@ -343,10 +348,10 @@ pub fn prerender(
         let template = FindServiceTemplate {
             layout: Layout::new(
                 config,
+                stylesheet,
                 &entry.path(),
                 format!("{}, {}", entry.name, entry.hospital),
             )
-            .with_stylesheet(stylesheet)
             .describe(format!(
                 "{} at {}, {}: procedures offered and contact details.",
                 entry.role, entry.hospital, entry.town
@@ -367,8 +372,7 @@ pub fn prerender(
 /// Every procedure sheet, by title, for the form's list.
 fn procedure_options(library: &Library) -> Vec<ProcedureOption> {
     library
-        .procedures
-        .iter()
+        .procedures()
         .map(|p| ProcedureOption {
             slug: p.slug.clone(),
             title: p.meta.title.clone(),
@@ -377,8 +381,8 @@ fn procedure_options(library: &Library) -> Vec<ProcedureOption> {
 }
 
 /// The nations with their regions and listing counts.
-fn nation_groups(library: &Library) -> Vec<NationGroup> {
-    let directory = &library.finder.directory;
+fn nation_groups(finder: &Finder) -> Vec<NationGroup> {
+    let directory = &finder.directory;
     Nation::ALL
         .iter()
         .map(|nation| NationGroup {
@@ -423,7 +427,7 @@ fn entry_card(
                 .filter_map(|slug| library.procedure(slug))
                 .map(|sheet| ProcedureLink {
                     title: sheet.meta.title.clone(),
-                    href: format!("/procedures/{}", sheet.slug),
+                    href: sheet.path(),
                     searched: searched == Some(sheet.slug.as_str()),
                 })
                 .collect();
@@ -688,8 +692,9 @@ async fn find(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Re
     };
     match render_search(
         &state.0.config,
-        &state.site().stylesheet(),
+        site.stylesheet(),
         library,
+        &site.finder,
         checked,
     ) {
         Ok(html) => {
@@ -712,6 +717,7 @@ fn render_search(
     config: &SiteConfig,
     stylesheet: &str,
     library: &Library,
+    finder: &Finder,
     checked: Checked,
 ) -> Result<String, askama::Error> {
     let Checked {
@@ -720,7 +726,7 @@ fn render_search(
         page,
         ..
     } = checked;
-    let gazetteer = &library.finder.gazetteer;
+    let gazetteer = &finder.gazetteer;
     let place = match origin {
         Some(Origin::Coordinates(point)) => Some(Place {
             label: "your location".to_string(),
@@ -766,32 +772,40 @@ fn render_search(
     };
     let results = place
         .as_ref()
-        .map(|place| search_results(library, &form, place, page));
+        .map(|place| search_results(library, finder, &form, place, page));
     let mut layout = match (&place, form.errors.is_empty()) {
-        (Some(place), true) => {
-            Layout::new(config, FIND_PATH, format!("Results near {}", place.label))
-                .crumbs([Crumb::new(TITLE, FIND_PATH)])
-        }
-        _ => Layout::new(config, FIND_PATH, TITLE).crumbs([]),
+        (Some(place), true) => Layout::new(
+            config,
+            stylesheet,
+            FIND_PATH,
+            format!("Results near {}", place.label),
+        )
+        .crumbs([Crumb::new(TITLE, FIND_PATH)]),
+        _ => Layout::new(config, stylesheet, FIND_PATH, TITLE).crumbs([]),
     };
-    layout = layout.with_stylesheet(stylesheet);
     if !form.errors.is_empty() {
         layout = layout.with_errors();
     }
     let template = FindTemplate {
         layout: layout.describe(DESCRIPTION).noindex(),
-        sample: library.finder.directory.has_samples(),
+        sample: finder.directory.has_samples(),
         procedures: procedure_options(library),
         radii: RADII,
         results,
-        nations: nation_groups(library),
+        nations: nation_groups(finder),
         form,
     };
     template.render()
 }
 
-fn search_results(library: &Library, form: &SearchForm, place: &Place, page: usize) -> ResultsView {
-    let directory = &library.finder.directory;
+fn search_results(
+    library: &Library,
+    finder: &Finder,
+    form: &SearchForm,
+    place: &Place,
+    page: usize,
+) -> ResultsView {
+    let directory = &finder.directory;
     let procedure = (!form.procedure.is_empty()).then_some(form.procedure.as_str());
     let found = directory.search(&Search {
         origin: place.point,

@@ -1,4 +1,5 @@
-//! HTTP: the router, its layers, and one module per feature.
+//! HTTP: the state every handler shares ([`App`]), the router, its layers, and one module per
+//! feature.
 
 pub mod a_to_z;
 pub mod assets;
@@ -14,8 +15,10 @@ pub mod site;
 pub mod static_files;
 pub mod views;
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -30,7 +33,76 @@ use tower_http::trace::TraceLayer;
 pub use error::{AppError, ErrorPage};
 pub use site::Site;
 
-use crate::AppState;
+use crate::config::SiteConfig;
+use crate::mail;
+
+/// Site paths the web layer serves that are neither a Markdown page nor a kind's list; content
+/// links may point at them ([`crate::content::LoadOptions::generated_paths`]).
+pub const GENERATED_PATHS: &[&str] = &[
+    "/radiation/doses",
+    "/radiation/compare",
+    "/contact",
+    "/find",
+    "/search",
+    "/search/suggest",
+    "/a-z",
+];
+
+/// Everything a request handler may use. Shared by all requests; the Site inside is replaced
+/// whole when content is rebuilt.
+#[derive(Debug)]
+pub struct App {
+    pub config: SiteConfig,
+    site: ArcSwap<Site>,
+    /// The contact form's mail queue, form tokens and rate limits.
+    pub contact: contact::ContactService,
+}
+
+impl App {
+    /// Fails only when the system's random source does (see [`contact::RandomSourceError`]).
+    pub fn new(config: SiteConfig, site: Site) -> Result<Self, contact::RandomSourceError> {
+        Self::with_clock(config, site, Arc::new(mail::SystemClock))
+    }
+
+    /// Like `new`, with a clock of the caller's choosing (tests move time forward).
+    pub fn with_clock(
+        config: SiteConfig,
+        site: Site,
+        clock: Arc<dyn mail::Clock>,
+    ) -> Result<Self, contact::RandomSourceError> {
+        let contact = contact::ContactService::new(&config, clock)?;
+        Ok(Self {
+            config,
+            site: ArcSwap::from_pointee(site),
+            contact,
+        })
+    }
+
+    /// The current Site. Hold the returned handle for the whole request, so that the request
+    /// sees one consistent site even if a rebuild lands meanwhile.
+    pub fn site(&self) -> Arc<Site> {
+        self.site.load_full()
+    }
+
+    /// Replaces the Site with a newly built one.
+    pub fn replace_site(&self, site: Site) {
+        self.site.store(Arc::new(site));
+    }
+}
+
+/// The state handed to every handler.
+#[derive(Debug, Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl AppState {
+    pub fn new(app: App) -> Self {
+        Self(Arc::new(app))
+    }
+
+    pub fn site(&self) -> Arc<Site> {
+        self.0.site()
+    }
+}
 
 /// The Content-Security-Policy: no inline script or style, nothing from other sites, no framing.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
@@ -38,6 +110,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' da
 /// The whole site: every feature's routes, behind the layers every response passes through.
 pub fn router(state: AppState) -> Router {
     let timeout = Duration::from_secs(state.0.config.server.request_timeout_secs);
+    let strict_transport = strict_transport_security(&state.0.config);
     let router = Router::new()
         .merge(pages::router())
         .merge(contact::router())
@@ -62,16 +135,22 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ));
-    SECURITY_HEADERS
+    let router = SECURITY_HEADERS
         .into_iter()
         .fold(router, |router, (name, value)| {
             router.layer(SetResponseHeaderLayer::if_not_present(
                 header::HeaderName::from_static(name),
                 HeaderValue::from_static(value),
             ))
-        })
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        });
+    let router = match strict_transport {
+        Some(value) => router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            value,
+        )),
+        None => router,
+    };
+    router.layer(TraceLayer::new_for_http()).with_state(state)
 }
 
 trait IntoResponseWithPage {
@@ -101,6 +180,22 @@ const SECURITY_HEADERS: [(&str, &str); 6] = [
     ),
     ("cross-origin-opener-policy", "same-origin"),
 ];
+
+/// The Strict-Transport-Security header when the public address is https: browsers that have
+/// seen it use only https for the site, so nobody on the network can strip the encryption.
+/// None over plain http, where browsers ignore it and it would only confuse.
+fn strict_transport_security(config: &crate::config::SiteConfig) -> Option<HeaderValue> {
+    if !config.site.base_url.starts_with("https://") {
+        return None;
+    }
+    let server = &config.server;
+    let subdomains = if server.hsts_include_subdomains {
+        "; includeSubDomains"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!("max-age={}{subdomains}", server.hsts_max_age_secs)).ok()
+}
 
 /// Gives every error response the site's own error page, whoever produced it: our handlers,
 /// axum's extractors (whose plain-text messages would expose internals), timeouts or limits.

@@ -6,25 +6,23 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
+use super::AppState;
 use super::error::AppError;
-use crate::AppState;
+use crate::content::KINDS;
+use crate::content::kinds::KindFiles;
 
-/// Routes for the home page, lists and every Markdown page.
+/// Routes for every kind of page in [`KINDS`]: its list (or its one page) and, for a kind with a
+/// folder of pages, each page below it.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(rendered_page))
-        .route("/procedures", get(rendered_page))
-        .route("/procedures/{slug}", get(rendered_page))
-        .route("/conditions", get(rendered_page))
-        .route("/conditions/{slug}", get(rendered_page))
-        .route("/stories", get(rendered_page))
-        .route("/stories/{slug}", get(rendered_page))
-        .route("/statements", get(rendered_page))
-        .route("/statements/{slug}", get(rendered_page))
-        .route("/radiation", get(rendered_page))
-        .route("/radiation/{slug}", get(rendered_page))
-        .route("/about", get(rendered_page))
-        .route("/about/{slug}", get(rendered_page))
+    KINDS.iter().fold(Router::new(), |router, spec| {
+        let router = router.route(spec.route, get(rendered_page));
+        match spec.files {
+            KindFiles::Folder(_) => {
+                router.route(&format!("{}/{{slug}}", spec.route), get(rendered_page))
+            }
+            KindFiles::One(_) => router,
+        }
+    })
 }
 
 /// Serves the page rendered for this path when the site was built, or a 404.

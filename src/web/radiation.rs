@@ -13,10 +13,12 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
+use super::AppState;
 use super::error::AppError;
+pub use super::views::DoseFacts;
 use super::views::{Crumb, Layout, RadiationPanel};
-use crate::AppState;
 use crate::config::{RadiationSettings, SiteConfig};
+use crate::content::citations::source_anchor;
 use crate::content::front_matter::XRays;
 use crate::content::{DoseEntry, DoseGroup, DoseTable, Library, ProcedureSheet};
 use crate::radiation::{self, RiskBand};
@@ -31,25 +33,6 @@ const FAMILIAR_EXAMS: [&str; 2] = ["chest-x-ray", "ct-abdomen-pelvis"];
 /// Routes for the pages that depend on the request. (`/radiation/doses` is pre-rendered.)
 pub fn router() -> Router<AppState> {
     Router::new().route("/radiation/compare", get(compare))
-}
-
-/// One entry of the table with everything computed from it, ready to show.
-#[derive(Debug, Clone)]
-pub struct DoseFacts {
-    pub id: String,
-    pub name: String,
-    pub note: Option<String>,
-    /// The procedure sheet, for interventional entries.
-    pub href: Option<String>,
-    /// "12", "5 to 50" or "20 (range 5 to 50)", without a unit.
-    pub msv: String,
-    /// "Typical dose", or "Typical range" when the source gives only a range.
-    pub label: &'static str,
-    /// "about 4.5 years".
-    pub background: String,
-    pub band: RiskBand,
-    pub source_short: String,
-    pub source_anchor: String,
 }
 
 impl DoseFacts {
@@ -77,7 +60,7 @@ impl DoseFacts {
                 settings.risk_per_sievert,
             ),
             source_short,
-            source_anchor: format!("source-{}", entry.source),
+            source_anchor: source_anchor(&entry.source),
         }
     }
 }
@@ -116,7 +99,7 @@ fn background_phrase(entry: &DoseEntry, annual_background_msv: f64) -> String {
 }
 
 /// The radiation panel of a procedure sheet: computed from the table when it has the procedure.
-pub fn panel(sheet: &ProcedureSheet, library: &Library, config: &SiteConfig) -> RadiationPanel {
+pub fn panel(sheet: &ProcedureSheet<'_>, library: &Library, config: &SiteConfig) -> RadiationPanel {
     let table = &library.doses;
     let entry = table.for_procedure(&sheet.slug);
     let compare = entry.and_then(|entry| {
@@ -231,8 +214,8 @@ pub struct ChartLine {
     pub y2: u32,
 }
 
-/// One bar, with its label above it and its value after it (or inside its end, when the bar is
-/// too long for the value to fit after it).
+/// One bar, with its label above it and its value after it (or inside the end of the bar or of
+/// its range box, when the value does not fit after it, or under it when it fits nowhere else).
 #[derive(Debug, Clone)]
 pub struct ChartBar {
     pub label: String,
@@ -240,10 +223,28 @@ pub struct ChartBar {
     pub label_y: u32,
     pub bar_y: u32,
     pub bar_width: String,
+    /// For an entry with a range: where the outlined box from its lowest to its highest dose
+    /// starts, and its width.
+    pub range: Option<(String, String)>,
     pub value_x: String,
     pub value_y: u32,
-    /// The value sits inside the bar, right-aligned, in white.
-    pub value_inside: bool,
+    /// `chart-text`, or `chart-value-inside` for a value written inside the solid bar.
+    pub value_class: &'static str,
+    /// The value's `text-anchor`: `start`, or `end` for a value inside the end of a bar or box.
+    pub value_anchor: &'static str,
+}
+
+/// Where a bar's value is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ValuePlace {
+    /// After the end of the bar, or of its range box.
+    After,
+    /// Inside the end of the solid bar, in the bar's text colour.
+    InsideBar,
+    /// Inside the end of the range box, past the solid bar.
+    InsideRange,
+    /// On a row of its own under the bar, when it fits nowhere in the bar's row.
+    Below,
 }
 
 const CHART_WIDTH: u32 = 288;
@@ -253,6 +254,8 @@ const SCALE_HEIGHT: u32 = 26;
 const LABEL_ROW: u32 = 22;
 const BAR_HEIGHT: u32 = 22;
 const ROW_GAP: u32 = 10;
+/// The extra row under a bar whose value fits nowhere beside it.
+const VALUE_ROW: u32 = 22;
 const VALUE_SIZE: f64 = 15.0;
 /// A bar is never thinner than this, so even the smallest dose is visible.
 const MIN_BAR: f64 = 2.0;
@@ -290,23 +293,51 @@ pub fn bar_chart(
         .collect();
     let mut grid = Vec::new();
     let mut reference = Vec::new();
+    let mut next_top = rows_top;
     let bars: Vec<ChartBar> = entries
         .iter()
-        .enumerate()
-        .map(|(i, entry)| {
-            let top = rows_top + i as u32 * row_height;
+        .map(|entry| {
+            let top = next_top;
             let bar_y = top + LABEL_ROW;
-            let width = (scale.position(entry.sort_msv()) * BAR_AREA).max(MIN_BAR);
-            let value = format!("{} mSv", dose_figure(entry));
-            let value_width = text_width(&value, VALUE_SIZE);
-            let value_inside = width + 5.0 + value_width > f64::from(CHART_WIDTH);
-            let (value_x, value_span) = if value_inside {
-                (width - 5.0, (width - 5.0 - value_width, width))
-            } else {
-                (width + 5.0, (width, width + 5.0 + value_width))
+            // The solid bar ends at the typical dose, or, for a range alone, at its lowest dose;
+            // a range is drawn as an outlined box from its lowest to its highest dose.
+            let solid = entry.msv.unwrap_or(entry.lowest_msv());
+            let width = (scale.position(solid) * BAR_AREA).max(MIN_BAR);
+            let range = entry.range.map(|(low, high)| {
+                let start = scale.position(low) * BAR_AREA;
+                let end = scale.position(high) * BAR_AREA;
+                (start, (end - start).max(1.0))
+            });
+            let end = range.map_or(width, |(start, span)| width.max(start + span));
+            let value = match entry.range {
+                Some((low, high)) => format!(
+                    "{} to {} mSv",
+                    radiation::trim_number(low),
+                    radiation::trim_number(high)
+                ),
+                None => format!("{} mSv", dose_figure(entry)),
             };
-            // Lines run through the bar row only, and stop short of the value.
-            let clear = |x: f64| x < value_span.0 - 3.0 || x > value_span.1 + 3.0;
+            let value_width = text_width(&value, VALUE_SIZE);
+            // After the bar if it fits; else inside the end of the solid bar; else inside the
+            // end of the range box, past the solid bar; else on a row of its own under the bar.
+            let place = if end + 5.0 + value_width <= f64::from(CHART_WIDTH) {
+                ValuePlace::After
+            } else if width - 5.0 - value_width >= 0.0 {
+                ValuePlace::InsideBar
+            } else if range.is_some() && end - 5.0 - value_width >= width + 3.0 {
+                ValuePlace::InsideRange
+            } else {
+                ValuePlace::Below
+            };
+            let (value_x, value_span) = match place {
+                ValuePlace::After => (end + 5.0, Some((end, end + 5.0 + value_width))),
+                ValuePlace::InsideBar => (width - 5.0, Some((width - 5.0 - value_width, width))),
+                ValuePlace::InsideRange => (end - 5.0, Some((end - 5.0 - value_width, end))),
+                ValuePlace::Below => (2.0, None),
+            };
+            // Lines run through the bar row only, and stop short of a value written there.
+            let clear =
+                |x: f64| value_span.is_none_or(|(left, right)| x < left - 3.0 || x > right + 3.0);
             let (y1, y2) = (bar_y, bar_y + BAR_HEIGHT + 2);
             for &(_, x) in &tick_xs {
                 if clear(x) {
@@ -324,19 +355,39 @@ pub fn bar_chart(
                     y2,
                 });
             }
+            let value_y = if place == ValuePlace::Below {
+                bar_y + BAR_HEIGHT + VALUE_ROW - 4
+            } else {
+                bar_y + 16
+            };
+            next_top += row_height
+                + if place == ValuePlace::Below {
+                    VALUE_ROW
+                } else {
+                    0
+                };
             ChartBar {
                 label: entry.name.clone(),
                 value,
                 label_y: top + 16,
                 bar_y,
                 bar_width: units(width),
+                range: range.map(|(start, span)| (units(start), units(span))),
                 value_x: units(value_x),
-                value_y: bar_y + 16,
-                value_inside,
+                value_y,
+                value_class: if place == ValuePlace::InsideBar {
+                    "chart-value-inside"
+                } else {
+                    "chart-text"
+                },
+                value_anchor: match place {
+                    ValuePlace::InsideBar | ValuePlace::InsideRange => "end",
+                    ValuePlace::After | ValuePlace::Below => "start",
+                },
             }
         })
         .collect();
-    let rows_bottom = rows_top + bars.len() as u32 * row_height;
+    let rows_bottom = next_top;
     let height = rows_bottom + SCALE_HEIGHT - ROW_GAP + 4;
     let ticks = tick_xs
         .iter()
@@ -518,8 +569,7 @@ pub fn doses_page<'a>(
         })
         .collect();
     DosesTemplate {
-        layout: Layout::new(config, "/radiation/doses", "Typical radiation doses")
-            .with_stylesheet(stylesheet)
+        layout: Layout::new(config, stylesheet, "/radiation/doses", "Typical radiation doses")
             .describe(
                 "Typical radiation doses from X-rays, CT scans, nuclear medicine scans and interventional radiology, compared with natural background radiation.",
             )
@@ -659,13 +709,7 @@ async fn compare(
         }
         Err(_) => (Vec::new(), Some(ChoiceError::Unreadable)),
     };
-    let page = compare_page(
-        table,
-        config,
-        &state.site().stylesheet(),
-        &chosen,
-        error.as_ref(),
-    );
+    let page = compare_page(table, config, site.stylesheet(), &chosen, error.as_ref());
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -758,8 +802,7 @@ pub fn compare_page(
         .collect::<Vec<_>>();
     // "Error:" goes before the <title> only, where screen readers announce it first; the
     // breadcrumb trail names the page as it always is.
-    let mut layout = Layout::new(config, "/radiation/compare", "Compare radiation doses")
-        .with_stylesheet(stylesheet)
+    let mut layout = Layout::new(config, stylesheet, "/radiation/compare", "Compare radiation doses")
         .describe("Choose two to four X-rays, scans or procedures and compare their typical radiation doses side by side.")
         .crumbs([Crumb::new("Radiation", "/radiation")]);
     if error.is_some() {

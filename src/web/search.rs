@@ -17,10 +17,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
+use super::AppState;
 use super::error::AppError;
 use super::pages::rendered_page;
 use super::views::Layout;
-use crate::AppState;
 use crate::search::{CheckedQuery, Correction, MAX_QUERY_CHARS, MatchMode, SearchResults};
 
 /// How many pages the suggestions list offers at most.
@@ -100,10 +100,10 @@ pub async fn search(
                 .await
                 .map_err(|_| AppError::Unavailable("the search index is not built yet".into()))?
                 .as_ref()
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+                .map_err(|e| AppError::internal("building the search index", e.clone()))?;
             let results = index
                 .search_with(&query, page, correction)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+                .map_err(|e| AppError::internal("searching", e))?;
             // The heading says what is shown: after a correction, the corrected words.
             let shown = match (&results.suggestion, results.showing_suggestion) {
                 (Some(suggestion), true) => suggestion.as_str(),
@@ -114,8 +114,7 @@ pub async fn search(
         }
     };
     let template = SearchTemplate {
-        layout: Layout::new(&state.0.config, "/search", title)
-            .with_stylesheet(site.stylesheet())
+        layout: Layout::new(&state.0.config, site.stylesheet(), "/search", title)
             .describe("Search the site's information about interventional radiology.")
             .crumbs([])
             .noindex()

@@ -3,26 +3,37 @@
 //! Built whole from a Library and swapped in whole, so a request sees one consistent site.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock, mpsc};
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::SystemTime;
 
-use askama::Template;
+use askama::{DynTemplate, Template};
 use axum::http::StatusCode;
+use rayon::prelude::*;
 use tokio::sync::Notify;
 
 use super::assets::StaticAssets;
 use super::authority::AuthorityView;
 use super::cached::{CachedPage, http_date};
+pub use super::error::RenderError;
 use super::views::*;
 use crate::config::SiteConfig;
-use crate::content::front_matter::StatementStatus;
-use crate::content::{Library, Page, PageKind};
+use crate::content::front_matter::{
+    ProcedureFrontMatter, SlugRef, StatementFrontMatter, StatementStatus, StoryFrontMatter,
+};
+use crate::content::kinds::KindFiles;
+use crate::content::{KINDS, Library, Page, PageKind, TypedPage};
+use crate::finder::Finder;
 use crate::search::{SearchError, SearchIndex};
+
+/// The stylesheet under `static/` that every page links to.
+const STYLESHEET: &str = "site.css";
 
 /// A Library and its rendered pages.
 #[derive(Debug)]
 pub struct Site {
     pub library: Library,
+    /// The finder's places and directory of services.
+    pub finder: Finder,
     /// The search index of this Site's pages. It is built after the pages, by
     /// [`Site::build_search_index`], so that a server can start serving pages sooner; a search
     /// that arrives before it is ready waits for it ([`Site::search_index`]).
@@ -32,61 +43,75 @@ pub struct Site {
     /// The files under `static/`, by plain and fingerprinted address.
     pub assets: StaticAssets,
     pages: HashMap<String, CachedPage>,
+    /// The fingerprinted address of the stylesheet every page links to.
+    stylesheet: String,
     not_found: CachedPage,
     server_error: CachedPage,
 }
 
-/// A template failed to render: a bug in a template or its data, never the visitor's doing.
+/// Why a Site could not be built.
 #[derive(Debug, thiserror::Error)]
-#[error("rendering {path}: {source}")]
-pub struct RenderError {
-    pub path: String,
-    #[source]
-    pub source: askama::Error,
+pub enum BuildError {
+    #[error("the content has {count} error(s):\n{diagnostics}", count = .0.error_count(), diagnostics = .0)]
+    Content(crate::content::Diagnostics),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    #[error(transparent)]
+    Assets(#[from] super::assets::AssetError),
+    /// Every page links the stylesheet by its fingerprinted address, so it must be there.
+    #[error("{} is missing: every page links to it", .0.display())]
+    NoStylesheet(std::path::PathBuf),
 }
 
 impl Site {
     /// Reads the static files and renders every page of `library`. The search index is built
     /// separately, by [`Site::build_search_index`].
-    pub fn build(library: Library, config: &SiteConfig) -> Result<Self, crate::BuildError> {
+    pub fn build(
+        library: Library,
+        finder: Finder,
+        config: &SiteConfig,
+    ) -> Result<Self, BuildError> {
         let assets = StaticAssets::load(&config.paths.static_files)?;
-        let stylesheet = assets.url("site.css");
-        // Compressing is most of the build. Pages go to one compressing thread per core as soon
-        // as they are rendered, so rendering (one thread) overlaps with compressing.
-        let (sender, receiver) = mpsc::channel::<RenderedPage>();
-        let receiver = Mutex::new(receiver);
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        let (rendering, compressed) = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| scope.spawn(|| compress_pages(&receiver)))
-                .collect();
-            let mut renderer = Renderer {
+        let stylesheet = assets
+            .url(STYLESHEET)
+            .ok_or_else(|| BuildError::NoStylesheet(config.paths.static_files.join(STYLESHEET)))?
+            .to_string();
+        // Compressing is most of the build. Each page goes to rayon's pool as soon as it is
+        // rendered, so rendering (one task) overlaps with compressing (the other threads).
+        let compressed = Mutex::new(Vec::new());
+        rayon::scope(|scope| {
+            let compress = |(path, html, modified): RenderedPage| {
+                let compressed = &compressed;
+                scope.spawn(move |_| {
+                    let page = CachedPage::html_brotli_later(html)
+                        .with_last_modified(modified.and_then(http_date));
+                    compressed
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push((path, page));
+                });
+            };
+            Renderer {
                 config,
                 library: &library,
                 stylesheet: &stylesheet,
-                pages: HashMap::new(),
-                rendered: sender,
-            };
-            let result = renderer.render_all();
-            let Renderer {
-                pages, rendered, ..
-            } = renderer;
-            // Closing the queue lets the compressing threads finish.
-            drop(rendered);
-            let rendering = result.map(|()| pages);
-            let compressed: Vec<Vec<(String, CachedPage)>> = workers
-                .into_iter()
-                .map(|worker| {
-                    worker
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect();
-            (rendering, compressed)
-        });
-        let mut pages = rendering?;
-        pages.extend(compressed.into_iter().flatten());
-        pages.extend(super::finder::prerender(config, &library, &stylesheet)?);
+                rendered: &compress,
+            }
+            .render_all()
+        })?;
+        let mut pages: HashMap<String, CachedPage> = compressed
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .into_iter()
+            .collect();
+        pages.extend(super::finder::prerender(
+            config,
+            &library,
+            &finder,
+            &stylesheet,
+        )?);
         let not_found = render_error_page_with(
             config,
             &stylesheet,
@@ -103,10 +128,12 @@ impl Site {
         )?;
         Ok(Self {
             library,
+            finder,
             search: OnceLock::new(),
             search_built: Notify::new(),
             assets,
             pages,
+            stylesheet,
             not_found,
             server_error,
         })
@@ -165,18 +192,19 @@ impl Site {
     /// then those pages are sent to brotli clients gzipped. `build_site` calls this before it
     /// returns; the server calls it in the background, so that it can start sooner.
     pub fn make_brotli_copies(&self) {
-        let pages: Vec<&CachedPage> = self.pages.values().collect();
-        crate::parallel::map(pages, CachedPage::make_brotli);
+        self.pages
+            .par_iter()
+            .for_each(|(_, page)| page.make_brotli());
     }
 
     /// The address of the stylesheet, fingerprinted; for layouts of pages rendered per request.
-    pub fn stylesheet(&self) -> String {
-        self.assets.url("site.css")
+    pub fn stylesheet(&self) -> &str {
+        &self.stylesheet
     }
 
-    /// The address of the file `name` under `static/`, fingerprinted; for scripts of pages
-    /// rendered per request.
-    pub fn asset_url(&self, name: &str) -> String {
+    /// The address of the file `name` under `static/`, fingerprinted, if the site has it; for
+    /// scripts of pages rendered per request.
+    pub fn asset_url(&self, name: &str) -> Option<&str> {
         self.assets.url(name)
     }
 
@@ -188,18 +216,8 @@ impl Site {
         heading: &str,
         message: &str,
     ) -> Result<CachedPage, RenderError> {
-        render_error_page_with(config, &self.stylesheet(), status, heading, message)
+        render_error_page_with(config, &self.stylesheet, status, heading, message)
     }
-}
-
-/// Renders the error page with a heading and a message; used for 404, 500 and errors from handlers.
-pub fn render_error_page(
-    config: &SiteConfig,
-    status: StatusCode,
-    heading: &str,
-    message: &str,
-) -> Result<CachedPage, RenderError> {
-    render_error_page_with(config, "/static/site.css", status, heading, message)
 }
 
 fn render_error_page_with(
@@ -210,9 +228,7 @@ fn render_error_page_with(
     message: &str,
 ) -> Result<CachedPage, RenderError> {
     let template = ErrorTemplate {
-        layout: Layout::new(config, "/", heading)
-            .noindex()
-            .with_stylesheet(stylesheet),
+        layout: Layout::new(config, stylesheet, "/", heading).noindex(),
         heading: heading.to_string(),
         message: message.to_string(),
         status: status.as_u16(),
@@ -229,33 +245,14 @@ struct Renderer<'a> {
     library: &'a Library,
     /// The fingerprinted stylesheet address every page links to.
     stylesheet: &'a str,
-    pages: HashMap<String, CachedPage>,
     /// Where rendered pages go to be compressed.
-    rendered: mpsc::Sender<RenderedPage>,
+    rendered: &'a (dyn Fn(RenderedPage) + Sync),
 }
 
 /// A page rendered but not yet compressed: path, HTML and when its content last changed.
 type RenderedPage = (String, String, Option<SystemTime>);
 
-/// Compresses pages from the queue until it is closed and empty.
-fn compress_pages(queue: &Mutex<mpsc::Receiver<RenderedPage>>) -> Vec<(String, CachedPage)> {
-    let mut done = Vec::new();
-    loop {
-        // The lock is held only to take the next page, not while compressing it.
-        let next = match queue.lock() {
-            Ok(receiver) => receiver.recv(),
-            Err(poisoned) => poisoned.into_inner().recv(),
-        };
-        let Ok((path, html, modified)) = next else {
-            return done;
-        };
-        let page =
-            CachedPage::html_brotli_later(html).with_last_modified(modified.and_then(http_date));
-        done.push((path, page));
-    }
-}
-
-impl Renderer<'_> {
+impl<'a> Renderer<'a> {
     fn add(
         &mut self,
         path: String,
@@ -266,344 +263,56 @@ impl Renderer<'_> {
             path: path.clone(),
             source,
         })?;
-        // The receivers live until every page is sent; if one is gone it panicked, and
-        // joining it reports that.
-        let _ = self.rendered.send((path, html, modified));
+        (self.rendered)((path, html, modified));
         Ok(())
     }
 
     /// The layout for the page at `path`, linking the fingerprinted stylesheet.
     fn frame(&self, path: &str, title: &str) -> Layout {
-        Layout::new(self.config, path, title).with_stylesheet(self.stylesheet)
+        Layout::new(self.config, self.stylesheet, path, title)
     }
 
-    fn layout<F>(&self, kind: PageKind, page: &Page<F>) -> Layout {
-        let path = kind.page_path(&page.slug);
-        self.frame(&path, &page.meta.title)
+    fn layout(&self, page: &Page) -> Layout {
+        self.frame(&page.path(), &page.meta.title)
             .describe(&page.meta.summary)
             .flags(page.meta.draft, page.meta.sample)
     }
 
-    fn list_layout(&self, kind: PageKind, title: &str, description: &str) -> Layout {
-        self.frame(kind.list_path(), title)
-            .describe(description)
-            .crumbs([])
+    /// A link to a page, with its summary.
+    fn item(page: &Page) -> ListItem {
+        ListItem::new(&page.meta.title, page.path(), &page.meta.summary)
     }
 
     fn render_all(&mut self) -> Result<(), RenderError> {
         let lib = self.library;
-        let newest = |pages: &mut dyn Iterator<Item = Option<SystemTime>>| pages.flatten().max();
-
-        // Home.
-        let home = HomeTemplate {
-            layout: self
-                .frame("/", &lib.home.meta.title)
-                .describe(&lib.home.meta.summary),
-            home: &lib.home,
-            authority: AuthorityView::for_page(&lib.home.meta, &lib.home.body, lib),
-            procedure_count: lib.procedures.len(),
-            condition_count: lib.conditions.len(),
-        };
-        self.add("/".into(), &home, modified(&lib.home))?;
-
-        // Procedures.
-        let items: Vec<ListItem> = lib
-            .procedures
-            .iter()
-            .map(|s| {
-                ListItem::new(
-                    &s.meta.title,
-                    PageKind::Procedure.page_path(&s.slug),
-                    &s.meta.summary,
-                )
-            })
-            .collect();
-        let list = ProcedureListTemplate {
-            layout: self.list_layout(
-                PageKind::Procedure,
-                "Procedures",
-                "Information sheets about interventional radiology procedures, by body system and from A to Z.",
-            ),
-            by_category: category_groups(&lib.procedures),
-            by_letter: group_by_letter(items),
-        };
-        self.add(
-            "/procedures".into(),
-            &list,
-            newest(&mut lib.procedures.iter().map(modified)),
-        )?;
-        for sheet in &lib.procedures {
-            let category = *sheet.front.category.get_ref();
-            let link = |kind: PageKind, slug: &str| -> Option<ListItem> {
-                let meta = match kind {
-                    PageKind::Condition => lib.condition(slug).map(|p| &p.meta),
-                    _ => lib.procedure(slug).map(|p| &p.meta),
-                }?;
-                Some(ListItem::new(
-                    &meta.title,
-                    kind.page_path(slug),
-                    &meta.summary,
-                ))
-            };
-            let template = ProcedureTemplate {
-                layout: self.layout(PageKind::Procedure, sheet).crumbs([
-                    Crumb::new("Procedures", "/procedures"),
-                    Crumb::new(
-                        category.label(),
-                        format!("/procedures#{}", category.anchor()),
-                    ),
-                ]),
-                sheet,
-                authority: AuthorityView::for_sheet(sheet, lib),
-                category_label: category.label(),
-                category_anchor: category.anchor(),
-                radiation: super::radiation::panel(sheet, lib, self.config),
-                treats: sheet
-                    .front
-                    .conditions
-                    .iter()
-                    .filter_map(|c| link(PageKind::Condition, c.get_ref()))
-                    .collect(),
-                related: sheet
-                    .front
-                    .related
-                    .iter()
-                    .filter_map(|r| link(PageKind::Procedure, r.get_ref()))
-                    .collect(),
-                stories: lib
-                    .stories_about(&sheet.slug)
-                    .into_iter()
-                    .map(|s| {
-                        ListItem::new(
-                            &s.meta.title,
-                            PageKind::Story.page_path(&s.slug),
-                            &s.meta.summary,
-                        )
-                    })
-                    .collect(),
-            };
-            self.add(
-                PageKind::Procedure.page_path(&sheet.slug),
-                &template,
-                modified(sheet),
-            )?;
-        }
-
-        // Conditions.
-        let items: Vec<ListItem> = lib
-            .conditions
-            .iter()
-            .map(|c| {
-                ListItem::new(
-                    &c.meta.title,
-                    PageKind::Condition.page_path(&c.slug),
-                    &c.meta.summary,
-                )
-            })
-            .collect();
-        let list = ConditionListTemplate {
-            layout: self.list_layout(
-                PageKind::Condition,
-                "Conditions",
-                "Conditions that interventional radiology can help with, and the procedures that treat them.",
-            ),
-            groups: group_by_letter(items),
-        };
-        self.add(
-            "/conditions".into(),
-            &list,
-            newest(&mut lib.conditions.iter().map(modified)),
-        )?;
-        for condition in &lib.conditions {
-            let template = ConditionTemplate {
-                layout: self
-                    .layout(PageKind::Condition, condition)
-                    .crumbs([Crumb::new("Conditions", "/conditions")]),
-                condition,
-                authority: AuthorityView::for_page(&condition.meta, &condition.body, lib),
-                treatments: lib
-                    .treatments_for(&condition.slug)
-                    .into_iter()
-                    .map(|p| {
-                        ListItem::new(
-                            &p.meta.title,
-                            PageKind::Procedure.page_path(&p.slug),
-                            &p.meta.summary,
-                        )
-                    })
-                    .collect(),
-            };
-            self.add(
-                PageKind::Condition.page_path(&condition.slug),
-                &template,
-                modified(condition),
-            )?;
-        }
-
-        // Stories.
-        let list = StoryListTemplate {
-            layout: self.list_layout(
-                PageKind::Story,
-                "Patient stories",
-                "What having an interventional radiology procedure can be like, told in the first person.",
-            ),
-            stories: &lib.stories,
-        };
-        self.add(
-            "/stories".into(),
-            &list,
-            newest(&mut lib.stories.iter().map(modified)),
-        )?;
-        for story in &lib.stories {
-            let template = StoryTemplate {
-                layout: self
-                    .layout(PageKind::Story, story)
-                    .crumbs([Crumb::new("Patient stories", "/stories")]),
-                story,
-                authority: AuthorityView::for_page(&story.meta, &story.body, lib),
-                procedures: story
-                    .front
-                    .procedures
-                    .iter()
-                    .filter_map(|slug| lib.procedure(slug.get_ref()))
-                    .map(|p| {
-                        ListItem::new(
-                            &p.meta.title,
-                            PageKind::Procedure.page_path(&p.slug),
-                            &p.meta.summary,
-                        )
-                    })
-                    .collect(),
-            };
-            self.add(
-                PageKind::Story.page_path(&story.slug),
-                &template,
-                modified(story),
-            )?;
-        }
-
-        // Statements.
-        let list = StatementListTemplate {
-            layout: self.list_layout(
-                PageKind::Statement,
-                "Position statements",
-                "The society's position statements, newest first, with whether each still stands.",
-            ),
-            statements: &lib.statements,
-        };
-        self.add(
-            "/statements".into(),
-            &list,
-            newest(&mut lib.statements.iter().map(modified)),
-        )?;
-        for statement in &lib.statements {
-            let successor = statement
-                .front
-                .superseded_by
-                .as_ref()
-                .and_then(|s| lib.statement(s.get_ref()))
-                .map(|s| {
-                    ListItem::new(
-                        &s.meta.title,
-                        PageKind::Statement.page_path(&s.slug),
-                        &s.meta.summary,
-                    )
-                });
-            let predecessors = lib
-                .statements
-                .iter()
-                .filter(|s| {
-                    s.front.status == StatementStatus::Superseded
-                        && s.front
-                            .superseded_by
-                            .as_ref()
-                            .is_some_and(|r| *r.get_ref() == statement.slug)
-                })
-                .map(|s| {
-                    ListItem::new(
-                        &s.meta.title,
-                        PageKind::Statement.page_path(&s.slug),
-                        &s.meta.summary,
-                    )
-                })
-                .collect();
-            let template = StatementTemplate {
-                layout: self
-                    .layout(PageKind::Statement, statement)
-                    .crumbs([Crumb::new("Position statements", "/statements")]),
-                statement,
-                authority: AuthorityView::for_page(&statement.meta, &statement.body, lib),
-                successor,
-                predecessors,
-            };
-            self.add(
-                PageKind::Statement.page_path(&statement.slug),
-                &template,
-                modified(statement),
-            )?;
-        }
-
-        // Radiation guides.
-        let list = RadiationListTemplate {
-            layout: self.list_layout(
-                PageKind::Radiation,
-                "Radiation and your procedure",
-                "How much radiation X-ray, CT and interventional radiology procedures use, and what that means.",
-            ),
-            guides: &lib.radiation,
-        };
-        self.add(
-            "/radiation".into(),
-            &list,
-            newest(&mut lib.radiation.iter().map(modified)),
-        )?;
-        for page in &lib.radiation {
-            let template = ArticleTemplate {
-                layout: self
-                    .layout(PageKind::Radiation, page)
-                    .crumbs([Crumb::new("Radiation", "/radiation")]),
-                authority: AuthorityView::for_page(&page.meta, &page.body, lib),
-                page,
-            };
-            self.add(
-                PageKind::Radiation.page_path(&page.slug),
-                &template,
-                modified(page),
-            )?;
+        for spec in &KINDS {
+            let pages = lib.pages(spec.kind);
+            if spec.list_template.is_some() {
+                let layout = self
+                    .frame(spec.route, spec.list_title)
+                    .describe(spec.list_description)
+                    .crumbs([]);
+                if let Some(list) = self.list_template(spec.kind, layout) {
+                    self.add(spec.route.into(), &*list, newest(pages))?;
+                }
+            }
+            for page in pages {
+                let layout = match spec.files {
+                    KindFiles::One(_) => self
+                        .frame(spec.route, &page.meta.title)
+                        .describe(&page.meta.summary),
+                    KindFiles::Folder(_) => self
+                        .layout(page)
+                        .crumbs([Crumb::new(spec.crumb, spec.route)]),
+                };
+                let template = self.page_template(page, layout);
+                self.add(page.path(), &*template, page.source.modified)?;
+            }
         }
 
         // The table and chart of doses.
         let doses = super::radiation::doses_page(lib, self.config, self.stylesheet);
         self.add("/radiation/doses".into(), &doses, lib.doses.modified())?;
-
-        // About pages.
-        let list = AboutListTemplate {
-            layout: self.list_layout(
-                PageKind::About,
-                "About interventional radiology and this site",
-                "What interventional radiology is, how doctors train in it, and how this site's information is written.",
-            ),
-            pages: &lib.about,
-        };
-        self.add(
-            "/about".into(),
-            &list,
-            newest(&mut lib.about.iter().map(modified)),
-        )?;
-        for page in &lib.about {
-            let template = ArticleTemplate {
-                layout: self
-                    .layout(PageKind::About, page)
-                    .crumbs([Crumb::new("About", "/about")]),
-                authority: AuthorityView::for_page(&page.meta, &page.body, lib),
-                page,
-            };
-            self.add(
-                PageKind::About.page_path(&page.slug),
-                &template,
-                modified(page),
-            )?;
-        }
 
         // The A to Z of procedures and conditions.
         let a_to_z = super::a_to_z::AToZTemplate::new(
@@ -612,21 +321,159 @@ impl Renderer<'_> {
                 .crumbs([]),
             lib,
         );
-        self.add(
-            "/a-z".into(),
-            &a_to_z,
-            newest(
-                &mut lib
-                    .procedures
-                    .iter()
-                    .map(modified)
-                    .chain(lib.conditions.iter().map(modified)),
-            ),
-        )?;
+        let listed = [PageKind::Procedure, PageKind::Condition].map(|kind| newest(lib.pages(kind)));
+        self.add("/a-z".into(), &a_to_z, listed.into_iter().flatten().max())?;
         Ok(())
+    }
+
+    /// The list page of a kind, given its layout; `None` for a kind without one.
+    fn list_template(&self, kind: PageKind, layout: Layout) -> Option<Box<dyn DynTemplate + 'a>> {
+        let lib = self.library;
+        Some(match kind {
+            PageKind::Home => return None,
+            PageKind::Procedure => {
+                let sheets: Vec<_> = lib.procedures().collect();
+                Box::new(ProcedureListTemplate {
+                    layout,
+                    by_category: category_groups(&sheets),
+                    by_letter: group_by_letter(sheets.iter().map(|s| Self::item(s)).collect()),
+                })
+            }
+            PageKind::Condition => Box::new(ConditionListTemplate {
+                layout,
+                groups: group_by_letter(lib.conditions().map(|c| Self::item(&c)).collect()),
+            }),
+            PageKind::Story => Box::new(StoryListTemplate {
+                layout,
+                stories: lib.stories().collect(),
+            }),
+            PageKind::Statement => Box::new(StatementListTemplate {
+                layout,
+                statements: lib.statements().collect(),
+            }),
+            PageKind::Radiation => Box::new(RadiationListTemplate {
+                layout,
+                guides: lib.pages(PageKind::Radiation),
+            }),
+            PageKind::About => Box::new(AboutListTemplate {
+                layout,
+                pages: lib.pages(PageKind::About),
+            }),
+        })
+    }
+
+    /// The template of one page, with what it links to, given its layout.
+    fn page_template(&self, page: &'a Page, layout: Layout) -> Box<dyn DynTemplate + 'a> {
+        let lib = self.library;
+        let items = |pages: Vec<&Page>| pages.into_iter().map(Self::item).collect();
+        match page.kind {
+            PageKind::Home => Box::new(HomeTemplate {
+                layout,
+                authority: AuthorityView::for_page(&page.meta, &page.body, lib),
+                home: lib.home(),
+                procedure_count: lib.procedures().len(),
+                condition_count: lib.conditions().len(),
+            }),
+            PageKind::Procedure => {
+                let sheet = typed::<ProcedureFrontMatter>(page);
+                let category = *sheet.front.category.get_ref();
+                let links = |kind: PageKind, slugs: &[SlugRef]| {
+                    items(
+                        slugs
+                            .iter()
+                            .filter_map(|s| lib.page(kind, s.get_ref()))
+                            .collect(),
+                    )
+                };
+                Box::new(ProcedureTemplate {
+                    layout: layout.crumb(Crumb::new(
+                        category.label(),
+                        format!("{}#{}", PageKind::Procedure.list_path(), category.anchor()),
+                    )),
+                    sheet,
+                    authority: AuthorityView::for_sheet(&sheet, lib),
+                    category_label: category.label(),
+                    category_anchor: category.anchor(),
+                    radiation: super::radiation::panel(&sheet, lib, self.config),
+                    treats: links(PageKind::Condition, &sheet.front.conditions),
+                    related: links(PageKind::Procedure, &sheet.front.related),
+                    stories: items(
+                        lib.stories_about(&sheet.slug)
+                            .iter()
+                            .map(|s| s.page)
+                            .collect(),
+                    ),
+                })
+            }
+            PageKind::Condition => Box::new(ConditionTemplate {
+                layout,
+                authority: AuthorityView::for_page(&page.meta, &page.body, lib),
+                condition: typed(page),
+                treatments: items(
+                    lib.treatments_for(&page.slug)
+                        .iter()
+                        .map(|p| p.page)
+                        .collect(),
+                ),
+            }),
+            PageKind::Story => {
+                let story = typed::<StoryFrontMatter>(page);
+                Box::new(StoryTemplate {
+                    layout,
+                    authority: AuthorityView::for_page(&page.meta, &page.body, lib),
+                    story,
+                    procedures: items(
+                        story
+                            .front
+                            .procedures
+                            .iter()
+                            .filter_map(|slug| lib.page(PageKind::Procedure, slug.get_ref()))
+                            .collect(),
+                    ),
+                })
+            }
+            PageKind::Statement => {
+                let statement = typed::<StatementFrontMatter>(page);
+                let successor = statement
+                    .front
+                    .superseded_by
+                    .as_ref()
+                    .and_then(|s| lib.page(PageKind::Statement, s.get_ref()))
+                    .map(Self::item);
+                let predecessors = lib
+                    .statements()
+                    .filter(|s| {
+                        s.front.status == StatementStatus::Superseded
+                            && s.front
+                                .superseded_by
+                                .as_ref()
+                                .is_some_and(|r| *r.get_ref() == statement.slug)
+                    })
+                    .map(|s| Self::item(&s))
+                    .collect();
+                Box::new(StatementTemplate {
+                    layout,
+                    authority: AuthorityView::for_page(&page.meta, &page.body, lib),
+                    statement,
+                    successor,
+                    predecessors,
+                })
+            }
+            PageKind::Radiation | PageKind::About => Box::new(ArticleTemplate {
+                layout,
+                authority: AuthorityView::for_page(&page.meta, &page.body, lib),
+                page,
+            }),
+        }
     }
 }
 
-fn modified<F>(page: &Page<F>) -> Option<SystemTime> {
-    page.source.modified
+/// The typed view of a page the table says has front matter `F`.
+fn typed<F: crate::content::kinds::PageFrontMatter>(page: &Page) -> TypedPage<'_, F> {
+    TypedPage::of(page).expect("a page's front matter is its kind's type")
+}
+
+/// When the newest of these pages last changed.
+fn newest(pages: &[Page]) -> Option<SystemTime> {
+    pages.iter().filter_map(|p| p.source.modified).max()
 }

@@ -8,8 +8,9 @@ use askama::Template;
 use crate::config::SiteConfig;
 use crate::content::front_matter::Category;
 use crate::content::{
-    AboutPage, Condition, HomePage, PatientStory, PositionStatement, ProcedureSheet, RadiationGuide,
+    Condition, HomePage, KINDS, Page, PatientStory, PositionStatement, ProcedureSheet,
 };
+use crate::radiation::RiskBand;
 
 /// A link in the breadcrumb trail.
 #[derive(Debug, Clone)]
@@ -35,16 +36,58 @@ pub struct NavItem {
     pub current: bool,
 }
 
-/// The main navigation: label and the path whose pages it covers.
-const NAVIGATION: [(&str, &str); 7] = [
-    ("Procedures", "/procedures"),
-    ("Conditions", "/conditions"),
-    ("Find an interventional radiologist", "/find"),
-    ("Radiation", "/radiation"),
-    ("Patient stories", "/stories"),
-    ("About", "/about"),
-    ("Contact", "/contact"),
+/// The entries of the main navigation that are not a kind's list: where each goes among the
+/// kinds' entries (a kind's `nav_position` in [`KINDS`]), its label and the path whose pages it
+/// covers.
+const OTHER_NAVIGATION: [(usize, &str, &str); 2] = [
+    (2, "Find an interventional radiologist", "/find"),
+    (6, "Contact", "/contact"),
 ];
+
+/// The main navigation, label and path, in order: the kinds with a `nav_position` and the rest.
+fn navigation() -> &'static [(&'static str, &'static str)] {
+    static NAVIGATION: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLock::new(|| {
+        let mut entries: Vec<(usize, &str, &str)> = KINDS
+            .iter()
+            .filter_map(|spec| Some((spec.nav_position?, spec.crumb, spec.route)))
+            .chain(OTHER_NAVIGATION)
+            .collect();
+        entries.sort_by_key(|(position, ..)| *position);
+        entries
+            .into_iter()
+            .map(|(_, label, href)| (label, href))
+            .collect()
+    });
+    &NAVIGATION
+}
+
+#[cfg(test)]
+mod navigation_tests {
+    use super::*;
+
+    #[test]
+    fn every_place_in_the_navigation_is_taken_once() {
+        let positions: Vec<usize> = KINDS
+            .iter()
+            .filter_map(|spec| spec.nav_position)
+            .chain(OTHER_NAVIGATION.iter().map(|(position, ..)| *position))
+            .collect();
+        let mut sorted = positions.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..positions.len()).collect::<Vec<_>>());
+        assert_eq!(navigation().len(), positions.len());
+    }
+
+    #[test]
+    fn every_kind_names_templates_that_exist() {
+        let templates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        for spec in &KINDS {
+            for name in std::iter::once(spec.template).chain(spec.list_template) {
+                assert!(templates.join(name).is_file(), "{:?}: {name}", spec.kind);
+            }
+        }
+    }
+}
 
 /// What the shared layout needs to frame a page.
 #[derive(Debug, Clone)]
@@ -77,9 +120,16 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// A layout for the page at `path`.
-    pub fn new(config: &SiteConfig, path: &str, title: impl Into<String>) -> Self {
-        let nav = NAVIGATION
+    /// A layout for the page at `path`, linking `stylesheet` (the fingerprinted address from
+    /// [`Site::stylesheet`](super::Site::stylesheet); there is no default, so no page can link
+    /// the plain one by being forgotten).
+    pub fn new(
+        config: &SiteConfig,
+        stylesheet: impl Into<String>,
+        path: &str,
+        title: impl Into<String>,
+    ) -> Self {
+        let nav = navigation()
             .iter()
             .map(|(label, href)| NavItem {
                 label,
@@ -99,7 +149,7 @@ impl Layout {
             draft: false,
             sample: false,
             query: String::new(),
-            stylesheet: "/static/site.css".to_string(),
+            stylesheet: stylesheet.into(),
             title_prefix: "",
             hide_header_search: false,
             suggest_script: None,
@@ -119,6 +169,12 @@ impl Layout {
         self
     }
 
+    /// Adds one more page to the end of the breadcrumb trail.
+    pub fn crumb(mut self, crumb: Crumb) -> Self {
+        self.breadcrumbs.push(crumb);
+        self
+    }
+
     pub fn flags(mut self, draft: bool, sample: bool) -> Self {
         self.draft = draft;
         self.noindex |= draft;
@@ -131,16 +187,11 @@ impl Layout {
         self
     }
 
-    /// Links this stylesheet, normally the fingerprinted one from `Site::stylesheet`.
-    pub fn with_stylesheet(mut self, stylesheet: impl Into<String>) -> Self {
-        self.stylesheet = stylesheet.into();
-        self
-    }
-
-    /// For the search page: no search box in the header, and the suggestions script.
-    pub fn search_page(mut self, suggest_script: impl Into<String>) -> Self {
+    /// For the search page: no search box in the header, and the suggestions script (when the
+    /// static folder has it; without it the box is a plain search box).
+    pub fn search_page(mut self, suggest_script: Option<&str>) -> Self {
         self.hide_header_search = true;
-        self.suggest_script = Some(suggest_script.into());
+        self.suggest_script = suggest_script.map(str::to_string);
         self
     }
 
@@ -198,7 +249,7 @@ pub struct HomeTemplate<'a> {
     pub layout: Layout,
     /// Sources, risks and care cards (see [`super::authority`]).
     pub authority: super::authority::AuthorityView,
-    pub home: &'a HomePage,
+    pub home: HomePage<'a>,
     pub procedure_count: usize,
     pub condition_count: usize,
 }
@@ -216,9 +267,28 @@ pub struct ProcedureListTemplate {
 pub struct RadiationPanel {
     pub uses_x_rays: &'static str,
     /// The typical dose and what it means, when the table of doses has this procedure.
-    pub dose: Option<super::radiation::DoseFacts>,
+    pub dose: Option<DoseFacts>,
     /// A link comparing this procedure with familiar exams: its address and its words.
     pub compare: Option<(String, String)>,
+}
+
+/// One entry of the table with everything computed from it, ready to show.
+#[derive(Debug, Clone)]
+pub struct DoseFacts {
+    pub id: String,
+    pub name: String,
+    pub note: Option<String>,
+    /// The procedure sheet, for interventional entries.
+    pub href: Option<String>,
+    /// "12", "5 to 50" or "20 (range 5 to 50)", without a unit.
+    pub msv: String,
+    /// "Typical dose", or "Typical range" when the source gives only a range.
+    pub label: &'static str,
+    /// "about 4.5 years".
+    pub background: String,
+    pub band: RiskBand,
+    pub source_short: String,
+    pub source_anchor: String,
 }
 
 #[derive(Template)]
@@ -227,7 +297,7 @@ pub struct ProcedureTemplate<'a> {
     pub layout: Layout,
     /// Sources, risks and care cards (see [`super::authority`]).
     pub authority: super::authority::AuthorityView,
-    pub sheet: &'a ProcedureSheet,
+    pub sheet: ProcedureSheet<'a>,
     pub category_label: &'static str,
     pub category_anchor: &'static str,
     pub radiation: RadiationPanel,
@@ -249,7 +319,7 @@ pub struct ConditionTemplate<'a> {
     pub layout: Layout,
     /// Sources, risks and care cards (see [`super::authority`]).
     pub authority: super::authority::AuthorityView,
-    pub condition: &'a Condition,
+    pub condition: Condition<'a>,
     pub treatments: Vec<ListItem>,
 }
 
@@ -257,7 +327,7 @@ pub struct ConditionTemplate<'a> {
 #[template(path = "story_list.html")]
 pub struct StoryListTemplate<'a> {
     pub layout: Layout,
-    pub stories: &'a [PatientStory],
+    pub stories: Vec<PatientStory<'a>>,
 }
 
 #[derive(Template)]
@@ -266,7 +336,7 @@ pub struct StoryTemplate<'a> {
     pub layout: Layout,
     /// Sources, risks and care cards (see [`super::authority`]).
     pub authority: super::authority::AuthorityView,
-    pub story: &'a PatientStory,
+    pub story: PatientStory<'a>,
     pub procedures: Vec<ListItem>,
 }
 
@@ -274,7 +344,7 @@ pub struct StoryTemplate<'a> {
 #[template(path = "statement_list.html")]
 pub struct StatementListTemplate<'a> {
     pub layout: Layout,
-    pub statements: &'a [PositionStatement],
+    pub statements: Vec<PositionStatement<'a>>,
 }
 
 #[derive(Template)]
@@ -283,7 +353,7 @@ pub struct StatementTemplate<'a> {
     pub layout: Layout,
     /// Sources, risks and care cards (see [`super::authority`]).
     pub authority: super::authority::AuthorityView,
-    pub statement: &'a PositionStatement,
+    pub statement: PositionStatement<'a>,
     /// The statement that replaced this one.
     pub successor: Option<ListItem>,
     /// Statements this one replaced.
@@ -294,14 +364,14 @@ pub struct StatementTemplate<'a> {
 #[template(path = "radiation_list.html")]
 pub struct RadiationListTemplate<'a> {
     pub layout: Layout,
-    pub guides: &'a [RadiationGuide],
+    pub guides: &'a [Page],
 }
 
 #[derive(Template)]
 #[template(path = "about_list.html")]
 pub struct AboutListTemplate<'a> {
     pub layout: Layout,
-    pub pages: &'a [AboutPage],
+    pub pages: &'a [Page],
 }
 
 /// A radiation guide or an about page: a plain article.
@@ -311,7 +381,7 @@ pub struct ArticleTemplate<'a> {
     pub layout: Layout,
     /// Sources, risks and care cards (see [`super::authority`]).
     pub authority: super::authority::AuthorityView,
-    pub page: &'a crate::content::Page<crate::content::front_matter::PlainFrontMatter>,
+    pub page: &'a Page,
 }
 
 #[derive(Template)]
@@ -347,20 +417,14 @@ pub fn group_by_letter(items: Vec<ListItem>) -> Vec<ListGroup> {
 }
 
 /// The label of a category, for templates.
-pub fn category_groups(sheets: &[ProcedureSheet]) -> Vec<ListGroup> {
+pub fn category_groups(sheets: &[ProcedureSheet<'_>]) -> Vec<ListGroup> {
     Category::ALL
         .iter()
         .filter_map(|category| {
             let items: Vec<ListItem> = sheets
                 .iter()
                 .filter(|s| *s.front.category.get_ref() == *category)
-                .map(|s| {
-                    ListItem::new(
-                        &s.meta.title,
-                        format!("/procedures/{}", s.slug),
-                        &s.meta.summary,
-                    )
-                })
+                .map(|s| ListItem::new(&s.meta.title, s.path(), &s.meta.summary))
                 .collect();
             (!items.is_empty()).then(|| ListGroup {
                 id: category.anchor().to_string(),

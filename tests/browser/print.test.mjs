@@ -44,10 +44,26 @@ describe('printed pages', () => {
         const review = page.locator('main .review-dates').first();
         assert.ok(await review.isVisible(), 'the review dates should print');
         const reviewText = await review.innerText();
-        // No review has happened (authority format): the page says so, and when it last changed.
-        assert.match(reviewText, /not yet been checked by a clinical reviewer/i);
-        assert.match(reviewText, /last changed on \d{1,2} \w+ \d{4}/i);
+        assert.match(reviewText, /not yet been checked by a clinical reviewer|checked by a clinical reviewer \(/i);
+        assert.match(reviewText, /version [\d.]+, last changed on \d{1,2} \w+ \d{4}/i);
         assert.match(reviewText, /next review due: \d{1,2} \w+ \d{4}/i);
+
+        // The leaflet keeps what makes it trustworthy: the scale its risk words come from, its
+        // risks (once the sheet lists them), its sources with their addresses, and its history.
+        assert.ok(await page.locator('main table.risk-scale').isVisible(), 'the scale should print');
+        assert.match(await page.locator('main table.risk-scale').innerText(), /Very rare\s+fewer than 1 in 10,000/);
+        for (const risk of await page.locator('main .risk-list .risk').all()) {
+          assert.ok(await risk.isVisible(), 'each risk should print');
+          assert.match(await risk.innerText(), /(Very common|Common|Uncommon|Rare|Very rare|Not known)\b/);
+        }
+        const sources = page.locator('main .page-sources');
+        if (await sources.count() > 0) {
+          assert.ok(await sources.isVisible(), 'the sources should print');
+          const first = await sources.locator('li').first().evaluate(
+            (li) => getComputedStyle(li.querySelector('a[href^="http"]'), '::after').content);
+          assert.match(first, /https?:\/\//, 'a printed source shows its address');
+        }
+        assert.ok(await page.locator('main .page-history').isVisible(), 'the page history should print');
 
         await page.screenshot({ path: screenshotPath(`${entry.name}-print.png`), fullPage: true });
         await page.pdf({ path: screenshotPath(`${entry.name}-print.pdf`), format: 'A4' });

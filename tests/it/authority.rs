@@ -237,6 +237,19 @@ fn a_sheet_with_few_sources_or_no_risks_or_a_hand_written_list_is_warned_about()
         "procedures/coil.md:27:1: warning",
         "write risks as [[risks]] in the front matter, not as a list here",
     );
+    edit(
+        dir.path(),
+        "procedures/coil.md",
+        "## Afterwards\n",
+        "## Afterwards\nCall 999 if you feel faint.\n",
+    );
+    let outcome = load(dir.path());
+    let report = outcome.diagnostics.to_string();
+    assert_reported(
+        &report,
+        "procedures/coil.md:25:6: warning",
+        "write when to get help as [get_help]",
+    );
     // The leaflet was cited by the coil alone.
     assert_reported(
         &report,
@@ -341,6 +354,13 @@ fn a_dose_can_be_a_range_and_the_table_and_panel_show_it() {
             sheet.body
         );
         let table = get(&router, "/radiation/doses").await;
+        // The chart draws the range as a box from its lowest to its highest dose.
+        assert!(
+            table.body.contains("class=\"chart-range\""),
+            "{}",
+            table.body
+        );
+        assert!(table.body.contains(">5 to 50 mSv</text>"), "{}", table.body);
         assert!(
             table
                 .body

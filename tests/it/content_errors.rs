@@ -1,25 +1,14 @@
 //! Bad content is reported, all at once, as `path:line:col: message`, and never served.
 
-use std::path::Path;
 use std::process::Command;
 
-use irinfo::content::{Library, LoadOptions};
-
-use crate::support::{binary, copy_dir, repo, run_irinfo};
+use crate::support::{binary, copy_dir, load_published, repo, run_irinfo};
 
 /// A copy of the minimal fixture in a temporary folder, to break on purpose.
 fn broken_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("tests/fixtures/minimal"), dir.path());
     dir
-}
-
-fn load(dir: &Path) -> irinfo::content::LoadOutcome {
-    Library::load(&LoadOptions::published(
-        dir.to_path_buf(),
-        repo().join("static"),
-        jiff::civil::date(2026, 6, 1),
-    ))
 }
 
 const GOOD_FRONT: &str = "title = \"T\"\nsummary = \"S.\"\nreview_group = \"R\"\nnext_review = 2028-01-10\nsearch_terms = []\n";
@@ -34,10 +23,10 @@ fn about_page(front_extra: &str, body: &str) -> String {
 
 #[test]
 fn the_minimal_fixture_is_clean() {
-    let outcome = load(&repo().join("tests/fixtures/minimal"));
+    let outcome = load_published(&repo().join("tests/fixtures/minimal"));
     assert!(outcome.diagnostics.is_empty(), "{}", outcome.diagnostics);
     let library = outcome.library.expect("builds");
-    assert_eq!(library.procedures.len(), 2, "the draft is left out");
+    assert_eq!(library.procedures().len(), 2, "the draft is left out");
 }
 
 #[test]
@@ -152,7 +141,7 @@ fn each_error_kind_is_reported_at_its_line_and_column() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
-    let outcome = load(dir.path());
+    let outcome = load_published(dir.path());
     assert!(outcome.library.is_none(), "broken content must not build");
     let report = outcome.diagnostics.to_string();
     for (_, _, location, message) in &cases {
@@ -179,7 +168,7 @@ fn warnings_do_not_stop_the_site() {
         ),
     )
     .unwrap();
-    let outcome = load(dir.path());
+    let outcome = load_published(dir.path());
     let report = outcome.diagnostics.to_string();
     assert!(outcome.library.is_some(), "{report}");
     assert_eq!(outcome.diagnostics.warning_count(), 2, "{report}");

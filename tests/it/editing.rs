@@ -1,6 +1,7 @@
 //! Staff editing: live reload that never breaks the site, `irinfo check` as a proof-reader, and
 //! `irinfo new`. Most tests run the real binary on a copy of content in a temporary folder.
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,10 @@ use axum::http::StatusCode;
 use irinfo::content::PageKind;
 use irinfo::watch::Rebuild;
 
-use crate::support::{binary, copy_dir, fixture_config, get, repo, run_irinfo, state_for};
+use crate::support::{
+    binary, copy_dir, fixture_config, get, repo, run_irinfo, shipped_settings_with_spool_in,
+    state_for,
+};
 
 /// The date the check tests are run as of, so review warnings do not depend on the calendar.
 const TODAY: &str = "2026-06-01";
@@ -49,6 +53,8 @@ struct WatchedServer {
     child: Child,
     port: u16,
     log: Arc<Mutex<String>>,
+    /// The settings and spool of a server started without `--config`.
+    _settings: Option<tempfile::TempDir>,
 }
 
 impl WatchedServer {
@@ -58,11 +64,21 @@ impl WatchedServer {
         Self::start_with(&args)
     }
 
-    /// `irinfo serve` with these arguments, on a free port.
+    /// `irinfo serve` with these arguments, on a free port; without `--config`, with the shipped
+    /// settings and a spool of its own.
     fn start_with(args: &[&str]) -> Self {
+        let settings = (!args.contains(&"--config")).then(|| tempfile::tempdir().unwrap());
+        let own_config = settings
+            .as_ref()
+            .map(|dir| shipped_settings_with_spool_in(dir.path()));
         let mut child = Command::new(binary())
             .args(["serve", "--addr", "127.0.0.1:0"])
             .args(args)
+            .args(
+                own_config
+                    .iter()
+                    .flat_map(|path| [OsStr::new("--config"), path.as_os_str()]),
+            )
             .current_dir(repo())
             .env("RUST_LOG", "irinfo=info")
             .stdout(Stdio::piped())
@@ -95,7 +111,12 @@ impl WatchedServer {
         let port = port_rx
             .recv_timeout(Duration::from_secs(60))
             .unwrap_or_else(|_| panic!("the server did not start:\n{}", log.lock().unwrap()));
-        Self { child, port, log }
+        Self {
+            child,
+            port,
+            log,
+            _settings: settings,
+        }
     }
 
     /// GET over a real socket: (status, body).
@@ -244,8 +265,9 @@ fn watch_can_be_switched_on_in_site_toml() {
     std::fs::write(
         &settings,
         format!(
-            "[server]\nwatch = true\n\n[paths]\ncontent = {:?}\n",
-            dir.path().display().to_string()
+            "[server]\nwatch = true\n\n[paths]\ncontent = {:?}\n\n[mail]\nspool = {:?}\n",
+            dir.path().display().to_string(),
+            dir.path().join("spool").display().to_string()
         ),
     )
     .unwrap();
@@ -593,22 +615,18 @@ fn the_shipped_content_is_clean_and_readable() {
         .output()
         .unwrap();
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    // While the sheets are rewritten in the authority format (issue 15), these warnings are
-    // expected; each other problem still fails. Remove this list once the content has landed.
-    let expected_in_transition = |message: &str| {
-        message.starts_with("this sheet has no `[[risks]]` yet")
-            || message.starts_with("write risks as [[risks]]")
-            || message.starts_with("this sheet cites ")
-            || (message.starts_with("the source `")
-                && message.contains("is not cited by any page, risk or dose"))
-    };
-    let unexpected: Vec<&serde_json::Value> = report["diagnostics"]
-        .as_array()
+    // No warning at all: every sheet has risks as data, at least three sources, its get-help
+    // advice as care cards, and every source is cited somewhere (issue 15).
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    let sheets = std::fs::read_dir(repo().join("content/procedures"))
         .unwrap()
-        .iter()
-        .filter(|d| !expected_in_transition(d["message"].as_str().unwrap()))
-        .collect();
-    assert!(unexpected.is_empty(), "{unexpected:#?}");
+        .filter(|e| e.as_ref().unwrap().path().extension() == Some("md".as_ref()))
+        .count();
+    assert!(
+        sheets >= 46,
+        "the site promises at least 46 sheets, has {sheets}"
+    );
     let scores = report["readability"].as_array().unwrap();
     assert!(scores.len() > 80, "most pages are long enough to score");
     for score in scores {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use axum::http::{Method, StatusCode, header};
 use irinfo::config::SiteConfig;
-use irinfo::content::{Library, LoadOptions};
+use irinfo::content::LoadOptions;
 
 use crate::support::*;
 
@@ -91,7 +91,7 @@ async fn results_are_sorted_by_distance_and_filters_hold() {
     let router = shipped_router();
     let state = shipped_state();
     let site = state.site();
-    let directory = &site.library.finder.directory;
+    let directory = &site.finder.directory;
     let response = get(
         &router,
         "/find?q=Birmingham&procedure=mechanical-thrombectomy&emergency=yes&radius=100",
@@ -425,7 +425,7 @@ async fn the_empty_form_is_pre_rendered_and_links_from_sheets_pre_select_a_proce
     );
     assert!(summary_errors(&page.body).is_empty());
     let site = state.site();
-    for sheet in &site.library.procedures {
+    for sheet in site.library.procedures() {
         assert!(
             page.body
                 .contains(&format!("<option value=\"{}\">", sheet.slug)),
@@ -459,7 +459,7 @@ async fn browse_region_and_listing_pages_cover_every_entry() {
     let state = shipped_state();
     let router = irinfo::web::router(state.clone());
     let site = state.site();
-    let directory = &site.library.finder.directory;
+    let directory = &site.finder.directory;
     assert!(directory.len() >= 60, "{}", directory.len());
 
     let browse = get(&router, "/find/regions").await;
@@ -547,7 +547,7 @@ async fn browse_region_and_listing_pages_cover_every_entry() {
 #[tokio::test]
 async fn the_sample_entries_cover_all_nations_and_english_regions() {
     let site = shipped_state().site();
-    let directory = &site.library.finder.directory;
+    let directory = &site.finder.directory;
     for region in &irinfo::finder::REGIONS {
         assert!(
             directory.in_region(region).len() >= 2
@@ -588,16 +588,27 @@ async fn the_sample_entries_cover_all_nations_and_english_regions() {
     }
 }
 
+/// What [`load`] gives: the content (pages and finder data) when it has no errors.
+struct Loaded {
+    library: Option<irinfo::Content>,
+    diagnostics: irinfo::content::Diagnostics,
+}
+
 /// Loads `dir` as content, with an optional districts CSV.
-fn load(dir: &Path, districts: Option<&Path>) -> irinfo::content::LoadOutcome {
-    Library::load(&LoadOptions {
+fn load(dir: &Path, districts: Option<&Path>) -> Loaded {
+    let outcome = irinfo::load_content(&LoadOptions {
         postcode_districts: districts.map(Path::to_path_buf),
         ..LoadOptions::published(
             dir.to_path_buf(),
             repo().join("static"),
             jiff::civil::date(2026, 6, 1),
         )
-    })
+        .serving(irinfo::web::GENERATED_PATHS)
+    });
+    Loaded {
+        library: outcome.content,
+        diagnostics: outcome.diagnostics,
+    }
 }
 
 /// The minimal fixture with a small geography and these directory files.
@@ -914,7 +925,9 @@ fn finder_settings_are_read_and_checked() {
             .postcode_districts
             .is_none()
     );
-    let err = SiteConfig::parse("[finder]\npostcode_district = \"x\"\n").unwrap_err();
+    let err = SiteConfig::parse("[finder]\npostcode_district = \"x\"\n")
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("2:1: unknown field `postcode_district`"),
         "{err}"

@@ -79,7 +79,7 @@ async fn a_procedure_sheet_has_everything_a_patient_needs() {
         "On this page",
         "<h2 id=\"what-is-it\">What is it?</h2>",
         "This page has not yet been checked by a clinical reviewer.",
-        "Version 1.0, last changed on <time datetime=\"2026-11-20\">20 November 2026</time>",
+        "Version 2.0, last changed on <time datetime=\"2026-12-01\">1 December 2026</time>",
         "Next review due:",
         "/conditions/uterine-fibroids",
         "/find?procedure=uterine-fibroid-embolisation",
@@ -244,7 +244,10 @@ async fn pages_are_served_compressed_with_validators() {
     let etag = gz.header("etag").to_string();
     assert!(etag.starts_with('"'));
 
+    // Revalidated as a browser does, with the same Accept-Encoding: the ETag names the gzip body.
     let mut req = request(Method::GET, "/procedures/angioplasty");
+    req.headers_mut()
+        .insert(header::ACCEPT_ENCODING, "gzip".parse().unwrap());
     req.headers_mut()
         .insert(header::IF_NONE_MATCH, etag.parse().unwrap());
     assert_eq!(send(&router, req).await.status, StatusCode::NOT_MODIFIED);

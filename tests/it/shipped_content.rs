@@ -1,5 +1,6 @@
 //! The shipped content is complete: the counts, sections and review fields the site promises.
 
+use irinfo::content::PageKind;
 use irinfo::content::front_matter::StatementStatus;
 use irinfo::content::library::PROCEDURE_SECTIONS;
 
@@ -74,29 +75,23 @@ fn the_other_kinds_have_what_the_site_promises() {
     let state = shipped_state();
     let site = state.site();
     let library = &site.library;
-    assert!(library.procedures.len() >= 30);
-    assert!(library.conditions.len() >= 30);
-    assert!(library.stories.len() >= 8);
-    assert!(library.radiation.len() >= 4);
-    assert!(library.statements.len() >= 5);
+    assert!(library.procedures().len() >= 30);
+    assert!(library.conditions().len() >= 30);
+    assert!(library.stories().len() >= 8);
+    assert!(library.pages(PageKind::Radiation).len() >= 4);
+    assert!(library.statements().len() >= 5);
     assert!(
-        library.stories.iter().all(|s| s.meta.sample),
+        library.stories().all(|s| s.meta.sample),
         "stories are illustrative"
     );
     assert!(
-        library.statements.iter().all(|s| s.meta.sample),
+        library.statements().all(|s| s.meta.sample),
         "statements are illustrative"
     );
+    assert!(library.stories().all(|s| !s.front.procedures.is_empty()));
     assert!(
         library
-            .stories
-            .iter()
-            .all(|s| !s.front.procedures.is_empty())
-    );
-    assert!(
-        library
-            .statements
-            .iter()
+            .statements()
             .any(|s| s.front.status == StatementStatus::Superseded),
         "one statement is superseded by another"
     );
@@ -110,7 +105,10 @@ fn the_other_kinds_have_what_the_site_promises() {
         "accessibility",
     ] {
         assert!(
-            library.about.iter().any(|p| p.slug == slug),
+            library
+                .pages(PageKind::About)
+                .iter()
+                .any(|p| p.slug == slug),
             "no about page {slug}"
         );
     }
@@ -121,7 +119,7 @@ fn every_page_is_reviewed_within_three_years_and_claims_no_clinical_review() {
     let state = shipped_state();
     let site = state.site();
     for page in site.library.all_pages() {
-        let meta = page.meta;
+        let meta = &page.meta;
         let latest = meta.review.history.first().expect("a history").date.0;
         let limit = latest.saturating_add(jiff::Span::new().years(3));
         assert!(meta.next_review.0 > latest, "{}", page.path());
@@ -140,13 +138,14 @@ fn the_sanitiser_would_remove_nothing_from_any_shipped_page() {
     let state = shipped_state();
     let site = state.site();
     let library = &site.library;
-    let bodies = std::iter::once((String::from("home"), &library.home.body))
-        .chain(library.procedures.iter().map(|p| (p.slug.clone(), &p.body)))
-        .chain(library.conditions.iter().map(|p| (p.slug.clone(), &p.body)))
-        .chain(library.stories.iter().map(|p| (p.slug.clone(), &p.body)))
-        .chain(library.radiation.iter().map(|p| (p.slug.clone(), &p.body)))
-        .chain(library.statements.iter().map(|p| (p.slug.clone(), &p.body)))
-        .chain(library.about.iter().map(|p| (p.slug.clone(), &p.body)));
+    let bodies = library.all_pages().into_iter().map(|p| {
+        let name = if p.kind == PageKind::Home {
+            String::from("home")
+        } else {
+            p.slug.clone()
+        };
+        (name, &p.body)
+    });
     let mut checked = 0;
     for (slug, body) in bodies {
         assert!(body.raw_html.is_empty(), "{slug} has raw HTML");

@@ -30,6 +30,29 @@ pub fn repo() -> PathBuf {
     irinfo::crate_dir()
 }
 
+/// Ends the whole test run with one line when a real peer the tests use is not installed, rather
+/// than a panic trace in every test that needs it. The run fails: nothing is skipped in silence.
+pub fn require_installed(marker: &str, what: &str, packages: &str) {
+    if !Path::new(marker).exists() {
+        eprintln!(
+            "\nirinfo tests: {what} is not installed ({marker} is missing): run scripts/test, which installs it, or apt-get install -y {packages}"
+        );
+        std::process::exit(2);
+    }
+}
+
+/// Loads `dir` as published content on a fixed day, knowing the paths the web layer serves.
+pub fn load_published(dir: &Path) -> irinfo::content::LoadOutcome {
+    irinfo::content::Library::load(
+        &irinfo::content::LoadOptions::published(
+            dir.to_path_buf(),
+            repo().join("static"),
+            jiff::civil::date(2026, 6, 1),
+        )
+        .serving(irinfo::web::GENERATED_PATHS),
+    )
+}
+
 /// Settings that read the shipped content and static files.
 pub fn shipped_config() -> SiteConfig {
     let mut config = SiteConfig::default();
@@ -54,7 +77,7 @@ pub fn shipped_state() -> AppState {
 /// State for any settings; panics with the content's errors if it does not build.
 pub fn state_for(config: SiteConfig) -> AppState {
     let (site, _) = irinfo::build_site(&config).unwrap_or_else(|e| panic!("{e}"));
-    AppState::new(App::new(config, site))
+    AppState::new(App::new(config, site).expect("random source"))
 }
 
 /// The router for the shipped content.
@@ -138,6 +161,19 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+/// Writes the shipped `site.toml` into `dir` with its mail spool moved to `dir/spool`, and
+/// returns its path: for tests that run `irinfo serve`, since only one server at a time may use
+/// a spool, and test mail has no place in the repository's `var/spool`.
+pub fn shipped_settings_with_spool_in(dir: &Path) -> PathBuf {
+    let shipped = std::fs::read_to_string(repo().join("site.toml")).unwrap();
+    let spool = format!("spool = {:?}", dir.join("spool").display().to_string());
+    let settings = shipped.replace("spool = \"var/spool\"", &spool);
+    assert!(settings.contains(&spool), "site.toml names its spool");
+    let path = dir.join("site.toml");
+    std::fs::write(&path, settings).unwrap();
+    path
 }
 
 /// Path of the built `irinfo` binary, for tests that run it as a process.

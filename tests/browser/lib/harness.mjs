@@ -141,8 +141,9 @@ export function queuedMessages(spool) {
  * Starts `irinfo serve` on a free 127.0.0.1 port from the repository root (its content and
  * static files) with the test settings of `testSettings`, and waits until it answers.
  * Returns `{ baseUrl, spool, stop, output }`; `stop` also removes the temporary folder.
+ * `content`, a folder relative to the repository root, replaces the shipped content.
  */
-export async function startSite() {
+export async function startSite({ content } = {}) {
   const binary = irinfoBinary();
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -150,7 +151,9 @@ export async function startSite() {
   const spool = join(scratch, 'spool');
   const settings = join(scratch, 'site.toml');
   writeFileSync(settings, testSettings(spool));
-  const child = spawn(binary, ['serve', '--config', settings, '--addr', `127.0.0.1:${port}`], {
+  const args = ['serve', '--config', settings, '--addr', `127.0.0.1:${port}`];
+  if (content) args.push('--content', content);
+  const child = spawn(binary, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'irinfo=warn,tower_http=warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -213,13 +216,14 @@ export async function launchBrowser() {
 
 /**
  * Registers before/after hooks that start the site and the browser once for a test file, and
- * returns an object whose `baseUrl` and `browser` are set once they are up.
+ * returns an object whose `baseUrl` and `browser` are set once they are up. `options` go to
+ * `startSite`.
  */
-export function useSiteAndBrowser() {
+export function useSiteAndBrowser(options = {}) {
   const env = { baseUrl: null, browser: null, site: null };
   if (skipReason()) return env;
   before(async () => {
-    env.site = await startSite();
+    env.site = await startSite(options);
     env.baseUrl = env.site.baseUrl;
     env.browser = await launchBrowser();
   });

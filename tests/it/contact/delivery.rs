@@ -404,13 +404,44 @@ async fn a_corrupt_queue_file_is_set_aside_and_the_rest_still_go() {
 }
 
 #[tokio::test]
+async fn stray_files_in_the_queue_folder_are_moved_to_corrupt_and_mail_still_goes() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = ScriptedPeer::start(&[]).await;
+    let config = with_relay(contact_config(&dir.path().join("spool")), peer.port);
+    let good = enqueue(&config, "Ann", 1, start_time());
+    let queue_dir = config.mail.spool.join("queue");
+    let strays = [
+        "README.txt".to_string(),
+        format!("{good}.msg~"),
+        format!("{good}.msg.orig"),
+        "..msg".to_string(),
+    ];
+    for stray in &strays {
+        std::fs::write(queue_dir.join(stray), "left here by hand").unwrap();
+    }
+    let report = worker_for(&config, Arc::new(ManualClock::new(start_time())))
+        .run_once()
+        .await;
+    assert_eq!(report.delivered, vec![good]);
+    assert_eq!(report.stray.len(), strays.len(), "{:?}", report.stray);
+    for stray in &strays {
+        assert!(
+            config.mail.spool.join("corrupt").join(stray).exists(),
+            "{stray}"
+        );
+    }
+    assert!(files_in(&config.mail.spool, "queue").is_empty());
+}
+
+#[tokio::test]
 async fn the_server_delivers_in_the_background_and_wakes_for_new_mail() {
     let dir = tempfile::tempdir().unwrap();
     let smtp = Aiosmtpd::start(free_port(), &dir.path().join("maildir"));
     let config = with_relay(contact_config(&dir.path().join("spool")), smtp.port);
     let state = state_for(config.clone());
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let worker = irinfo::start_mail(&state.0, stopped).expect("a worker with a relay");
+    let mail = irinfo::start_mail(&state.0, stopped).expect("the spool is free");
+    let worker = mail.worker.expect("a worker with a relay");
     let router = router_from(&state, "192.0.2.31:5000");
     let token = form_token(&router).await;
     let started = std::time::Instant::now();

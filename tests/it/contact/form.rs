@@ -676,7 +676,9 @@ async fn an_expired_form_is_shown_again_with_what_was_typed() {
     let config = contact_config(spool.path());
     let (site, _) = irinfo::build_site(&config).unwrap();
     let clock = std::sync::Arc::new(irinfo::mail::ManualClock::new(jiff::Timestamp::now()));
-    let state = irinfo::AppState::new(irinfo::App::with_clock(config, site, clock.clone()));
+    let state = irinfo::AppState::new(
+        irinfo::App::with_clock(config, site, clock.clone()).expect("random source"),
+    );
     let router = router_from(&state, "192.0.2.20:5000");
     let token = form_token(&router).await;
     clock.advance(std::time::Duration::from_secs(121 * 60));

@@ -24,6 +24,11 @@ pub struct Aiosmtpd {
 impl Aiosmtpd {
     /// Starts aiosmtpd on `port` and waits until it answers.
     pub fn start(port: u16, maildir: &Path) -> Self {
+        crate::support::require_installed(
+            "/usr/lib/python3/dist-packages/aiosmtpd/__init__.py",
+            "the SMTP server aiosmtpd",
+            "python3 python3-aiosmtpd",
+        );
         let child = Command::new(SYSTEM_PYTHON)
             .args(["-m", "aiosmtpd", "-n", "-l"])
             .arg(format!("127.0.0.1:{port}"))
