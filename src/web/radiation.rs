@@ -389,22 +389,7 @@ pub fn bar_chart(
         .collect();
     let rows_bottom = next_top;
     let height = rows_bottom + SCALE_HEIGHT - ROW_GAP + 4;
-    let ticks = tick_xs
-        .iter()
-        .map(|&(exponent, x)| {
-            let first = exponent == scale.low_exponent;
-            let last = exponent == scale.high_exponent;
-            ChartTick {
-                x: units(x),
-                label: if first {
-                    String::new()
-                } else {
-                    decade_label(exponent)
-                },
-                anchor: if last { "end" } else { "middle" },
-            }
-        })
-        .collect();
+    let ticks = scale_ticks(scale, &tick_xs);
     let reference_key = reference_at.map(|_| {
         (
             "Dashed line: a year of natural".to_string(),
@@ -431,6 +416,53 @@ pub fn bar_chart(
         reference_key,
         bars,
     }
+}
+
+/// The scale's labels at each power of ten (`tick_xs`: each exponent and its x), the last one
+/// ending at the right end. A label that would come within 4 units of the one after it is left
+/// out (its grid line stays), so that on a scale of many decades "100" and "1000" never run
+/// together; the right end keeps its label.
+fn scale_ticks(scale: LogScale, tick_xs: &[(i32, f64)]) -> Vec<ChartTick> {
+    // Digits are a little over half the 14 px text size, points about a quarter; generous.
+    let width = |label: &str| -> f64 {
+        label
+            .chars()
+            .map(|c| if c == '.' { 4.5 } else { 8.5 })
+            .sum()
+    };
+    let mut next_left = f64::INFINITY;
+    let mut ticks: Vec<ChartTick> = tick_xs
+        .iter()
+        .rev()
+        .map(|&(exponent, x)| {
+            let last = exponent == scale.high_exponent;
+            let mut label = if exponent == scale.low_exponent {
+                String::new()
+            } else {
+                decade_label(exponent)
+            };
+            let w = width(&label);
+            let (left, right) = if last {
+                (x - w, x)
+            } else {
+                (x - w / 2.0, x + w / 2.0)
+            };
+            if !label.is_empty() {
+                if right + 4.0 > next_left {
+                    label.clear();
+                } else {
+                    next_left = left;
+                }
+            }
+            ChartTick {
+                x: format!("{:.1}", x),
+                label,
+                anchor: if last { "end" } else { "middle" },
+            }
+        })
+        .collect();
+    ticks.reverse();
+    ticks
 }
 
 /// "0.001", "1", "100": the value at a power of ten, written out.
@@ -862,6 +894,31 @@ mod tests {
                 scale.position(msv)
             );
         }
+    }
+
+    #[test]
+    fn scale_labels_never_run_together_and_the_right_end_keeps_its_label() {
+        // Seven decades in 272 units, about 39 apart: "100" would touch "1000" at the right end.
+        let scale = LogScale::for_range(0.001, 150.0);
+        assert_eq!((scale.low_exponent, scale.high_exponent), (-4, 3));
+        let tick_xs: Vec<(i32, f64)> = (-4..=3)
+            .map(|e| (e, scale.position(10f64.powi(e)) * BAR_AREA))
+            .collect();
+        let labels: Vec<String> = scale_ticks(scale, &tick_xs)
+            .into_iter()
+            .map(|t| t.label)
+            .collect();
+        assert_eq!(labels, ["", "0.001", "0.01", "0.1", "1", "10", "", "1000"]);
+        // Five decades (about 54 units apart) have room for every label.
+        let scale = LogScale::for_range(0.01, 70.0);
+        let tick_xs: Vec<(i32, f64)> = (-3..=2)
+            .map(|e| (e, scale.position(10f64.powi(e)) * BAR_AREA))
+            .collect();
+        let labels: Vec<String> = scale_ticks(scale, &tick_xs)
+            .into_iter()
+            .map(|t| t.label)
+            .collect();
+        assert_eq!(labels, ["", "0.01", "0.1", "1", "10", "100"]);
     }
 
     #[test]
