@@ -3,6 +3,7 @@
 pub(crate) mod authority;
 pub(crate) mod citations;
 pub(crate) mod diagnostics;
+pub(crate) mod diagrams;
 pub(crate) mod doses;
 pub mod front_matter;
 pub(crate) mod kinds;

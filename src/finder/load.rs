@@ -13,7 +13,7 @@ use toml::Spanned;
 
 use super::Finder;
 use super::directory::{Directory, Entry, Located};
-use super::gazetteer::{Area, Gazetteer, Town, normalise_name};
+use super::gazetteer::{Area, County, Gazetteer, Town, normalise_name};
 use super::geo::{LatLon, UK_LATITUDE, UK_LONGITUDE, km_to_miles};
 use super::postcode::{self, Postcode};
 use super::regions::{REGIONS, region_by_slug};
@@ -26,6 +26,7 @@ pub const GEOGRAPHY_FOLDER: &str = "geography";
 pub const DIRECTORY_FOLDER: &str = "directory";
 pub const AREAS_FILE: &str = "postcode-areas.toml";
 pub const TOWNS_FILE: &str = "towns.toml";
+pub const COUNTIES_FILE: &str = "counties.toml";
 
 /// An entry placed by its postcode area further than this from its own coordinates is probably
 /// mistyped; the editor is warned.
@@ -46,6 +47,8 @@ pub fn load(
         .map(|path| load_districts(path, diagnostics))
         .unwrap_or_default();
     let gazetteer = Gazetteer::new(areas, districts, towns);
+    let counties = load_counties(&geography.join(COUNTIES_FILE), &gazetteer, diagnostics);
+    let gazetteer = gazetteer.with_counties(counties);
     let entries = load_directory(
         &content_dir.join(DIRECTORY_FOLDER),
         &gazetteer,
@@ -130,6 +133,71 @@ struct TownRow {
     also: Vec<Spanned<String>>,
     latitude: Spanned<f64>,
     longitude: Spanned<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CountiesFile {
+    counties: Vec<CountyRow>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CountyRow {
+    name: Spanned<String>,
+    county_town: Spanned<String>,
+    /// Where the county town was read, for the editor; not shown.
+    source: Spanned<String>,
+}
+
+/// Reads the counties, if the file is there. Each must name a town the finder knows as its
+/// county town, cite where that was read, and not take the name of a town.
+fn load_counties(path: &Path, gazetteer: &Gazetteer, d: &mut Diagnostics) -> Vec<County> {
+    if !path.exists() {
+        return Vec::new();
+    }
+    let Some((source, file)) = read_toml::<CountiesFile>(path, d) else {
+        return Vec::new();
+    };
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut counties = Vec::new();
+    for row in file.counties {
+        let name = row.name.get_ref().trim().to_string();
+        let key = normalise_name(&name);
+        if key.is_empty() {
+            source.error(d, row.name.span(), "the name is empty");
+            continue;
+        }
+        if !seen.insert(key) || gazetteer.town_point(&name).is_some() {
+            source.error(
+                d,
+                row.name.span(),
+                format!("`{name}` is already a county or a town the finder knows"),
+            );
+            continue;
+        }
+        let url = row.source.get_ref().trim();
+        if !url.starts_with("https://") {
+            source.error(
+                d,
+                row.source.span(),
+                "give the web address (https://...) where the county town was read",
+            );
+            continue;
+        }
+        match gazetteer.town_point(row.county_town.get_ref()) {
+            Some((town, point)) => counties.push(County { name, town, point }),
+            None => source.error(
+                d,
+                row.county_town.span(),
+                format!(
+                    "unknown county town `{}`: add it to {TOWNS_FILE} first",
+                    row.county_town.get_ref().trim()
+                ),
+            ),
+        }
+    }
+    counties
 }
 
 /// Checks a latitude and longitude pair, reporting each bad one at its own place.

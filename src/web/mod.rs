@@ -44,6 +44,7 @@ pub const GENERATED_PATHS: &[&str] = &[
     "/contact",
     "/find",
     "/search",
+    "/search/suggest",
     "/a-z",
 ];
 

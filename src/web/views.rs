@@ -112,6 +112,11 @@ pub struct Layout {
     pub stylesheet: String,
     /// Put before the `<title>` only, such as "Error: " when a form is shown with problems.
     pub title_prefix: &'static str,
+    /// Leaves the search box out of the header, on the search page which has its own: one
+    /// search box on a page, never two.
+    pub hide_header_search: bool,
+    /// The search suggestions script (fingerprinted), on pages whose search box offers them.
+    pub suggest_script: Option<String>,
 }
 
 impl Layout {
@@ -146,6 +151,8 @@ impl Layout {
             query: String::new(),
             stylesheet: stylesheet.into(),
             title_prefix: "",
+            hide_header_search: false,
+            suggest_script: None,
         }
     }
 
@@ -177,6 +184,14 @@ impl Layout {
 
     pub fn noindex(mut self) -> Self {
         self.noindex = true;
+        self
+    }
+
+    /// For the search page: no search box in the header, and the suggestions script (when the
+    /// static folder has it; without it the box is a plain search box).
+    pub fn search_page(mut self, suggest_script: Option<&str>) -> Self {
+        self.hide_header_search = true;
+        self.suggest_script = suggest_script.map(str::to_string);
         self
     }
 
