@@ -60,8 +60,9 @@ impl ConnectionLimits {
 pub struct ConnectionGate {
     open: Arc<Semaphore>,
     max: usize,
-    /// Set once the cap has been reached and logged; cleared when the count is well below it
-    /// again, so that a server held at its cap logs one line, not one per connection.
+    /// Set once the cap has been reached and logged; cleared when at most half the cap is open
+    /// again, so that a server held at (or hovering just under) its cap logs one line, not one
+    /// per connection.
     reported: Arc<AtomicBool>,
 }
 
@@ -80,8 +81,8 @@ impl ConnectionGate {
     async fn admit(&self) -> OwnedSemaphorePermit {
         match Arc::clone(&self.open).try_acquire_owned() {
             Ok(permit) => {
-                // Below 90% of the cap again: the next time it is reached is worth a line.
-                if self.open.available_permits() * 10 >= self.max {
+                // At most half the cap open again: the next time it is reached is worth a line.
+                if self.open.available_permits() * 2 >= self.max {
                     self.reported.store(false, Ordering::Relaxed);
                 }
                 permit
@@ -285,5 +286,33 @@ impl AsyncWrite for IdleTimeout {
             Poll::Ready(outcome) => Poll::Ready(outcome),
             Poll::Pending => this.check_idle(cx),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn reaching_the_cap_is_reported_once_until_half_the_connections_have_closed() {
+        let gate = ConnectionGate::new(4);
+        let reported = || gate.reported.load(Ordering::Relaxed);
+        let mut open = Vec::new();
+        for _ in 0..4 {
+            open.push(gate.admit().await);
+        }
+        assert!(!reported(), "the cap is reached only when one more waits");
+        let waiting = tokio::time::timeout(Duration::from_millis(20), gate.admit()).await;
+        assert!(waiting.is_err(), "a fifth connection waits");
+        assert!(reported());
+
+        // One closes and one comes: the server is at its cap again, not worth a second line.
+        open.pop();
+        open.push(gate.admit().await);
+        assert!(reported());
+        // Three close: with one open and one more admitted, half the cap is free again.
+        open.truncate(1);
+        open.push(gate.admit().await);
+        assert!(!reported());
     }
 }

@@ -3,9 +3,13 @@
 //! Content is read from Markdown files once, checked, rendered to bytes and kept in memory as a
 //! [`web::Site`]. Handlers only look pages up; a new Site is built whole and swapped in whole.
 
+// The documentation is for the people who work on the site, so it is built with
+// `--document-private-items` (scripts/test does) and may link to crate-private modules.
+#![allow(rustdoc::private_intra_doc_links)]
+
 pub mod check;
 pub mod config;
-pub mod connections;
+pub(crate) mod connections;
 pub mod content;
 pub mod export;
 pub mod finder;

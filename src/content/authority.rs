@@ -37,6 +37,21 @@ pub fn check_sheet(
             "`typical_dose_msv` has been removed: the dose is written once, in radiation/doses.toml, as the entry with `procedure = \"<this sheet's slug>\"`",
         );
     }
+    if let Some(name) = &front.diagram {
+        if super::diagrams::diagram(name.get_ref()).is_none() {
+            let known: Vec<&str> = super::diagrams::DIAGRAMS.iter().map(|d| d.name).collect();
+            d.error(
+                &source.path,
+                &source.text,
+                at(name.span().start),
+                format!(
+                    "unknown diagram `{}`: use one of {}",
+                    name.get_ref(),
+                    known.join(", ")
+                ),
+            );
+        }
+    }
     for risk in &front.risks {
         for problem in check_risk(risk.get_ref(), risk.span().start) {
             d.error(

@@ -1,7 +1,7 @@
 //! Citations in Markdown bodies: `[@nice-ipg367]`, or several as `[@a; @b]`.
 //!
 //! Markdown sees a citation as a reference link with no definition; the renderer hands each such
-//! label here. A citation becomes a superscript "[3]" linking to item 3 of the page's numbered
+//! label here. A citation becomes a superscript "\[3\]" linking to item 3 of the page's numbered
 //! "Sources" list, numbered by first citation in the body (risks and the `sources` list follow,
 //! numbered after the body by [`super::sources::numbered`]).
 

@@ -182,6 +182,8 @@ front_matter!(
         risks: Vec<Spanned<Risk>>,
         /// The care cards shown at the end of "Afterwards".
         get_help: Option<GetHelp>,
+        /// The illustration shown with the sheet: a name from [`super::diagrams::DIAGRAMS`].
+        diagram: Option<Spanned<String>>,
         #[serde(default)]
         related: Vec<SlugRef>,
         #[serde(default)]

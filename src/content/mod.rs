@@ -1,19 +1,20 @@
 //! Content: Markdown files with TOML front matter, read once into an immutable [`Library`].
 
-pub mod authority;
-pub mod citations;
-pub mod codes;
-pub mod diagnostics;
-pub mod doses;
+pub(crate) mod authority;
+pub(crate) mod citations;
+pub(crate) mod codes;
+pub(crate) mod diagnostics;
+pub(crate) mod diagrams;
+pub(crate) mod doses;
 pub mod front_matter;
-pub mod kinds;
+pub(crate) mod kinds;
 pub mod library;
 pub mod markdown;
-pub mod proofread;
+pub(crate) mod proofread;
 pub mod review;
 pub mod risks;
-pub mod sources;
-pub mod values;
+pub(crate) mod sources;
+pub(crate) mod values;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use doses::{DoseEntry, DoseGroup, DoseSource, DoseTable};

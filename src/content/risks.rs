@@ -107,7 +107,7 @@ impl Band {
     }
 }
 
-/// A number written with at most [`Decimal::MAX_DIGITS`] digits, kept exactly: `digits / 10^scale`.
+/// A number written with at most 15 digits (`MAX_DIGITS`), kept exactly: `digits / 10^scale`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decimal {
     digits: u128,

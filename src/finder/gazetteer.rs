@@ -29,6 +29,15 @@ pub struct Town {
     pub point: LatLon,
 }
 
+/// A county people search by ("Cornwall"), measured from its county town.
+#[derive(Debug, Clone)]
+pub struct County {
+    pub name: String,
+    /// The county town, as the finder knows it ("Truro").
+    pub town: String,
+    pub point: LatLon,
+}
+
 /// Every place the finder can search from.
 #[derive(Debug, Default)]
 pub struct Gazetteer {
@@ -39,6 +48,7 @@ pub struct Gazetteer {
     towns: Vec<Town>,
     /// Normalised town names, aliases and area post towns, to the place they name.
     names: HashMap<String, NamedPlace>,
+    counties: Vec<County>,
 }
 
 /// What a normalised name points at.
@@ -46,6 +56,7 @@ pub struct Gazetteer {
 enum NamedPlace {
     Town(usize),
     Area(usize),
+    County(usize),
 }
 
 /// How precisely a place is known; said on the results page so nobody over-trusts a distance.
@@ -57,6 +68,8 @@ pub enum Precision {
     Area { code: String, name: String },
     /// The centre of a town or city.
     Town,
+    /// A whole county, measured from its county town (named here): a rough guide only.
+    County { town: String },
     /// Coordinates the visitor's browser sent.
     Coordinates,
 }
@@ -115,6 +128,27 @@ impl Gazetteer {
             districts: districts.into_iter().collect(),
             towns,
             names,
+            counties: Vec::new(),
+        }
+    }
+
+    /// Adds counties, each searchable by its name unless a town or post town has that name.
+    pub fn with_counties(mut self, counties: Vec<County>) -> Self {
+        for (i, county) in counties.iter().enumerate() {
+            self.names
+                .entry(normalise_name(&county.name))
+                .or_insert(NamedPlace::County(i));
+        }
+        self.counties = counties;
+        self
+    }
+
+    /// The point of a town or post town known by this name (ignoring case and punctuation).
+    pub fn town_point(&self, name: &str) -> Option<(String, LatLon)> {
+        match self.names.get(&normalise_name(name))? {
+            NamedPlace::Town(i) => Some((self.towns[*i].name.clone(), self.towns[*i].point)),
+            NamedPlace::Area(i) => Some((self.areas[*i].name.clone(), self.areas[*i].point)),
+            NamedPlace::County(_) => None,
         }
     }
 
@@ -193,6 +227,16 @@ impl Gazetteer {
                     precision: Precision::Town,
                 })
             }
+            Some(NamedPlace::County(i)) => {
+                let county = &self.counties[*i];
+                Lookup::Found(Place {
+                    label: county.name.clone(),
+                    point: county.point,
+                    precision: Precision::County {
+                        town: county.town.clone(),
+                    },
+                })
+            }
             None => Lookup::UnknownTown(self.suggest(&key)),
         }
     }
@@ -230,6 +274,7 @@ impl Gazetteer {
         match place {
             NamedPlace::Town(i) => self.towns[i].name.clone(),
             NamedPlace::Area(i) => self.areas[i].name.clone(),
+            NamedPlace::County(i) => self.counties[i].name.clone(),
         }
     }
 }

@@ -77,17 +77,6 @@ pub fn miles_to_km(miles: f64) -> f64 {
     miles * KM_PER_MILE
 }
 
-/// A distance as people say it: "less than 1", "3.4" under 10, whole numbers above.
-pub fn describe(value: f64) -> String {
-    if value < 1.0 {
-        "less than 1".to_string()
-    } else if value < 10.0 {
-        format!("{value:.1}")
-    } else {
-        format!("{value:.0}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,8 +147,5 @@ mod tests {
             assert!(!point.is_in_uk(), "{point:?}");
         }
         assert!((miles_to_km(km_to_miles(42.0)) - 42.0).abs() < 1e-12);
-        assert_eq!(describe(0.4), "less than 1");
-        assert_eq!(describe(3.44), "3.4");
-        assert_eq!(describe(36.4), "36");
     }
 }

@@ -13,7 +13,7 @@ use toml::Spanned;
 
 use super::Finder;
 use super::directory::{Directory, Entry, Located};
-use super::gazetteer::{Area, Gazetteer, Town, normalise_name};
+use super::gazetteer::{Area, County, Gazetteer, Town, normalise_name};
 use super::geo::{LatLon, UK_LATITUDE, UK_LONGITUDE, km_to_miles};
 use super::postcode::{self, Postcode};
 use super::regions::{REGIONS, region_by_slug};
@@ -26,6 +26,7 @@ pub const GEOGRAPHY_FOLDER: &str = "geography";
 pub const DIRECTORY_FOLDER: &str = "directory";
 pub const AREAS_FILE: &str = "postcode-areas.toml";
 pub const TOWNS_FILE: &str = "towns.toml";
+pub const COUNTIES_FILE: &str = "counties.toml";
 
 /// An entry placed by its postcode area further than this from its own coordinates is probably
 /// mistyped; the editor is warned.
@@ -46,6 +47,8 @@ pub fn load(
         .map(|path| load_districts(path, diagnostics))
         .unwrap_or_default();
     let gazetteer = Gazetteer::new(areas, districts, towns);
+    let counties = load_counties(&geography.join(COUNTIES_FILE), &gazetteer, diagnostics);
+    let gazetteer = gazetteer.with_counties(counties);
     let entries = load_directory(
         &content_dir.join(DIRECTORY_FOLDER),
         &gazetteer,
@@ -130,6 +133,71 @@ struct TownRow {
     also: Vec<Spanned<String>>,
     latitude: Spanned<f64>,
     longitude: Spanned<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CountiesFile {
+    counties: Vec<CountyRow>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CountyRow {
+    name: Spanned<String>,
+    county_town: Spanned<String>,
+    /// Where the county town was read, for the editor; not shown.
+    source: Spanned<String>,
+}
+
+/// Reads the counties, if the file is there. Each must name a town the finder knows as its
+/// county town, cite where that was read, and not take the name of a town.
+fn load_counties(path: &Path, gazetteer: &Gazetteer, d: &mut Diagnostics) -> Vec<County> {
+    if !path.exists() {
+        return Vec::new();
+    }
+    let Some((source, file)) = read_toml::<CountiesFile>(path, d) else {
+        return Vec::new();
+    };
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut counties = Vec::new();
+    for row in file.counties {
+        let name = row.name.get_ref().trim().to_string();
+        let key = normalise_name(&name);
+        if key.is_empty() {
+            source.error(d, row.name.span(), "the name is empty");
+            continue;
+        }
+        if !seen.insert(key) || gazetteer.town_point(&name).is_some() {
+            source.error(
+                d,
+                row.name.span(),
+                format!("`{name}` is already a county or a town the finder knows"),
+            );
+            continue;
+        }
+        let url = row.source.get_ref().trim();
+        if !url.starts_with("https://") {
+            source.error(
+                d,
+                row.source.span(),
+                "give the web address (https://...) where the county town was read",
+            );
+            continue;
+        }
+        match gazetteer.town_point(row.county_town.get_ref()) {
+            Some((town, point)) => counties.push(County { name, town, point }),
+            None => source.error(
+                d,
+                row.county_town.span(),
+                format!(
+                    "unknown county town `{}`: add it to {TOWNS_FILE} first",
+                    row.county_town.get_ref().trim()
+                ),
+            ),
+        }
+    }
+    counties
 }
 
 /// Checks a latitude and longitude pair, reporting each bad one at its own place.
@@ -259,8 +327,9 @@ const DISTRICT_COLUMNS: [&str; 4] = ["postcode", "outward", "outcode", "district
 const LATITUDE_COLUMNS: [&str; 2] = ["latitude", "lat"];
 const LONGITUDE_COLUMNS: [&str; 3] = ["longitude", "lon", "lng"];
 
-/// Reads the operator's CSV of postcode districts. A file that cannot be used is an error; a
-/// row that cannot be used is a warning, and the rest of the file is still used.
+/// Reads the operator's CSV of postcode districts (RFC 4180, read by the `csv` crate, so a
+/// quoted field may hold a comma). A file that cannot be used is an error; a row that cannot be
+/// used is a warning, and the rest of the file is still used.
 fn load_districts(path: &Path, d: &mut Diagnostics) -> Vec<(String, LatLon)> {
     let text = match fs::read_to_string(path) {
         Ok(text) => text,
@@ -272,16 +341,33 @@ fn load_districts(path: &Path, d: &mut Diagnostics) -> Vec<(String, LatLon)> {
             return Vec::new();
         }
     };
-    let mut lines = line_offsets(&text);
-    let Some((_, header)) = lines.next() else {
-        d.file_error(
-            path,
-            "the postcode districts file is empty: it needs a header line",
-        );
-        return Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let header = match records.next() {
+        Some(Ok(header)) => header,
+        Some(Err(e)) => {
+            d.error(
+                path,
+                &text,
+                csv_error_offset(&e),
+                format!("cannot read the header line: {e}"),
+            );
+            return Vec::new();
+        }
+        None => {
+            d.file_error(
+                path,
+                "the postcode districts file is empty: it needs a header line",
+            );
+            return Vec::new();
+        }
     };
-    let columns: Vec<String> = split_csv(header)
-        .map(|(_, c)| c.trim().to_ascii_lowercase())
+    let columns: Vec<String> = header
+        .iter()
+        .map(|c| c.trim().to_ascii_lowercase())
         .collect();
     let find = |names: &[&str]| columns.iter().position(|c| names.contains(&c.as_str()));
     let (Some(code_col), Some(lat_col), Some(lon_col)) = (
@@ -298,16 +384,25 @@ fn load_districts(path: &Path, d: &mut Diagnostics) -> Vec<(String, LatLon)> {
     let mut seen: HashSet<String> = HashSet::new();
     let mut districts = Vec::new();
     let mut without_coordinates = 0;
-    for (offset, line) in lines {
-        if line.trim().is_empty() {
+    for record in records {
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                d.error(
+                    path,
+                    &text,
+                    csv_error_offset(&e),
+                    format!("cannot read this row: {e}"),
+                );
+                continue;
+            }
+        };
+        if record.iter().all(|field| field.trim().is_empty()) {
             continue;
         }
-        let fields: Vec<(usize, &str)> = split_csv(line).collect();
-        let field = |i: usize| {
-            fields
-                .get(i)
-                .map(|&(at, value)| (offset + at, value.trim()))
-                .unwrap_or((offset, ""))
+        let field = |i: usize| match record.get(i) {
+            Some(value) => (field_offset(&text, &record, i), value.trim()),
+            None => (record_offset(&record), ""),
         };
         let (code_at, code) = field(code_col);
         let (lat_at, lat) = field(lat_col);
@@ -373,30 +468,32 @@ fn load_districts(path: &Path, d: &mut Diagnostics) -> Vec<(String, LatLon)> {
     districts
 }
 
-/// Each line of `text` with the byte offset it starts at; `\r\n` endings are allowed.
-fn line_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut offset = 0;
-    text.split('\n').map(move |line| {
-        let start = offset;
-        offset += line.len() + 1;
-        (start, line.strip_suffix('\r').unwrap_or(line))
-    })
+/// Where a record starts in the file.
+fn record_offset(record: &csv::StringRecord) -> usize {
+    record
+        .position()
+        .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0))
 }
 
-/// The fields of one CSV line with their offsets in it. Quotes around a field are removed;
-/// postcode tables have no commas inside fields, so quoted commas are not supported.
-fn split_csv(line: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut offset = 0;
-    line.split(',').map(move |field| {
-        let start = offset + (field.len() - field.trim_start().len());
-        offset += field.len() + 1;
-        let trimmed = field.trim();
-        let unquoted = trimmed
-            .strip_prefix('"')
-            .and_then(|f| f.strip_suffix('"'))
-            .unwrap_or(trimmed);
-        (start, unquoted)
-    })
+/// Where field `i` of `record` is written in `text`, leading spaces and quotes skipped. The
+/// record keeps each field's place in its own buffer, which has no commas or quotes, so the
+/// field is written at that place after the record's start or later.
+fn field_offset(text: &str, record: &csv::StringRecord, i: usize) -> usize {
+    let start = record_offset(record);
+    let value = record.get(i).unwrap_or_default().trim();
+    let earliest = start + record.range(i).map_or(0, |r| r.start);
+    let line_end = text[start..].find('\n').map_or(text.len(), |n| start + n);
+    match text.get(earliest..line_end) {
+        Some(rest) if !value.is_empty() => rest.find(value).map_or(earliest, |n| earliest + n),
+        _ => earliest.min(text.len()),
+    }
+}
+
+/// Where a CSV error happened, when the reader knows.
+fn csv_error_offset(error: &csv::Error) -> usize {
+    error
+        .position()
+        .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0))
 }
 
 #[derive(Deserialize)]
@@ -682,11 +779,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csv_helpers_keep_offsets() {
-        let lines: Vec<(usize, &str)> = line_offsets("a,b\r\nLS6,\"53.8\"\n").collect();
-        assert_eq!(lines[0], (0, "a,b"));
-        assert_eq!(lines[1], (5, "LS6,\"53.8\""));
-        let fields: Vec<(usize, &str)> = split_csv("LS6, \"53.8\" ,-1.5").collect();
-        assert_eq!(fields, [(0, "LS6"), (5, "53.8"), (13, "-1.5")]);
+    fn a_quoted_comma_stays_in_its_field_and_offsets_point_at_the_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("districts.csv");
+        let text = "name,postcode,latitude,longitude\n\"Leeds, city centre\",LS1,53.7965,-1.5478\n\"Kirkstall, Leeds\", LS5 ,north,-1.6\n";
+        fs::write(&path, text).unwrap();
+        let mut d = Diagnostics::default();
+        let districts = load_districts(&path, &mut d);
+        assert_eq!(districts.len(), 1, "{d}");
+        assert_eq!(districts[0].0, "LS1");
+        let report = d.to_string();
+        assert!(
+            report.contains(&format!("{}:3:26: error: `LS5`", path.display())),
+            "{report}"
+        );
     }
 }

@@ -5,12 +5,12 @@
 //! rest of the content by [`load()`] (called from `irinfo::load_content`), kept in the `Site`, and
 //! searched in memory.
 
-pub mod directory;
-pub mod gazetteer;
-pub mod geo;
-pub mod load;
-pub mod postcode;
-pub mod regions;
+pub(crate) mod directory;
+pub(crate) mod gazetteer;
+pub(crate) mod geo;
+pub(crate) mod load;
+pub(crate) mod postcode;
+pub(crate) mod regions;
 
 pub use directory::{Directory, Entry, Hit, Located, Query, Results};
 pub use gazetteer::{Gazetteer, Lookup, Place, Precision};

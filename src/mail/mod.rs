@@ -9,16 +9,18 @@
 
 pub mod message;
 pub mod queue;
-pub mod relay;
-pub mod schedule;
-pub mod worker;
+pub(crate) mod relay;
+pub(crate) mod schedule;
+pub(crate) mod transport;
+pub(crate) mod worker;
 
 pub use message::{ContactMessage, Topic};
 pub use queue::{
     DeliveryState, Enqueued, MailQueue, MessageStatus, QueueError, QueueId, SpoolLock,
 };
-pub use relay::{Relay, SendOutcome};
+pub use relay::Relay;
 pub use schedule::{Clock, ManualClock, RetrySchedule, SystemClock};
+pub use transport::{SendOutcome, Transport};
 pub use worker::{DeliveryWorker, PassReport};
 
 use crate::config::{ContactSettings, MailSettings};

@@ -66,8 +66,11 @@ impl QueueId {
 
     /// The id for a message whose form was issued at `issued` with this random nonce.
     pub fn new(issued: Timestamp, nonce: &[u8; 16]) -> Self {
-        let hex: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
-        Self(format!("{}-{hex}", issued.as_second().max(0)))
+        Self(format!(
+            "{}-{}",
+            issued.as_second().max(0),
+            hex::encode(nonce)
+        ))
     }
 
     pub fn as_str(&self) -> &str {
@@ -352,14 +355,7 @@ impl MailQueue {
         // the link below lets only one of them into the queue.
         let mut suffix = [0u8; 8];
         fill_random(&mut suffix);
-        let tmp_name = format!(
-            "{id}.{}.{}",
-            std::process::id(),
-            suffix
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        );
+        let tmp_name = format!("{id}.{}.{}", std::process::id(), hex::encode(suffix));
         let tmp_path = self.dir(TMP).join(tmp_name);
         if let Err(e) = write_synced(&tmp_path, &bytes) {
             let _ = fs::remove_file(&tmp_path);
@@ -747,10 +743,6 @@ pub fn fill_random(bytes: &mut [u8]) {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn encode(message: &SpoolMessage) -> Vec<u8> {
     let header = FileHeader {
         format: FORMAT_VERSION,
@@ -761,7 +753,7 @@ fn encode(message: &SpoolMessage) -> Vec<u8> {
         message_id: message.message_id.clone(),
         created: message.created.as_second(),
         length: message.body.len(),
-        sha256: hex(&Sha256::digest(&message.body)),
+        sha256: hex::encode(Sha256::digest(&message.body)),
     };
     // serde_json escapes every control character, so the header is always exactly one line.
     let mut bytes = serde_json::to_vec(&header).unwrap_or_default();
@@ -795,7 +787,7 @@ fn decode(id: &QueueId, bytes: &[u8]) -> Result<SpoolMessage, QueueError> {
             header.length
         )));
     }
-    if hex(&Sha256::digest(body)) != header.sha256 {
+    if hex::encode(Sha256::digest(body)) != header.sha256 {
         return Err(corrupt("checksum mismatch"));
     }
     if header.envelope_to.is_empty() || header.envelope_from.is_empty() {

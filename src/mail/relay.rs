@@ -8,22 +8,11 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use super::queue::SpoolMessage;
+use super::transport::{SendOutcome, Transport};
 use crate::config::{MailSettings, RelayTls};
 
 /// The environment variable that holds the relay password, so it can stay out of `site.toml`.
 pub const PASSWORD_ENV: &str = "IRINFO_SMTP_PASSWORD";
-
-/// How one delivery attempt ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SendOutcome {
-    /// The relay answered 2xx after the message: it is the relay's now.
-    Delivered(String),
-    /// Try again later: the relay could not be reached, answered 4xx, or the connection broke
-    /// (even after the final dot, since the message may not have been taken).
-    Temporary(String),
-    /// The relay refused the message for good (5xx); trying again would not help.
-    Permanent(String),
-}
 
 /// A configured SMTP relay.
 #[derive(Clone)]
@@ -88,14 +77,14 @@ impl Relay {
             timeout,
         }))
     }
+}
 
-    pub fn description(&self) -> &str {
+impl Transport for Relay {
+    fn description(&self) -> &str {
         &self.description
     }
 
-    /// Sends one message. Never panics and never loses the message: every failure is sorted
-    /// into temporary or permanent for the caller to record.
-    pub async fn send(&self, message: &SpoolMessage) -> SendOutcome {
+    async fn send(&self, message: &SpoolMessage) -> SendOutcome {
         let envelope = match envelope(message) {
             Ok(envelope) => envelope,
             Err(e) => return SendOutcome::Permanent(format!("invalid envelope: {e}")),

@@ -12,8 +12,9 @@ use jiff::Timestamp;
 use tokio::sync::{Notify, watch};
 
 use super::queue::{self, DeliveryState, MailQueue, QueueError, QueueId, SpoolMessage};
-use super::relay::{Relay, SendOutcome};
+use super::relay::Relay;
 use super::schedule::{Clock, RetrySchedule, signed};
+use super::transport::{SendOutcome, Transport};
 use crate::config::MailSettings;
 
 /// How long a send in progress may go on once shutdown begins, before it is abandoned (and
@@ -39,34 +40,19 @@ pub struct PassReport {
     pub interrupted: bool,
 }
 
-/// Sends queued messages to the relay.
+/// Sends queued messages through a [`Transport`]: the SMTP [`Relay`] unless a test gives
+/// another.
 #[derive(Debug, Clone)]
-pub struct DeliveryWorker {
+pub struct DeliveryWorker<T: Transport = Relay> {
     queue: MailQueue,
-    relay: Relay,
+    transport: T,
     schedule: RetrySchedule,
     clock: Arc<dyn Clock>,
     /// How long delivered messages stay in `sent/`; zero removes them at once.
     keep_sent: Duration,
 }
 
-impl DeliveryWorker {
-    pub fn new(
-        queue: MailQueue,
-        relay: Relay,
-        schedule: RetrySchedule,
-        clock: Arc<dyn Clock>,
-        keep_sent: Duration,
-    ) -> Self {
-        Self {
-            queue,
-            relay,
-            schedule,
-            clock,
-            keep_sent,
-        }
-    }
-
+impl DeliveryWorker<Relay> {
     /// The worker for these settings, or `None` when no relay is configured.
     pub fn from_settings(
         mail: &MailSettings,
@@ -83,9 +69,29 @@ impl DeliveryWorker {
             )
         }))
     }
+}
 
-    pub fn relay(&self) -> &Relay {
-        &self.relay
+impl<T: Transport> DeliveryWorker<T> {
+    /// A worker over `queue` that sends through `transport`.
+    pub fn new(
+        queue: MailQueue,
+        transport: T,
+        schedule: RetrySchedule,
+        clock: Arc<dyn Clock>,
+        keep_sent: Duration,
+    ) -> Self {
+        Self {
+            queue,
+            transport,
+            schedule,
+            clock,
+            keep_sent,
+        }
+    }
+
+    /// Where the worker sends messages.
+    pub fn transport(&self) -> &T {
+        &self.transport
     }
 
     /// Sends every message that is due now, once.
@@ -96,7 +102,7 @@ impl DeliveryWorker {
 
     /// Delivers until `stop` turns true. `wake` is notified when a message is queued.
     pub async fn run(self, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
-        tracing::info!(relay = %self.relay.description(), spool = %self.queue.root().display(), "mail delivery started");
+        tracing::info!(transport = %self.transport.description(), spool = %self.queue.root().display(), "mail delivery started");
         let mut last_purge: Option<std::time::Instant> = None;
         loop {
             let stopping = *stop.borrow();
@@ -222,7 +228,7 @@ impl DeliveryWorker {
         message: &SpoolMessage,
         stop: &mut watch::Receiver<bool>,
     ) -> Option<SendOutcome> {
-        let send = self.relay.send(message);
+        let send = self.transport.send(message);
         tokio::pin!(send);
         tokio::select! {
             outcome = &mut send => Some(outcome),
@@ -318,4 +324,110 @@ async fn blocking<T: Send + 'static>(
             source: std::io::Error::other(e.to_string()),
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::queue::MessageStatus;
+    use crate::mail::schedule::ManualClock;
+    use crate::mail::transport::MemoryTransport;
+
+    fn message(issued: Timestamp, nonce: u8) -> SpoolMessage {
+        let id = QueueId::new(issued, &[nonce; 16]);
+        SpoolMessage {
+            message_id: format!("<{id}@example.org>"),
+            id,
+            envelope_from: "no-reply@example.org".to_string(),
+            envelope_to: vec!["enquiries@example.org".to_string()],
+            topic: "other".to_string(),
+            created: issued,
+            body: b"Subject: test\r\n\r\nHello\r\n".to_vec(),
+        }
+    }
+
+    /// A worker over a fresh spool with one queued message, sending through `transport`.
+    fn worker_with(
+        transport: MemoryTransport,
+    ) -> (
+        tempfile::TempDir,
+        DeliveryWorker<MemoryTransport>,
+        Arc<ManualClock>,
+        QueueId,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = MailQueue::new(dir.path().join("spool"));
+        let start = Timestamp::from_second(1_800_000_000).unwrap();
+        let queued = message(start, 7);
+        queue.enqueue(&queued).unwrap();
+        let clock = Arc::new(ManualClock::new(start));
+        let worker = DeliveryWorker::new(
+            queue,
+            transport,
+            RetrySchedule::from_settings(&MailSettings::default()),
+            clock.clone(),
+            Duration::from_secs(86_400),
+        );
+        (dir, worker, clock, queued.id)
+    }
+
+    fn status_of(worker: &DeliveryWorker<MemoryTransport>, id: &QueueId) -> MessageStatus {
+        let entries = worker.queue.list().unwrap();
+        entries.iter().find(|e| &e.id == id).unwrap().status
+    }
+
+    #[tokio::test]
+    async fn a_message_the_transport_takes_moves_to_sent_with_its_bytes_unchanged() {
+        let transport = MemoryTransport::default();
+        let (_dir, worker, _clock, id) = worker_with(transport.clone());
+        let report = worker.run_once().await;
+        assert_eq!(report.delivered, vec![id.clone()]);
+        assert_eq!(status_of(&worker, &id), MessageStatus::Sent);
+        let handed = transport.handed();
+        assert_eq!(handed.len(), 1);
+        assert_eq!(handed[0].body, b"Subject: test\r\n\r\nHello\r\n");
+        assert!(worker.queue.waiting().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_temporary_failure_waits_for_its_backoff_then_delivers_the_same_message() {
+        let transport =
+            MemoryTransport::answering([SendOutcome::Temporary("421 try later".to_string())]);
+        let (_dir, worker, clock, id) = worker_with(transport.clone());
+        let first = worker.run_once().await;
+        assert_eq!(first.deferred, vec![id.clone()]);
+        assert_eq!(status_of(&worker, &id), MessageStatus::Deferred);
+        let state = worker.queue.state(queue::QUEUE, &id);
+        assert_eq!(state.attempts, 1);
+        assert_eq!(state.last_error.as_deref(), Some("421 try later"));
+        let due = first
+            .next_due
+            .expect("a deferred message has a next attempt");
+        assert!(due > clock.now());
+
+        // Not due yet: nothing is sent.
+        let early = worker.run_once().await;
+        assert!(early.delivered.is_empty() && early.deferred.is_empty());
+        assert_eq!(transport.handed().len(), 1);
+
+        clock.advance(Duration::try_from(due.duration_since(clock.now())).unwrap());
+        let second = worker.run_once().await;
+        assert_eq!(second.delivered, vec![id.clone()]);
+        let handed = transport.handed();
+        assert_eq!(handed.len(), 2);
+        assert_eq!(handed[0].message_id, handed[1].message_id);
+    }
+
+    #[tokio::test]
+    async fn a_permanent_refusal_moves_the_message_to_failed_and_it_is_not_tried_again() {
+        let transport =
+            MemoryTransport::answering([SendOutcome::Permanent("550 no such user".to_string())]);
+        let (_dir, worker, clock, id) = worker_with(transport.clone());
+        let report = worker.run_once().await;
+        assert_eq!(report.failed, vec![id.clone()]);
+        assert_eq!(status_of(&worker, &id), MessageStatus::Failed);
+        clock.advance(Duration::from_secs(7 * 86_400));
+        assert_eq!(worker.run_once().await, PassReport::default());
+        assert_eq!(transport.handed().len(), 1);
+    }
 }

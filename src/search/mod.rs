@@ -8,9 +8,9 @@
 //! per field. Words the site does not use are matched to the closest word it does ("did you
 //! mean"), and US spellings meet UK ones in the analyser.
 
-pub mod analysis;
-pub mod passage;
-pub mod suggest;
+pub(crate) mod analysis;
+pub(crate) mod passage;
+pub(crate) mod suggest;
 
 use std::collections::HashSet;
 use std::fmt;
@@ -233,6 +233,24 @@ fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
 }
 
+/// Whether a search may show the results of a corrected query when the query finds nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Correction {
+    /// Search the suggestion instead when the words as typed find nothing (the default).
+    WhenNothingFound,
+    /// Only the words as typed; the suggestion is still offered as "did you mean".
+    AsTyped,
+}
+
+/// A page offered while a visitor types in a search box.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Suggestion {
+    pub title: String,
+    pub path: String,
+    /// The kind of page, such as "Procedure".
+    pub label: String,
+}
+
 /// Whether all the words had to match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatchMode {
@@ -387,16 +405,30 @@ impl SearchIndex {
     /// Searches for `query` (already checked) and returns page `page` of the results.
     /// `page` is clamped to the pages there are.
     pub fn search(&self, query: &str, page: usize) -> Result<SearchResults, SearchError> {
+        self.search_with(query, page, Correction::WhenNothingFound)
+    }
+
+    /// Like [`SearchIndex::search`], choosing whether a corrected query may be searched instead
+    /// when the words as typed find nothing ("search instead for fibriods" asks for `AsTyped`).
+    pub fn search_with(
+        &self,
+        query: &str,
+        page: usize,
+        correction: Correction,
+    ) -> Result<SearchResults, SearchError> {
         let searcher = self.reader.searcher();
         let words = self.query_words(&searcher, query)?;
         let suggestion = self.suggest(&words, query);
+        let corrected = suggestion
+            .as_deref()
+            .filter(|_| correction == Correction::WhenNothingFound);
 
         let mut attempts: Vec<(&str, MatchMode)> = vec![(query, MatchMode::AllWords)];
-        if let Some(s) = &suggestion {
+        if let Some(s) = corrected {
             attempts.push((s, MatchMode::AllWords));
         }
         attempts.push((query, MatchMode::SomeWords));
-        if let Some(s) = &suggestion {
+        if let Some(s) = corrected {
             attempts.push((s, MatchMode::SomeWords));
         }
 
@@ -591,14 +623,24 @@ impl SearchIndex {
             else {
                 continue;
             };
-            let snippet = marked(&document.body, &highlight)
-                .or_else(|| marked(&document.summary, &highlight))
-                .unwrap_or_else(|| {
-                    vec![SnippetPart {
-                        text: document.summary.text.clone(),
-                        matched: false,
-                    }]
-                });
+            // The page's own summary says best what it is about: it is the snippet whenever it
+            // has as many of the words searched for as the body; otherwise a passage of the body.
+            let in_summary = document.summary.distinct_matches(&highlight);
+            let summary_first =
+                in_summary > 0 && in_summary >= document.body.distinct_matches(&highlight);
+            let snippet = if summary_first {
+                marked(&document.summary, &highlight)
+            } else {
+                None
+            }
+            .or_else(|| marked(&document.body, &highlight))
+            .or_else(|| marked(&document.summary, &highlight))
+            .unwrap_or_else(|| {
+                vec![SnippetPart {
+                    text: document.summary.text.clone(),
+                    matched: false,
+                }]
+            });
             // Say why a page matched when its title does not show it: with the other names and
             // conditions that match the most of the words searched for.
             let title_matched = marked(&document.title, &highlight).is_some();
@@ -711,6 +753,60 @@ fn unique(terms: Vec<(usize, String)>) -> Vec<String> {
 }
 
 impl SearchIndex {
+    /// Up to `limit` pages to offer while a visitor types `typed` (already checked): first the
+    /// pages whose title or other name has a word starting with each typed word, as typed so far
+    /// ("fibr", "kidney dr"); then the search results, corrected when misspelt ("fibriod" finds
+    /// fibroid pages). Each page once.
+    pub fn suggestions(&self, typed: &str, limit: usize) -> Vec<Suggestion> {
+        let typed_words: Vec<String> = typed
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        let mut found: Vec<Suggestion> = Vec::new();
+        let add = |found: &mut Vec<Suggestion>, label: &str, title: &str, path: &str| {
+            if found.len() < limit && !found.iter().any(|s| s.path == path) {
+                found.push(Suggestion {
+                    title: title.to_string(),
+                    path: path.to_string(),
+                    label: label.to_string(),
+                });
+            }
+        };
+        if !typed_words.is_empty() {
+            let starts_each = |text: &str| {
+                let words: Vec<String> = text
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_lowercase)
+                    .collect();
+                typed_words
+                    .iter()
+                    .all(|t| words.iter().any(|w| w.starts_with(t.as_str())))
+            };
+            for document in &self.documents {
+                if starts_each(&document.title.text)
+                    || document.names.iter().any(|n| starts_each(&n.text))
+                {
+                    add(
+                        &mut found,
+                        &document.label,
+                        &document.title.text,
+                        &document.path,
+                    );
+                }
+            }
+        }
+        if found.len() < limit {
+            if let Ok(results) = self.search(typed, 1) {
+                for hit in results.hits {
+                    add(&mut found, &hit.label, &hit.title, &hit.path);
+                }
+            }
+        }
+        found
+    }
+
     /// The paths of the first `limit` results for `query`, best first; for checking ranking.
     pub fn ranked_paths(&self, query: &str, limit: usize) -> Vec<String> {
         match self.search(query, 1) {
@@ -763,6 +859,26 @@ mod tests {
             names: Vec::new(),
             conditions: Vec::new(),
             body: body.to_string(),
+        }
+    }
+
+    #[test]
+    fn the_summary_is_the_snippet_when_it_has_as_many_of_the_words() {
+        let index = SearchIndex::from_documents(vec![doc(
+            PageKind::About,
+            "Kidney drains",
+            "Some words first. A drain takes urine from the kidney.",
+        )])
+        .unwrap();
+        // (query, whether the summary "About Kidney drains." is the snippet)
+        for (query, summary) in [("kidney", true), ("drains", true), ("urine kidney", false)] {
+            let results = index.search(query, 1).unwrap();
+            let text: String = results.hits[0]
+                .snippet
+                .iter()
+                .map(|p| p.text.as_str())
+                .collect();
+            assert_eq!(text == "About Kidney drains.", summary, "{query}: {text}");
         }
     }
 

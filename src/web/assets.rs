@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::cached::{CachedPage, IMMUTABLE_CACHE_CONTROL, hex, http_date};
+use super::cached::{CachedPage, IMMUTABLE_CACHE_CONTROL, http_date};
 
 /// How long a browser may keep a file asked for by its plain name, which does not change.
 pub const PLAIN_CACHE_CONTROL: &str = "public, max-age=3600";
@@ -59,7 +59,8 @@ impl StaticAssets {
                     return Ok(None);
                 }
                 let bytes = std::fs::read(&path).map_err(error)?;
-                let fingerprint = hex(&Sha256::digest(&bytes))[..FINGERPRINT_DIGITS].to_string();
+                let fingerprint =
+                    hex::encode(Sha256::digest(&bytes))[..FINGERPRINT_DIGITS].to_string();
                 let page = CachedPage::new(content_type(&name), bytes)
                     .with_last_modified(metadata.modified().ok().and_then(http_date));
                 Ok(Some((name, fingerprint, page)))

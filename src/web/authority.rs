@@ -78,6 +78,16 @@ pub struct AuthorityView {
     pub get_help: Option<GetHelp>,
     pub scale: Vec<ScaleRow>,
     pub body: BodyParts,
+    /// The sheet's illustration, if it names one.
+    pub diagram: Option<DiagramView>,
+}
+
+/// An illustration as the sheet shows it: the drawing's address, its alt text and description.
+#[derive(Debug, Clone)]
+pub struct DiagramView {
+    pub src: String,
+    pub alt: &'static str,
+    pub description: &'static str,
 }
 
 impl AuthorityView {
@@ -114,6 +124,16 @@ impl AuthorityView {
             sources: source_items(numbered),
             risks,
             get_help: sheet.front.get_help.clone().filter(|h| !h.is_empty()),
+            diagram: sheet
+                .front
+                .diagram
+                .as_ref()
+                .and_then(|name| crate::content::diagrams::diagram(name.get_ref()))
+                .map(|d| DiagramView {
+                    src: format!("/static/diagrams/{}.svg", d.name),
+                    alt: d.alt,
+                    description: d.description,
+                }),
             scale: Band::SCALE
                 .iter()
                 .map(|band| ScaleRow {

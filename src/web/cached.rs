@@ -113,7 +113,7 @@ impl CachedPage {
         } else {
             Bytes::new()
         };
-        let hash = &hex(&Sha256::digest(&identity))[..32];
+        let hash = &hex::encode(Sha256::digest(&identity))[..32];
         let etag = format!("\"{hash}\"");
         let tag = |suffix: &str| {
             HeaderValue::from_str(&format!("\"{hash}{suffix}\""))
@@ -393,16 +393,6 @@ fn brotli(data: &[u8]) -> Vec<u8> {
         ..Default::default()
     };
     brotli::BrotliCompress(&mut &data[..], &mut out, &params).expect("writing to memory");
-    out
-}
-
-/// Lower-case hexadecimal, as used in ETags and fingerprinted file names.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
     out
 }
 

@@ -160,6 +160,9 @@ pub struct EntryCard {
     pub phone: String,
     pub phone_href: String,
     pub website: Option<String>,
+    /// The website as shown: without `https://`, in pieces that may break after `/` and `.`
+    /// (the template puts a `<wbr>` between them), so a long address wraps where it reads well.
+    pub website_parts: Vec<String>,
     pub sample: bool,
     /// Placed by its postcode area, so its distance is approximate.
     pub approximate: bool,
@@ -436,24 +439,50 @@ fn entry_card(
         phone: entry.phone.clone(),
         phone_href: entry.phone_href(),
         website: entry.website.clone(),
+        website_parts: entry
+            .website
+            .as_deref()
+            .map(web_address_parts)
+            .unwrap_or_default(),
         sample: entry.sample,
         approximate: entry.located == Located::Area,
     }
 }
 
-/// "1.3 miles (2.1 km)", "less than 1 mile (0.6 km)", "36 miles (58 km)".
+/// "1 mile (2 km)", "less than 1 mile", "36 miles (58 km)": whole miles and kilometres, because
+/// a distance measured from the middle of a postcode or a town is never exact to a tenth.
 fn format_distance(km: f64) -> String {
     let miles = km_to_miles(km);
-    let km_text = if km < 10.0 {
-        format!("{km:.1}")
-    } else {
-        format!("{km:.0}")
-    };
     if miles < 1.0 {
-        format!("less than 1 mile ({km_text} km)")
-    } else {
-        format!("{} miles ({km_text} km)", geo::describe(miles))
+        return "less than 1 mile".to_string();
     }
+    let whole_miles = miles.round();
+    let whole_km = km.round().max(1.0);
+    let unit = if whole_miles == 1.0 { "mile" } else { "miles" };
+    format!("{whole_miles:.0} {unit} ({whole_km:.0} km)")
+}
+
+/// `"https://www.leedsth.nhs.uk/services/radiology/"` as `["www.", "leedsth.", "nhs.", "uk/",
+/// "services/", "radiology"]`: the scheme and a final `/` left out, a break allowed after each
+/// `/` and `.`.
+fn web_address_parts(url: &str) -> Vec<String> {
+    let shown = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or(url);
+    let shown = shown.strip_suffix('/').unwrap_or(shown);
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    for c in shown.chars() {
+        current.push(c);
+        if matches!(c, '/' | '.' | '?' | '&' | '-') {
+            parts.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        parts.push(current);
+    }
+    parts
 }
 
 /// The query parameters of a search, as sent.
@@ -825,6 +854,9 @@ fn search_results(
         Precision::Town => format!(
             "Distances are in a straight line from the centre of {place_label}. The journey by road is usually longer."
         ),
+        Precision::County { town } => format!(
+            "{place_label} is a large area, so distances are in a straight line from {town}, its county town. Yours may be many miles more or less: for a closer answer, search by your postcode or town. The journey by road is usually longer."
+        ),
         Precision::Coordinates => "Distances are in a straight line from the location your device gave. The journey by road is usually longer.".to_string(),
     };
     let coordinates = (place.precision == Precision::Coordinates).then_some(place.point);
@@ -924,26 +956,10 @@ fn search_link(
 
 /// `/find?` with these parameters, encoded as a browser encodes a form.
 fn search_href(pairs: &[(&str, &str)]) -> String {
-    let query: Vec<String> = pairs
-        .iter()
-        .map(|(key, value)| format!("{key}={}", form_encode(value)))
-        .collect();
-    format!("{FIND_PATH}?{}", query.join("&"))
-}
-
-/// Percent-encodes a value for a query string (`application/x-www-form-urlencoded`).
-fn form_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                out.push(byte as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    format!("{FIND_PATH}?{query}")
 }
 
 #[cfg(test)]
@@ -952,12 +968,18 @@ mod tests {
 
     #[test]
     fn links_encode_like_a_browser() {
-        assert_eq!(form_encode("LS6 3EX"), "LS6+3EX");
         assert_eq!(
-            form_encode("King's Lynn & <x>"),
-            "King%27s+Lynn+%26+%3Cx%3E"
+            search_href(&[("place", "LS6 3EX"), ("page", "2")]),
+            "/find?place=LS6+3EX&page=2"
         );
-        assert_eq!(form_encode("Ynys Môn"), "Ynys+M%C3%B4n");
+        assert_eq!(
+            search_href(&[("place", "King's Lynn & <x>")]),
+            "/find?place=King%27s+Lynn+%26+%3Cx%3E"
+        );
+        assert_eq!(
+            search_href(&[("place", "Ynys Môn")]),
+            "/find?place=Ynys+M%C3%B4n"
+        );
         let form = SearchForm {
             procedure: "angioplasty".into(),
             emergency_only: true,
@@ -974,11 +996,28 @@ mod tests {
     }
 
     #[test]
+    fn web_addresses_break_after_slashes_and_dots() {
+        let cases = [
+            (
+                "https://www.leedsth.nhs.uk/services/radiology/",
+                vec!["www.", "leedsth.", "nhs.", "uk/", "services/", "radiology"],
+            ),
+            ("http://example.org", vec!["example.", "org"]),
+            ("https://a.uk/x-ray", vec!["a.", "uk/", "x-", "ray"]),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(web_address_parts(url), expected, "{url}");
+        }
+    }
+
+    #[test]
     fn distances_read_naturally() {
         let cases = [
-            (0.0, "less than 1 mile (0.0 km)"),
-            (1.0, "less than 1 mile (1.0 km)"),
-            (2.0921, "1.3 miles (2.1 km)"),
+            (0.0, "less than 1 mile"),
+            (1.0, "less than 1 mile"),
+            (1.7, "1 mile (2 km)"),
+            (2.0921, "1 mile (2 km)"),
+            (5.2, "3 miles (5 km)"),
             (57.9, "36 miles (58 km)"),
         ];
         for (km, expected) in cases {

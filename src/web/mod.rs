@@ -1,19 +1,19 @@
 //! HTTP: the state every handler shares ([`App`]), the router, its layers, and one module per
 //! feature.
 
-pub mod a_to_z;
-pub mod assets;
+pub(crate) mod a_to_z;
+pub(crate) mod assets;
 pub mod authority;
 pub mod cached;
 pub mod contact;
-pub mod error;
-pub mod finder;
+pub(crate) mod error;
+pub(crate) mod finder;
 pub mod open_data;
-pub mod pages;
+pub(crate) mod pages;
 pub mod radiation;
-pub mod search;
+pub(crate) mod search;
 pub mod site;
-pub mod static_files;
+pub(crate) mod static_files;
 pub mod views;
 
 use std::sync::Arc;
@@ -45,6 +45,7 @@ pub const GENERATED_PATHS: &[&str] = &[
     "/contact",
     "/find",
     "/search",
+    "/search/suggest",
     "/a-z",
     // Open data (see [`open_data`]): the sitemap, robots file, feed, the page that explains
     // them, and the API's index, description and lists.

@@ -170,6 +170,12 @@ impl LogScale {
 }
 
 /// The geometry of a bar chart, in SVG user units; `_dose_chart.html` draws it.
+///
+/// The chart is drawn at the width it has on a 320 px phone (288 px: the screen less the page's
+/// margins), so one user unit is one CSS pixel there and the smallest text is 14 px. Each dose has
+/// a row for its name and a row for its bar and value; grid lines and the dashed reference line
+/// are drawn only in the bar rows, and never through a value, so no line crosses any text. The
+/// reference line is named in a key at the top of the chart.
 #[derive(Debug, Clone)]
 pub struct BarChart {
     /// Unique on the page; prefixes the ids of the title and description.
@@ -178,16 +184,20 @@ pub struct BarChart {
     pub description: String,
     pub width: u32,
     pub height: u32,
-    /// The y of the top and bottom of the grid lines.
-    pub grid_top: u32,
-    pub grid_bottom: u32,
+    /// The y of the scale's labels above and below the rows.
+    pub top_labels_y: u32,
+    pub bottom_labels_y: u32,
     pub ticks: Vec<ChartTick>,
-    /// Where the annual background dose falls, if it is on the scale.
-    pub reference_x: Option<String>,
+    /// Pieces of the grid lines, between the texts.
+    pub grid: Vec<ChartLine>,
+    /// Pieces of the dashed line at a year of natural background, if it is on the scale.
+    pub reference: Vec<ChartLine>,
+    /// The key naming the dashed line: its two lines of text.
+    pub reference_key: Option<(String, String)>,
     pub bars: Vec<ChartBar>,
 }
 
-/// A grid line at a power of ten.
+/// A grid line's label at a power of ten.
 #[derive(Debug, Clone)]
 pub struct ChartTick {
     pub x: String,
@@ -196,7 +206,16 @@ pub struct ChartTick {
     pub anchor: &'static str,
 }
 
-/// One bar, with its label above it and its value after it.
+/// A vertical piece of line.
+#[derive(Debug, Clone)]
+pub struct ChartLine {
+    pub x: String,
+    pub y1: u32,
+    pub y2: u32,
+}
+
+/// One bar, with its label above it and its value after it (or inside the end of the bar or of
+/// its range box, when the value does not fit after it, or under it when it fits nowhere else).
 #[derive(Debug, Clone)]
 pub struct ChartBar {
     pub label: String,
@@ -209,16 +228,43 @@ pub struct ChartBar {
     pub range: Option<(String, String)>,
     pub value_x: String,
     pub value_y: u32,
+    /// `chart-text`, or `chart-value-inside` for a value written inside the solid bar.
+    pub value_class: &'static str,
+    /// The value's `text-anchor`: `start`, or `end` for a value inside the end of a bar or box.
+    pub value_anchor: &'static str,
 }
 
-/// The chart is narrow and the labels sit above the bars, so that it reads at 320 px wide.
-const CHART_WIDTH: u32 = 320;
-const BAR_AREA: f64 = 240.0;
-const AXIS_HEIGHT: u32 = 22;
-const ROW_HEIGHT: u32 = 44;
-const BAR_HEIGHT: u32 = 14;
+/// Where a bar's value is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ValuePlace {
+    /// After the end of the bar, or of its range box.
+    After,
+    /// Inside the end of the solid bar, in the bar's text colour.
+    InsideBar,
+    /// Inside the end of the range box, past the solid bar.
+    InsideRange,
+    /// On a row of its own under the bar, when it fits nowhere in the bar's row.
+    Below,
+}
+
+const CHART_WIDTH: u32 = 288;
+const BAR_AREA: f64 = 272.0;
+const KEY_HEIGHT: u32 = 44;
+const SCALE_HEIGHT: u32 = 26;
+const LABEL_ROW: u32 = 22;
+const BAR_HEIGHT: u32 = 22;
+const ROW_GAP: u32 = 10;
+/// The extra row under a bar whose value fits nowhere beside it.
+const VALUE_ROW: u32 = 22;
+const VALUE_SIZE: f64 = 15.0;
 /// A bar is never thinner than this, so even the smallest dose is visible.
 const MIN_BAR: f64 = 2.0;
+
+/// A generous width for bold text of `size` px: wider than the real text, so that a line left
+/// out for it never touches it.
+fn text_width(text: &str, size: f64) -> f64 {
+    text.chars().count() as f64 * size * 0.75
+}
 
 /// Lays out a chart of `entries`, in the order given. `alternative` ends the description by
 /// saying where the same figures are written out, such as "The table below gives the same
@@ -232,11 +278,27 @@ pub fn bar_chart(
     settings: &RadiationSettings,
 ) -> BarChart {
     let units = |x: f64| format!("{:.1}", x);
+    let background = settings.annual_background_msv;
+    let position = scale.position(background);
+    let reference_at = (position > 0.0 && position < 1.0).then_some(position * BAR_AREA);
+    let key_height = if reference_at.is_some() {
+        KEY_HEIGHT
+    } else {
+        0
+    };
+    let rows_top = key_height + SCALE_HEIGHT;
+    let row_height = LABEL_ROW + BAR_HEIGHT + ROW_GAP;
+    let tick_xs: Vec<(i32, f64)> = (scale.low_exponent..=scale.high_exponent)
+        .map(|exponent| (exponent, scale.position(10f64.powi(exponent)) * BAR_AREA))
+        .collect();
+    let mut grid = Vec::new();
+    let mut reference = Vec::new();
+    let mut next_top = rows_top;
     let bars: Vec<ChartBar> = entries
         .iter()
-        .enumerate()
-        .map(|(i, entry)| {
-            let top = AXIS_HEIGHT + i as u32 * ROW_HEIGHT;
+        .map(|entry| {
+            let top = next_top;
+            let bar_y = top + LABEL_ROW;
             // The solid bar ends at the typical dose, or, for a range alone, at its lowest dose;
             // a range is drawn as an outlined box from its lowest to its highest dose.
             let solid = entry.msv.unwrap_or(entry.lowest_msv());
@@ -255,40 +317,89 @@ pub fn bar_chart(
                 ),
                 None => format!("{} mSv", dose_figure(entry)),
             };
+            let value_width = text_width(&value, VALUE_SIZE);
+            // After the bar if it fits; else inside the end of the solid bar; else inside the
+            // end of the range box, past the solid bar; else on a row of its own under the bar.
+            let place = if end + 5.0 + value_width <= f64::from(CHART_WIDTH) {
+                ValuePlace::After
+            } else if width - 5.0 - value_width >= 0.0 {
+                ValuePlace::InsideBar
+            } else if range.is_some() && end - 5.0 - value_width >= width + 3.0 {
+                ValuePlace::InsideRange
+            } else {
+                ValuePlace::Below
+            };
+            let (value_x, value_span) = match place {
+                ValuePlace::After => (end + 5.0, Some((end, end + 5.0 + value_width))),
+                ValuePlace::InsideBar => (width - 5.0, Some((width - 5.0 - value_width, width))),
+                ValuePlace::InsideRange => (end - 5.0, Some((end - 5.0 - value_width, end))),
+                ValuePlace::Below => (2.0, None),
+            };
+            // Lines run through the bar row only, and stop short of a value written there.
+            let clear =
+                |x: f64| value_span.is_none_or(|(left, right)| x < left - 3.0 || x > right + 3.0);
+            let (y1, y2) = (bar_y, bar_y + BAR_HEIGHT + 2);
+            for &(_, x) in &tick_xs {
+                if clear(x) {
+                    grid.push(ChartLine {
+                        x: units(x),
+                        y1,
+                        y2,
+                    });
+                }
+            }
+            if let Some(x) = reference_at.filter(|&x| clear(x)) {
+                reference.push(ChartLine {
+                    x: units(x),
+                    y1,
+                    y2,
+                });
+            }
+            let value_y = if place == ValuePlace::Below {
+                bar_y + BAR_HEIGHT + VALUE_ROW - 4
+            } else {
+                bar_y + 16
+            };
+            next_top += row_height
+                + if place == ValuePlace::Below {
+                    VALUE_ROW
+                } else {
+                    0
+                };
             ChartBar {
                 label: entry.name.clone(),
                 value,
                 label_y: top + 16,
-                bar_y: top + 22,
+                bar_y,
                 bar_width: units(width),
                 range: range.map(|(start, span)| (units(start), units(span))),
-                value_x: units(end + 5.0),
-                value_y: top + 22 + BAR_HEIGHT - 2,
-            }
-        })
-        .collect();
-    // Room below the last bar for the second row of scale labels.
-    let height = AXIS_HEIGHT + bars.len() as u32 * ROW_HEIGHT + 22;
-    let ticks = (scale.low_exponent..=scale.high_exponent)
-        .map(|exponent| {
-            let x = scale.position(10f64.powi(exponent)) * BAR_AREA;
-            let first = exponent == scale.low_exponent;
-            let last = exponent == scale.high_exponent;
-            ChartTick {
-                x: units(x),
-                label: if first {
-                    String::new()
+                value_x: units(value_x),
+                value_y,
+                value_class: if place == ValuePlace::InsideBar {
+                    "chart-value-inside"
                 } else {
-                    decade_label(exponent)
+                    "chart-text"
                 },
-                anchor: if last { "end" } else { "middle" },
+                value_anchor: match place {
+                    ValuePlace::InsideBar | ValuePlace::InsideRange => "end",
+                    ValuePlace::After | ValuePlace::Below => "start",
+                },
             }
         })
         .collect();
-    let background = settings.annual_background_msv;
-    let position = scale.position(background);
-    let reference_x = (position > 0.0 && position < 1.0).then(|| units(position * BAR_AREA));
-    let mut description = chart_description(entries, settings, reference_x.is_some());
+    let rows_bottom = next_top;
+    let height = rows_bottom + SCALE_HEIGHT - ROW_GAP + 4;
+    let ticks = scale_ticks(scale, &tick_xs);
+    let reference_key = reference_at.map(|_| {
+        (
+            "Dashed line: a year of natural".to_string(),
+            format!(
+                "background radiation ({} mSv)",
+                radiation::trim_number(background)
+            ),
+        )
+    });
+    let mut description = chart_description(entries, settings, reference_at.is_some());
     description.push(' ');
     description.push_str(alternative);
     BarChart {
@@ -297,12 +408,61 @@ pub fn bar_chart(
         description,
         width: CHART_WIDTH,
         height,
-        grid_top: AXIS_HEIGHT - 6,
-        grid_bottom: height - 16,
+        top_labels_y: key_height + 18,
+        bottom_labels_y: rows_bottom + 12,
         ticks,
-        reference_x,
+        grid,
+        reference,
+        reference_key,
         bars,
     }
+}
+
+/// The scale's labels at each power of ten (`tick_xs`: each exponent and its x), the last one
+/// ending at the right end. A label that would come within 4 units of the one after it is left
+/// out (its grid line stays), so that on a scale of many decades "100" and "1000" never run
+/// together; the right end keeps its label.
+fn scale_ticks(scale: LogScale, tick_xs: &[(i32, f64)]) -> Vec<ChartTick> {
+    // Digits are a little over half the 14 px text size, points about a quarter; generous.
+    let width = |label: &str| -> f64 {
+        label
+            .chars()
+            .map(|c| if c == '.' { 4.5 } else { 8.5 })
+            .sum()
+    };
+    let mut next_left = f64::INFINITY;
+    let mut ticks: Vec<ChartTick> = tick_xs
+        .iter()
+        .rev()
+        .map(|&(exponent, x)| {
+            let last = exponent == scale.high_exponent;
+            let mut label = if exponent == scale.low_exponent {
+                String::new()
+            } else {
+                decade_label(exponent)
+            };
+            let w = width(&label);
+            let (left, right) = if last {
+                (x - w, x)
+            } else {
+                (x - w / 2.0, x + w / 2.0)
+            };
+            if !label.is_empty() {
+                if right + 4.0 > next_left {
+                    label.clear();
+                } else {
+                    next_left = left;
+                }
+            }
+            ChartTick {
+                x: format!("{:.1}", x),
+                label,
+                anchor: if last { "end" } else { "middle" },
+            }
+        })
+        .collect();
+    ticks.reverse();
+    ticks
 }
 
 /// "0.001", "1", "100": the value at a power of ten, written out.
@@ -481,8 +641,9 @@ pub struct CompareTemplate {
     /// The chosen entries, lowest dose first; empty until a valid choice is made.
     pub results: Vec<DoseFacts>,
     pub chart: Option<BarChart>,
-    /// "A CT scan gives about 500 times the dose of a chest X-ray."
-    pub summary: Option<String>,
+    /// Each chosen item above the lowest, compared with the lowest: "‘CT scan’ gives about 500
+    /// times the dose of ‘Chest X-ray’."
+    pub summary: Vec<String>,
     /// The full address of this comparison, to share.
     pub share_url: Option<String>,
     pub method: Method,
@@ -626,20 +787,24 @@ pub fn compare_page(
             settings,
         )
     });
-    let summary = match (sorted.first(), sorted.last()) {
-        (Some(low), Some(high)) if valid => {
-            let ratio = radiation::ratio_phrase(high.sort_msv(), low.sort_msv());
-            // Names are quoted as labels, so no article ("a", "an") has to be guessed for them.
-            Some(if ratio == "about the same as" {
-                format!(
-                    "‘{}’ and ‘{}’ give about the same dose.",
-                    low.name, high.name
-                )
-            } else {
-                format!("‘{}’ gives {ratio} the dose of ‘{}’.", high.name, low.name)
+    // Every chosen item is compared with the lowest: with four chosen, three sentences.
+    let summary: Vec<String> = match sorted.split_first() {
+        Some((low, higher)) if valid => higher
+            .iter()
+            .map(|high| {
+                let ratio = radiation::ratio_phrase(high.sort_msv(), low.sort_msv());
+                // Names are quoted as labels, so no article ("a", "an") has to be guessed.
+                if ratio == "about the same as" {
+                    format!(
+                        "‘{}’ and ‘{}’ give about the same dose.",
+                        low.name, high.name
+                    )
+                } else {
+                    format!("‘{}’ gives {ratio} the dose of ‘{}’.", high.name, low.name)
+                }
             })
-        }
-        _ => None,
+            .collect(),
+        _ => Vec::new(),
     };
     let share_url = valid.then(|| {
         format!(
@@ -729,6 +894,31 @@ mod tests {
                 scale.position(msv)
             );
         }
+    }
+
+    #[test]
+    fn scale_labels_never_run_together_and_the_right_end_keeps_its_label() {
+        // Seven decades in 272 units, about 39 apart: "100" would touch "1000" at the right end.
+        let scale = LogScale::for_range(0.001, 150.0);
+        assert_eq!((scale.low_exponent, scale.high_exponent), (-4, 3));
+        let tick_xs: Vec<(i32, f64)> = (-4..=3)
+            .map(|e| (e, scale.position(10f64.powi(e)) * BAR_AREA))
+            .collect();
+        let labels: Vec<String> = scale_ticks(scale, &tick_xs)
+            .into_iter()
+            .map(|t| t.label)
+            .collect();
+        assert_eq!(labels, ["", "0.001", "0.01", "0.1", "1", "10", "", "1000"]);
+        // Five decades (about 54 units apart) have room for every label.
+        let scale = LogScale::for_range(0.01, 70.0);
+        let tick_xs: Vec<(i32, f64)> = (-3..=2)
+            .map(|e| (e, scale.position(10f64.powi(e)) * BAR_AREA))
+            .collect();
+        let labels: Vec<String> = scale_ticks(scale, &tick_xs)
+            .into_iter()
+            .map(|t| t.label)
+            .collect();
+        assert_eq!(labels, ["", "0.01", "0.1", "1", "10", "100"]);
     }
 
     #[test]

@@ -210,6 +210,12 @@ impl Site {
         &self.stylesheet
     }
 
+    /// The address of the file `name` under `static/`, fingerprinted, if the site has it; for
+    /// scripts of pages rendered per request.
+    pub fn asset_url(&self, name: &str) -> Option<&str> {
+        self.assets.url(name)
+    }
+
     /// The error page with this heading and message, linking this site's stylesheet.
     pub fn render_error_page(
         &self,

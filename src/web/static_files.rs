@@ -3,7 +3,7 @@
 //! Files read when the site was built are answered from memory (see `assets.rs`), by plain or
 //! fingerprinted name, with ETags and compressed copies. Anything else (a file too large to hold,
 //! or added since) falls through to tower-http's `ServeDir`, which never lists a directory and
-//! refuses `..`, but only once [`servable_file`] has found that the address names a regular
+//! refuses `..`, but only once `servable_file` has found that the address names a regular
 //! file whose real path, links resolved, is inside the static folder: a link to `/etc/passwd`
 //! is not followed. Dotfiles (such as an editor's `.swp` or a `.git` folder) are refused, and so
 //! is any address that cannot name a file (a name too long, a NUL, bad percent-encoding): all

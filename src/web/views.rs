@@ -112,6 +112,11 @@ pub struct Layout {
     pub stylesheet: String,
     /// Put before the `<title>` only, such as "Error: " when a form is shown with problems.
     pub title_prefix: &'static str,
+    /// Leaves the search box out of the header, on the search page which has its own: one
+    /// search box on a page, never two.
+    pub hide_header_search: bool,
+    /// The search suggestions script (fingerprinted), on pages whose search box offers them.
+    pub suggest_script: Option<String>,
     /// A content page's schema.org facts, written as JSON-LD (see [`super::open_data::json_ld`]).
     pub structured: Option<super::open_data::json_ld::PageFacts>,
 }
@@ -148,6 +153,8 @@ impl Layout {
             query: String::new(),
             stylesheet: stylesheet.into(),
             title_prefix: "",
+            hide_header_search: false,
+            suggest_script: None,
             structured: None,
         }
     }
@@ -207,6 +214,14 @@ impl Layout {
 
     pub fn noindex(mut self) -> Self {
         self.noindex = true;
+        self
+    }
+
+    /// For the search page: no search box in the header, and the suggestions script (when the
+    /// static folder has it; without it the box is a plain search box).
+    pub fn search_page(mut self, suggest_script: Option<&str>) -> Self {
+        self.hide_header_search = true;
+        self.suggest_script = suggest_script.map(str::to_string);
         self
     }
 

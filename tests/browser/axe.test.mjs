@@ -1,5 +1,6 @@
-// axe-core on every page kind of the table: zero violations of WCAG 2.2 AA and below, and no
-// console errors (the CSP reports any inline style or script there).
+// axe-core on every page kind of the table, in light and in dark mode (the site follows the
+// system's prefers-color-scheme): zero violations of WCAG 2.2 AA and below, colour contrast
+// included, and no console errors (the CSP reports any inline style or script there).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -11,8 +12,8 @@ const env = useSiteAndBrowser();
 
 describe('axe-core finds no WCAG 2.2 AA violations', () => {
   for (const entry of PAGES) {
-    test(`${entry.name} (${entry.kind}) ${entry.path}`, testOptions(entry), async () => {
-      const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    for (const colorScheme of ['light', 'dark']) test(`${entry.name} (${entry.kind}) ${entry.path}, ${colorScheme}`, testOptions(entry), async () => {
+      const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme });
       const page = await context.newPage();
       const problems = [];
       page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));
@@ -25,9 +26,10 @@ describe('axe-core finds no WCAG 2.2 AA violations', () => {
       });
       try {
         await openEntry(page, env.baseUrl, entry);
+        assert.equal(await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches), colorScheme === 'dark');
         const violations = await axeViolations(page);
         assert.equal(violations.length, 0,
-          `axe found ${violations.length} violation(s) on ${page.url()}:\n${describeViolations(violations)}`);
+          `axe found ${violations.length} violation(s) in ${colorScheme} mode on ${page.url()}:\n${describeViolations(violations)}`);
         assert.deepEqual(problems, [], `the browser reported problems on ${page.url()}`);
       } finally {
         await context.close();

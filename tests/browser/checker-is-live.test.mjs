@@ -43,6 +43,8 @@ describe('the checkers are live', () => {
       assert.deepEqual(await axeViolations(page), [], 'the real page starts clean');
       // What a careless template edit would do: drop the label's `for`, add an image without alt.
       await page.evaluate(() => {
+        // The header search is behind the "Menu" control on small screens; open it so axe sees it.
+        document.querySelector('details.menu').open = true;
         document.querySelector('label[for="header-search-q"]').removeAttribute('for');
         const img = document.createElement('img');
         img.src = '/static/favicon.svg';

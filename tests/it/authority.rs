@@ -364,7 +364,7 @@ fn a_dose_can_be_a_range_and_the_table_and_panel_show_it() {
         assert!(
             table
                 .body
-                .contains("<td class=\"dose-msv\">5 to 50 mSv</td>"),
+                .contains("<td class=\"dose-msv\" data-label=\"Typical dose\">5 to 50 mSv</td>"),
             "{}",
             table.body
         );

@@ -9,7 +9,7 @@ use irinfo::content::LoadOptions;
 
 use crate::support::*;
 
-/// The distances shown on a results page, in order, such as "8.3 miles (13 km)".
+/// The distances shown on a results page, in order, such as "8 miles (13 km)".
 fn distances(body: &str) -> Vec<String> {
     body.split("<p class=\"distance\"><strong>")
         .skip(1)
@@ -66,10 +66,10 @@ async fn a_postcode_and_procedure_lists_the_nearest_leeds_entries_first() {
     assert_eq!(
         &distances(body)[..4],
         [
-            "less than 1 mile (0.2 km)",
-            "1.3 miles (2.1 km)",
-            "8.3 miles (13 km)",
-            "9.6 miles (16 km)",
+            "less than 1 mile",
+            "1 mile (2 km)",
+            "8 miles (13 km)",
+            "10 miles (16 km)",
         ]
     );
     // Harrogate's sample entry is close but does not do angioplasty.
@@ -856,9 +856,9 @@ async fn with_a_district_table_distances_are_measured_from_the_district() {
     assert_eq!(
         &distances(&response.body)[..4],
         [
-            "1.7 miles (2.8 km)",
-            "2.6 miles (4.2 km)",
-            "8.4 miles (14 km)",
+            "2 miles (3 km)",
+            "3 miles (4 km)",
+            "8 miles (14 km)",
             "10 miles (16 km)"
         ]
     );
@@ -972,4 +972,41 @@ async fn the_location_script_is_served_and_only_as_a_file() {
             .header(header::CONTENT_SECURITY_POLICY.as_str())
             .contains("unsafe-inline")
     );
+}
+
+#[tokio::test]
+async fn a_county_is_a_place_measured_from_its_county_town() {
+    let router = shipped_router();
+    let response = get(&router, "/find?q=Cornwall&procedure=&radius=100").await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert!(
+        !response.body.contains("error-summary"),
+        "Cornwall should be found"
+    );
+    assert!(
+        response.body.contains("miles of Cornwall"),
+        "the heading names the county"
+    );
+    assert!(
+        response
+            .body
+            .contains("straight line from Truro, its county town"),
+        "the note says where distances are measured from"
+    );
+    // Results come first: the search is one line that opens the form.
+    let summary = between(
+        &response.body,
+        "<details class=\"change-search\">",
+        "</summary>",
+    )
+    .expect("the search as a one-line summary");
+    assert!(summary.contains("<strong>Cornwall</strong>") && summary.contains("Change search"));
+    // No false precision anywhere: whole miles and kilometres.
+    for distance in distances(&response.body) {
+        assert!(!distance.contains('.'), "{distance}");
+    }
+    // Still a misspelling gets suggestions, counties among them.
+    let misspelt = get(&router, "/find?q=Cornwal&procedure=&radius=50").await;
+    assert!(misspelt.body.contains("Did you mean:"));
+    assert!(misspelt.body.contains(">Cornwall</a>"));
 }

@@ -93,7 +93,7 @@ async fn the_doses_page_is_grouped_ordered_by_dose_and_cites_its_sources() {
     for (_, table) in charts_with_tables(&body) {
         let doses: Vec<f64> = table
             .unwrap()
-            .split("<td class=\"dose-msv\">")
+            .split("<td class=\"dose-msv\" data-label=\"Typical dose\">")
             .skip(1)
             .map(|cell| sort_figure(cell.split(" mSv").next().unwrap()))
             .collect();
@@ -103,7 +103,7 @@ async fn the_doses_page_is_grouped_ordered_by_dose_and_cites_its_sources() {
 
     for expected in [
         // Computed phrases for a known entry: chest X-ray, 0.02 mSv.
-        "<td class=\"dose-msv\">0.02 mSv</td>\n<td>about 3 days</td>",
+        "<td class=\"dose-msv\" data-label=\"Typical dose\">0.02 mSv</td>\n<td data-label=\"About the same as natural background for\">about 3 days</td>",
         "band-minimal\">Minimal</span>",
         // IR entries link to their sheets.
         "<a href=\"/procedures/tips\">TIPS",
@@ -228,6 +228,21 @@ async fn a_shared_comparison_address_shows_the_entries_side_by_side() {
     let cards = results.matches("<h3>").count();
     assert_eq!(cards, 3);
     assert_eq!(svg.matches("class=\"chart-bar\"").count(), cards);
+
+    // Every chosen item is compared, not only the highest with the lowest: each of the other
+    // two against the lowest, the chest X-ray.
+    let compared = between(body, "<ul class=\"compare-summary\">", "</ul>").expect("a list");
+    assert_eq!(compared.matches("<li>").count(), 2, "{compared}");
+    assert!(
+        compared.contains("‘CT scan of the tummy or pelvis’ gives about"),
+        "{compared}"
+    );
+    assert!(compared.contains("‘Angiogram’ gives about"), "{compared}");
+    assert_eq!(
+        compared.matches("the dose of ‘Chest X-ray’").count(),
+        2,
+        "{compared}"
+    );
 
     // Lowest dose first, each with its computed equivalent and band.
     let chest = results.find("Chest X-ray").unwrap();

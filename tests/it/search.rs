@@ -33,7 +33,7 @@ async fn fibroids_ranks_uterine_fibroid_embolisation_first() {
     );
     assert!(paths.contains(&"/conditions/uterine-fibroids".to_string()));
     assert!(response.body.contains("<mark>Fibroids</mark>"));
-    assert!(response.title().starts_with("Search results for fibroids"));
+    assert!(response.title().starts_with("Results for fibroids"));
 }
 
 #[tokio::test]
@@ -216,15 +216,37 @@ async fn misspelt_medical_terms_offer_the_right_word() {
     ];
     for (query, meant, first) in cases {
         let response = search(query).await;
+        // Nothing matched as typed, so the page shows the results for the word meant, says so
+        // in its heading, and offers the words as typed.
+        let typed = query.replace('+', " ");
+        assert!(response.body.contains("We found nothing for"), "{query}");
+        assert!(
+            response
+                .body
+                .contains(&format!("<h1>Results for {meant}</h1>")),
+            "{query}: the heading should name {meant}"
+        );
+        let instead = format!(
+            "<a href=\"/search?q={}&amp;exact=1\">Search instead for {typed}</a>",
+            typed.replace(' ', "%20")
+        );
+        assert!(response.body.contains(&instead), "{query}: no {instead}");
+        let paths = result_paths(&response.body);
+        assert_eq!(paths.first().map(String::as_str), Some(first), "{query}");
+        // Following that link searches the words exactly as typed, and offers "did you mean".
+        let exact = get(&shipped_router(), &format!("/search?q={query}&exact=1")).await;
+        assert!(
+            exact
+                .body
+                .contains(&format!("<h1>Results for {typed}</h1>")),
+            "{query}"
+        );
+        assert!(!exact.body.contains("We found nothing for"), "{query}");
         let link = format!(
             "Did you mean <a href=\"/search?q={}\">{meant}</a>?",
             meant.replace(' ', "%20")
         );
-        assert!(response.body.contains(&link), "{query}: no link to {meant}");
-        // Nothing matched as typed, so the page shows the results for the word meant.
-        assert!(response.body.contains("We found nothing for"), "{query}");
-        let paths = result_paths(&response.body);
-        assert_eq!(paths.first().map(String::as_str), Some(first), "{query}");
+        assert!(exact.body.contains(&link), "{query}: no link to {meant}");
     }
     // A word the site uses is never "corrected".
     let response = search("nephrostomy").await;
@@ -394,24 +416,19 @@ async fn search_pages_are_private_and_not_indexed() {
             .contains("<meta name=\"robots\" content=\"noindex\">")
     );
     assert!(!response.header("content-security-policy").is_empty());
-    // The query is back in the header box, so it can be changed without retyping.
+    // The query is back in the page's one search box, so it can be changed without retyping.
     assert!(
         response
             .body
-            .contains("id=\"header-search-q\" name=\"q\" type=\"search\" value=\"fibroids\"")
+            .contains("id=\"search-page-q\" name=\"q\" type=\"search\" value=\"fibroids\"")
     );
+    assert!(!response.body.contains("header-search-q"));
 }
 
 #[tokio::test]
 async fn every_page_has_a_search_box_that_needs_no_javascript() {
     let router = shipped_router();
-    for path in [
-        "/",
-        "/procedures/nephrostomy",
-        "/conditions",
-        "/a-z",
-        "/search",
-    ] {
+    for path in ["/", "/procedures/nephrostomy", "/conditions", "/a-z"] {
         let body = get(&router, path).await.body;
         assert!(
             body.contains(
@@ -652,4 +669,60 @@ async fn the_a_to_z_is_linked_from_every_page_and_served_prerendered() {
         .await
         .body;
     assert!(body.contains("<a href=\"/a-z\">A to Z</a>"));
+}
+
+#[tokio::test]
+async fn suggestions_as_you_type_tolerate_misspelling_and_half_words() {
+    let router = shipped_router();
+    // (typed so far, a page that must be offered)
+    let cases = [
+        ("fibriod", "/procedures/uterine-fibroid-embolisation"),
+        ("fibr", "/procedures/uterine-fibroid-embolisation"),
+        ("nephros", "/procedures/nephrostomy"),
+        ("kidney%20dr", "/procedures/nephrostomy"),
+        ("angioplsty", "/procedures/angioplasty"),
+    ];
+    for (typed, wanted) in cases {
+        let response = get(&router, &format!("/search/suggest?q={typed}")).await;
+        assert_eq!(response.status, StatusCode::OK, "{typed}");
+        assert_eq!(response.header("content-type"), "application/json");
+        assert_eq!(response.header("cache-control"), "no-store");
+        let answer: serde_json::Value = serde_json::from_str(&response.body).expect("JSON");
+        let offered = answer["suggestions"].as_array().expect("a list");
+        assert!(offered.len() <= 6, "{typed}: {offered:?}");
+        assert!(
+            offered.iter().any(|s| s["path"] == wanted),
+            "{typed}: {wanted} not offered in {offered:?}"
+        );
+        assert!(
+            offered
+                .iter()
+                .all(|s| s["title"].is_string() && s["label"].is_string())
+        );
+    }
+    // Nothing to look for, or too much: an empty list, never an error.
+    let long = "a".repeat(500);
+    for junk in ["", "%3F%3F%3F", "%00", long.as_str(), "zzqxv"] {
+        let response = get(&router, &format!("/search/suggest?q={junk}")).await;
+        assert_eq!(response.status, StatusCode::OK, "{junk}");
+        let answer: serde_json::Value = serde_json::from_str(&response.body).expect("JSON");
+        assert_eq!(
+            answer["suggestions"].as_array().map(Vec::len),
+            Some(0),
+            "{junk}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn snippets_prefer_the_pages_own_summary() {
+    // "fibroids" is in the summary of the fibroid embolisation sheet: its snippet is that summary.
+    let router = shipped_router();
+    let response = get(&router, "/search?q=fibroids").await;
+    let sheet = get(&router, "/procedures/uterine-fibroid-embolisation").await;
+    let summary = between(&sheet.body, "<meta name=\"description\" content=\"", "\"")
+        .expect("the sheet has a description");
+    let first = between(&response.body, "<p class=\"result-snippet\">", "</p>").expect("a snippet");
+    let plain = first.replace("<mark>", "").replace("</mark>", "");
+    assert_eq!(plain, summary);
 }

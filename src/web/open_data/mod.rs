@@ -39,9 +39,9 @@
 //!   no page can take one.
 
 pub mod api;
-pub mod feed;
-pub mod json_ld;
-pub mod openapi;
+pub(crate) mod feed;
+pub(crate) mod json_ld;
+pub(crate) mod openapi;
 pub mod sitemap;
 
 use std::collections::HashMap;

@@ -275,7 +275,13 @@ function locate(page, target) {
 /** One step of a form flow. Returns the navigation response when the step navigated. */
 async function runStep(page, step) {
   if (step.fill !== undefined) {
-    await locate(page, step.fill).first().fill(step.value);
+    const field = locate(page, step.fill).first();
+    // On a phone the header's search box is behind the "Menu" control: open it as a reader would.
+    if (!(await field.isVisible())) {
+      const menu = field.locator('xpath=ancestor::details[1]/summary');
+      if (await menu.count() > 0) await menu.click();
+    }
+    await field.fill(step.value);
     return null;
   }
   if (step.choose !== undefined) {

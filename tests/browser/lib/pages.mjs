@@ -54,7 +54,7 @@ export const PAGES = [
     name: 'statement', kind: 'statement', path: '/statements/prostate-artery-embolisation-2019',
     expect: { visible: '.banner-warning', text: /has been replaced/ },
   },
-  { name: 'radiation-guide', kind: 'radiation', path: '/radiation/what-is-a-radiation-dose', expect: { visible: '.review-dates' } },
+  { name: 'radiation-guide', kind: 'radiation', path: '/radiation/what-is-a-radiation-dose', expect: { visible: '.page-history' } },
   {
     name: 'radiation-doses', kind: 'radiation chart', path: '/radiation/doses',
     expect: { visible: 'main svg, main figure', text: /mSv/ },
