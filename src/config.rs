@@ -71,6 +71,10 @@ pub struct ServerSettings {
     /// Whether Strict-Transport-Security covers every subdomain too. Only for a domain whose
     /// subdomains are all served over https.
     pub hsts_include_subdomains: bool,
+    /// Serve on an address other machines can reach even though `site.base_url` names this
+    /// machine only (for a trial on a private network). Without it such a server refuses to
+    /// start: see [`SiteConfig::check_public_address`].
+    pub allow_loopback_base_url: bool,
 }
 
 impl Default for ServerSettings {
@@ -85,6 +89,7 @@ impl Default for ServerSettings {
             max_connections: 1024,
             hsts_max_age_secs: 31_536_000,
             hsts_include_subdomains: false,
+            allow_loopback_base_url: false,
         }
     }
 }
@@ -317,6 +322,17 @@ pub enum ConfigError {
         path: Option<PathBuf>,
         message: &'static str,
     },
+    /// The server would answer other machines, but every address it writes into pages (canonical
+    /// links, printed pages, the sitemap, share links) would point at the machine the reader is on.
+    #[error(
+        "the server would listen on {addr}, which other machines can reach, but site.base_url is \
+         {base_url}, which names this machine only: printed pages, share links and the sitemap \
+         would point there. Set site.base_url to the public address (such as \
+         https://irinfo.example.org), or listen on a loopback address such as 127.0.0.1:3000; \
+         for a trial on a private network, pass --allow-loopback-base-url (or set \
+         server.allow_loopback_base_url = true)"
+    )]
+    LoopbackBaseUrl { addr: SocketAddr, base_url: String },
 }
 
 /// `site.toml` and then `separator`, or nothing when the text did not come from a file.
@@ -332,7 +348,7 @@ impl ConfigError {
             Self::Syntax { path, .. } | Self::Invalid { path, .. } => {
                 *path = Some(file.to_path_buf());
             }
-            Self::Read { .. } => {}
+            Self::Read { .. } | Self::LoopbackBaseUrl { .. } => {}
         }
         self
     }
@@ -372,6 +388,24 @@ impl SiteConfig {
             message,
         })?;
         Ok(config)
+    }
+
+    /// Refuses a server that others can reach (any address but a loopback one) while
+    /// `site.base_url` is a loopback address or `localhost`, the default: a public deployment that
+    /// forgot to set it would print `http://127.0.0.1:3000` on every leaflet and share link.
+    /// `server.allow_loopback_base_url` overrides it.
+    pub fn check_public_address(&self) -> Result<(), ConfigError> {
+        let addr = self.server.addr;
+        if addr.ip().is_loopback() || self.server.allow_loopback_base_url {
+            return Ok(());
+        }
+        if names_this_machine(&self.site.base_url) {
+            return Err(ConfigError::LoopbackBaseUrl {
+                addr,
+                base_url: self.site.base_url.clone(),
+            });
+        }
+        Ok(())
     }
 
     /// The first value out of range, if any.
@@ -424,6 +458,23 @@ impl SiteConfig {
     }
 }
 
+/// Whether an address's host is this machine only: a loopback IP address, `localhost` or a name
+/// under `.localhost` (which resolvers keep on the machine, RFC 6761).
+fn names_this_machine(base_url: &str) -> bool {
+    let Ok(parsed) = url::Url::parse(base_url) else {
+        return false;
+    };
+    match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
 /// The 1-based line and column (in characters) of a byte offset into settings text. (The content
 /// layer has its own, for diagnostics; the settings depend on nothing else in the crate.)
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -446,6 +497,40 @@ mod tests {
         assert_eq!(config.paths.content, PathBuf::from("content"));
         assert_eq!(config.radiation.annual_background_msv, 2.3);
         assert_eq!(config.radiation.risk_per_sievert, 0.05);
+    }
+
+    #[test]
+    fn a_reachable_server_needs_a_public_base_url() {
+        // (listen on, base_url, allowed to start)
+        let cases = [
+            ("127.0.0.1:3000", "http://127.0.0.1:3000", true),
+            ("[::1]:3000", "http://localhost:3000", true),
+            ("0.0.0.0:3000", "http://127.0.0.1:3000", false),
+            ("0.0.0.0:3000", "http://127.8.0.1:3000", false),
+            ("[::]:3000", "http://[::1]:3000", false),
+            ("192.168.1.5:80", "http://localhost", false),
+            ("192.168.1.5:80", "http://LOCALHOST.:8080", false),
+            ("192.168.1.5:80", "http://irinfo.localhost", false),
+            ("0.0.0.0:3000", "https://irinfo.example.org", true),
+            ("0.0.0.0:3000", "http://192.168.1.5:3000", true),
+            ("0.0.0.0:3000", "http://localhost.example.org", true),
+        ];
+        for (addr, base_url, allowed) in cases {
+            let mut config = SiteConfig::default();
+            config.server.addr = addr.parse().unwrap();
+            config.site.base_url = base_url.to_string();
+            let outcome = config.check_public_address();
+            assert_eq!(outcome.is_ok(), allowed, "{addr} with {base_url}");
+            if let Err(e) = outcome {
+                let text = e.to_string();
+                assert!(
+                    text.contains(addr) && text.contains(base_url) && text.contains("--allow"),
+                    "{text}"
+                );
+            }
+            config.server.allow_loopback_base_url = true;
+            assert!(config.check_public_address().is_ok(), "override: {addr}");
+        }
     }
 
     #[test]

@@ -240,7 +240,8 @@ pub fn start_mail(
 }
 
 /// Listens on the configured address and serves with one single-threaded runtime per core until
-/// SIGINT or SIGTERM, then finishes the requests in flight before returning.
+/// SIGINT or SIGTERM, then finishes the requests in flight before returning. SIGHUP rebuilds
+/// the content and swaps it in whole, as `--watch` does after an edit.
 ///
 /// Each runtime has its own socket on the address (SO_REUSEPORT), the kernel spreads new
 /// connections evenly over them, and a connection stays on its runtime: a request never moves
@@ -262,9 +263,9 @@ pub fn serve_per_core(state: AppState) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the background runtime")?;
-    let signal = {
+    let (signal, _reload) = {
         let _inside = background.enter();
-        shutdown_signal()
+        (shutdown_signal(), reload_on_hangup(&state))
     };
     let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
     let mail = background.block_on(async { start_mail(&state.0, mail_stopped) })?;
@@ -347,6 +348,19 @@ pub fn serve_per_core(state: AppState) -> anyhow::Result<()> {
         }
         outcome
     })
+}
+
+/// Starts rebuilding the content on SIGHUP ([`watch::reload_on_hangup`]); the task ends with
+/// the runtime. A server that cannot listen for SIGHUP still serves, and says so.
+fn reload_on_hangup(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
+    #[cfg(unix)]
+    match watch::reload_on_hangup(state.clone()) {
+        Ok(task) => return Some(task),
+        Err(e) => tracing::error!("cannot listen for SIGHUP, so it will not reload content: {e}"),
+    }
+    #[cfg(not(unix))]
+    let _ = state;
+    None
 }
 
 /// A listener that shares its address with the other runtimes' listeners.

@@ -140,6 +140,10 @@ struct ServeArgs {
     /// Rebuild the site whenever a file in the content folder changes (for editing).
     #[arg(long)]
     watch: bool,
+    /// Listen on a public address even though site.base_url names this machine only (for a
+    /// trial on a private network; links in printed pages will not work elsewhere).
+    #[arg(long)]
+    allow_loopback_base_url: bool,
 }
 
 fn main() -> ExitCode {
@@ -206,6 +210,8 @@ fn serve(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
     }
     config.server.drafts |= args.drafts;
     config.server.watch |= args.watch;
+    config.server.allow_loopback_base_url |= args.allow_loopback_base_url;
+    config.check_public_address().context("refusing to start")?;
     let started = std::time::Instant::now();
     let (site, diagnostics) = irinfo::build_servable_site(&config).map_err(|e| match e {
         BuildError::Content(d) => {

@@ -1,4 +1,5 @@
-//! Live reload: watches the content folder and rebuilds the Site when a change settles.
+//! Live reload: watches the content folder and rebuilds the Site when a change settles, and
+//! rebuilds it when the process receives SIGHUP (how a host reloads content it has deployed).
 //!
 //! A rebuild reads and checks all content, as at start-up, on a blocking thread. A Site that
 //! builds is swapped in whole ([`crate::App::replace_site`]), so a request sees the old site or
@@ -101,6 +102,27 @@ pub fn watch_content(state: AppState) -> anyhow::Result<LiveReload> {
         _watcher: watcher,
         task,
     })
+}
+
+/// Rebuilds the content each time the process receives SIGHUP, one rebuild at a time, exactly
+/// as a change seen by [`watch_content`] does: a Site that builds is swapped in whole, and content
+/// with errors leaves the last good Site serving, with every problem logged. The handler is
+/// installed when this is called (SIGHUP would otherwise end the process), so call it before the
+/// server listens, inside the runtime that is to run the rebuilds.
+#[cfg(unix)]
+pub fn reload_on_hangup(state: AppState) -> std::io::Result<JoinHandle<()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangups = signal(SignalKind::hangup())?;
+    Ok(tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP: rebuilding the content");
+            let state = state.clone();
+            let rebuilt = tokio::task::spawn_blocking(move || log(&rebuild(&state))).await;
+            if let Err(e) = rebuilt {
+                tracing::error!("the rebuild stopped unexpectedly: {e}");
+            }
+        }
+    }))
 }
 
 /// Waits until no change has arrived for [`QUIET_PERIOD`], or [`MAX_WAIT`] has passed, noting

@@ -14,6 +14,7 @@ mod layers;
 mod open_data;
 mod pages;
 mod perf;
+mod proxy;
 mod radiation;
 mod search;
 mod shipped_content;

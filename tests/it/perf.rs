@@ -4,7 +4,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -344,84 +344,27 @@ async fn responses_vary_on_accept_encoding_and_head_has_headers_but_no_body() {
     assert!(refused.body.starts_with(b"<!doctype html>"));
 }
 
-/// nginx running on a loopback port, serving an export; stopped when dropped.
-struct Nginx {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 const BROTLI_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so";
 
-fn nginx_binary() -> PathBuf {
-    const PACKAGES: &str = "nginx libnginx-mod-http-brotli-static";
-    ["/usr/sbin/nginx", "/usr/bin/nginx"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            require_installed("/usr/sbin/nginx", "nginx", PACKAGES);
-            PathBuf::from("/usr/sbin/nginx")
-        })
-}
-
+/// nginx serving an export with `scripts/nginx-export.conf`, as a static host would.
 fn start_nginx(export: &Path) -> Nginx {
     require_installed(
         BROTLI_MODULE,
         "nginx's brotli module",
         "libnginx-mod-http-brotli-static",
     );
-    let dir = tempfile::tempdir().unwrap();
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let prefix = dir.path().display().to_string();
-    let config = format!(
-        "daemon off;\nmaster_process off;\nworker_processes 1;\npid {prefix}/nginx.pid;\n\
-         error_log {prefix}/error.log warn;\nload_module {BROTLI_MODULE};\n\
-         events {{ worker_connections 64; }}\n\
-         http {{\n  include /etc/nginx/mime.types;\n  access_log off;\n\
-           client_body_temp_path {prefix}/body;\n  proxy_temp_path {prefix}/proxy;\n\
-           fastcgi_temp_path {prefix}/fastcgi;\n  uwsgi_temp_path {prefix}/uwsgi;\n\
-           scgi_temp_path {prefix}/scgi;\n\
-           server {{\n    listen 127.0.0.1:{port};\n    root {root};\n\
-             include {snippet};\n    brotli_static on;\n  }}\n}}\n",
+    let server = format!(
+        "server {{\n    listen 127.0.0.1:{port};\n    root {root};\n\
+         include {snippet};\n    brotli_static on;\n  }}\n",
         root = export.display(),
         snippet = repo().join("scripts/nginx-export.conf").display(),
     );
-    let config_path = dir.path().join("nginx.conf");
-    std::fs::write(&config_path, config).unwrap();
-    let child = Command::new(nginx_binary())
-        .arg("-p")
-        .arg(dir.path())
-        .arg("-c")
-        .arg(&config_path)
-        .arg("-e")
-        .arg(dir.path().join("error.log"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start nginx");
-    let nginx = Nginx {
-        child,
-        port,
-        _dir: dir,
-    };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nginx did not start on {port}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    nginx
+    Nginx::start(&format!("load_module {BROTLI_MODULE};"), &server, &[], port)
 }
 
 /// One HTTP/1.1 request over a real socket, read to the end.

@@ -180,3 +180,80 @@ pub fn shipped_settings_with_spool_in(dir: &Path) -> PathBuf {
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_irinfo"))
 }
+
+/// A real nginx on loopback, in a folder of its own; stopped when dropped.
+pub struct Nginx {
+    child: std::process::Child,
+    /// The port the test talks to.
+    pub port: u16,
+    /// Holds nginx.conf, its logs and whatever the test put beside them.
+    pub dir: tempfile::TempDir,
+}
+
+impl Nginx {
+    /// Starts nginx with `http_block` inside `http { }` (after the MIME types and temp paths),
+    /// `main` before it (such as `load_module`), and `files` (name, text) written beside
+    /// nginx.conf, where relative `include`s find them; waits until `port` answers.
+    pub fn start(main: &str, http_block: &str, files: &[(&str, &str)], port: u16) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let prefix = dir.path().display().to_string();
+        let config = format!(
+            "daemon off;\nmaster_process off;\nworker_processes 1;\npid {prefix}/nginx.pid;\n\
+             error_log {prefix}/error.log warn;\n{main}\n\
+             events {{ worker_connections 256; }}\n\
+             http {{\n  include /etc/nginx/mime.types;\n  access_log off;\n\
+               client_body_temp_path {prefix}/body;\n  proxy_temp_path {prefix}/proxy;\n\
+               fastcgi_temp_path {prefix}/fastcgi;\n  uwsgi_temp_path {prefix}/uwsgi;\n\
+               scgi_temp_path {prefix}/scgi;\n{http_block}\n}}\n"
+        );
+        let config_path = dir.path().join("nginx.conf");
+        std::fs::write(&config_path, config).unwrap();
+        let mut child = std::process::Command::new(nginx_binary())
+            .arg("-p")
+            .arg(dir.path())
+            .arg("-c")
+            .arg(&config_path)
+            .arg("-e")
+            .arg(dir.path().join("error.log"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start nginx");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = child.try_wait() {
+                let log = std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
+                panic!("nginx exited with {status}: {log}");
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "nginx did not start on {port}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Self { child, port, dir }
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Debian's nginx; a missing one ends the run with one line saying how to install it.
+pub fn nginx_binary() -> PathBuf {
+    const PACKAGES: &str = "nginx libnginx-mod-http-brotli-static";
+    ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            require_installed("/usr/sbin/nginx", "nginx", PACKAGES);
+            PathBuf::from("/usr/sbin/nginx")
+        })
+}

@@ -5,7 +5,7 @@ mod cli;
 mod crash;
 mod delivery;
 mod form;
-mod smtp;
+pub mod smtp;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
