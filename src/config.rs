@@ -390,6 +390,15 @@ impl SiteConfig {
         Ok(config)
     }
 
+    /// Replaces `site.base_url` (from the command line), holding it to the same rules as the file.
+    pub fn set_base_url(&mut self, base_url: String) -> Result<(), ConfigError> {
+        self.site.base_url = base_url;
+        self.validate().map_err(|message| ConfigError::Invalid {
+            path: None,
+            message,
+        })
+    }
+
     /// Refuses a server that others can reach (any address but a loopback one) while
     /// `site.base_url` is a loopback address or `localhost`, the default: a public deployment that
     /// forgot to set it would print `http://127.0.0.1:3000` on every leaflet and share link.

@@ -134,6 +134,9 @@ struct ServeArgs {
     /// Address to listen on, such as 127.0.0.1:3000.
     #[arg(long, env = "IRINFO_ADDR")]
     addr: Option<SocketAddr>,
+    /// The address the public uses, such as https://irinfo.example.org (site.base_url).
+    #[arg(long, env = "IRINFO_BASE_URL")]
+    base_url: Option<String>,
     /// Also serve pages marked `draft = true` (for previews; never on the live site).
     #[arg(long)]
     drafts: bool,
@@ -207,6 +210,11 @@ fn serve(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
     let mut config = load_config(common)?;
     if let Some(addr) = args.addr {
         config.server.addr = addr;
+    }
+    if let Some(base_url) = args.base_url {
+        config
+            .set_base_url(base_url)
+            .context("invalid --base-url")?;
     }
     config.server.drafts |= args.drafts;
     config.server.watch |= args.watch;

@@ -1040,3 +1040,84 @@ fn the_content_guide_documents_every_front_matter_field() {
         missing.join(", ")
     );
 }
+
+/// Sends SIGHUP to the server, as `systemctl reload` or `kill -HUP` does.
+fn hang_up(server: &WatchedServer) {
+    let sent = Command::new("kill")
+        .args(["-HUP", &server.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+}
+
+#[test]
+fn sighup_publishes_an_edit_without_watching_or_restarting() {
+    let dir = minimal_copy();
+    let mut server = WatchedServer::start_with(&["--content", dir.path().to_str().unwrap()]);
+    set_title(
+        &dir.path().join("procedures/balloon.md"),
+        "Balloon procedure",
+        "Balloon widening",
+    );
+    // Not watching: the edit waits for the signal.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(title_of(&server.get("/procedures/balloon").1).starts_with("Balloon procedure"));
+
+    hang_up(&server);
+    server.wait_for(
+        Duration::from_secs(20),
+        "the edit was not served after SIGHUP",
+        || title_of(&server.get("/procedures/balloon").1).starts_with("Balloon widening"),
+    );
+    assert!(server.get("/procedures").1.contains("Balloon widening"));
+    assert!(server.log().contains("SIGHUP: rebuilding the content"));
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "SIGHUP must not stop the server"
+    );
+}
+
+#[test]
+fn sighup_with_broken_content_keeps_the_old_site_and_logs_every_problem() {
+    let dir = minimal_copy();
+    let mut server = WatchedServer::start_with(&["--content", dir.path().to_str().unwrap()]);
+    let coil = dir.path().join("procedures/coil.md");
+    let good = std::fs::read_to_string(&coil).unwrap();
+    std::fs::write(
+        &coil,
+        good.replacen("title = \"Coil procedure\"", "title = Coil procedure", 1),
+    )
+    .unwrap();
+    // A second broken file: every problem is logged, not only the first.
+    let balloon = dir.path().join("procedures/balloon.md");
+    let text = std::fs::read_to_string(&balloon).unwrap();
+    std::fs::write(&balloon, text.replacen("title = ", "titel = ", 1)).unwrap();
+
+    hang_up(&server);
+    server.wait_for(
+        Duration::from_secs(20),
+        "the refused rebuild was not logged",
+        || server.log().contains("still serving the last good version"),
+    );
+    let log = server.log();
+    for (file, position) in [(&coil, "2:9:"), (&balloon, "")] {
+        let location = format!("{}:{position}", file.display());
+        assert!(
+            log.lines()
+                .any(|l| l.contains("ERROR") && l.contains(&location)),
+            "no error at {location} in:\n{log}"
+        );
+    }
+    let (status, body) = server.get("/procedures/coil");
+    assert_eq!(status, 200, "the last good site is still served");
+    assert!(title_of(&body).starts_with("Coil procedure"), "{body}");
+    assert!(server.child.try_wait().unwrap().is_none());
+
+    // Fixed, and signalled again: the fix is published.
+    std::fs::write(&coil, good.replacen("Coil procedure", "Coil fixed", 1)).unwrap();
+    std::fs::write(&balloon, text).unwrap();
+    hang_up(&server);
+    server.wait_for(Duration::from_secs(20), "the fix was not served", || {
+        title_of(&server.get("/procedures/coil").1).starts_with("Coil fixed")
+    });
+}

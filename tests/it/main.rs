@@ -6,6 +6,7 @@ mod support;
 mod authority;
 mod contact;
 mod content_errors;
+mod deploy;
 mod editing;
 mod finder;
 mod fuzz;
