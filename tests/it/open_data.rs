@@ -125,6 +125,19 @@ async fn a_diagnosis_code_leads_to_the_condition_and_its_treatments() {
 }
 
 #[tokio::test]
+async fn a_code_added_from_a_cited_source_finds_its_condition() {
+    let router = shipped_router();
+    // I80.2 (deep vein thrombosis NOS) was read in the WHO ICD-10 2019 browser.
+    let found = json(&get(&router, "/api/v1/codes/icd-10/I80.2").await);
+    assert_eq!(found["code"], "I80.2");
+    assert_eq!(found["conditions"][0]["slug"], "deep-vein-thrombosis");
+    assert!(!found["treatments"].as_array().unwrap().is_empty());
+    // A SNOMED CT concept id leads to its page the same way.
+    let found = json(&get(&router, "/api/v1/codes/snomed-ct/266569009").await);
+    assert_eq!(found["conditions"][0]["slug"], "enlarged-prostate");
+}
+
+#[tokio::test]
 async fn a_procedure_document_has_sections_risks_with_bands_sources_and_its_review_status() {
     let router = irinfo::web::router(state_for(fixture_config("minimal")));
     let sheet = json(&get(&router, "/api/v1/procedures/balloon").await);
