@@ -121,7 +121,10 @@ async fn a_diagnosis_code_leads_to_the_condition_and_its_treatments() {
         condition["codes"]["icd10"],
         serde_json::json!(["I71.3", "I71.4"])
     );
-    assert_eq!(condition["codes"]["snomed_ct"], serde_json::json!([]));
+    assert_eq!(
+        condition["codes"]["snomed_ct"],
+        serde_json::json!(["233985008"])
+    );
 }
 
 #[tokio::test]
