@@ -298,38 +298,54 @@ fn smaller_than(compressed: Vec<u8>, identity: &[u8]) -> Bytes {
 
 /// Picks br, then gzip, then identity, honouring `q=0` refusals.
 pub fn negotiate(request: &HeaderMap) -> Encoding {
-    let mut brotli = false;
-    let mut gzip = false;
-    for value in request.get_all(header::ACCEPT_ENCODING) {
-        let Ok(value) = value.to_str() else { continue };
-        for item in value.split(',') {
-            let mut parts = item.split(';');
-            let coding = parts.next().unwrap_or_default().trim();
-            let refused = parts.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            if refused {
-                continue;
-            }
-            if coding.eq_ignore_ascii_case("br") {
-                brotli = true;
-            } else if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
-                gzip = true;
-            } else if coding == "*" {
-                brotli = true;
-                gzip = true;
-            }
-        }
-    }
-    if brotli {
+    let accepted = AcceptedCodings::of(request);
+    if accepted.brotli {
         Encoding::Brotli
-    } else if gzip {
+    } else if accepted.gzip {
         Encoding::Gzip
     } else {
         Encoding::Identity
+    }
+}
+
+/// The compressed codings a request's `Accept-Encoding` allows (`*` allows both; `q=0` refuses).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AcceptedCodings {
+    pub brotli: bool,
+    pub gzip: bool,
+}
+
+impl AcceptedCodings {
+    /// Reads every `Accept-Encoding` header of `request`.
+    pub fn of(request: &HeaderMap) -> Self {
+        let mut accepted = Self::default();
+        for value in request.get_all(header::ACCEPT_ENCODING) {
+            let Ok(value) = value.to_str() else { continue };
+            for item in value.split(',') {
+                let mut parts = item.split(';');
+                let coding = parts.next().unwrap_or_default().trim();
+                let refused = parts.any(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.trim().parse::<f32>().ok())
+                        .is_some_and(|q| q <= 0.0)
+                });
+                if refused {
+                    continue;
+                }
+                if coding.eq_ignore_ascii_case("br") {
+                    accepted.brotli = true;
+                } else if coding.eq_ignore_ascii_case("gzip")
+                    || coding.eq_ignore_ascii_case("x-gzip")
+                {
+                    accepted.gzip = true;
+                } else if coding == "*" {
+                    accepted.brotli = true;
+                    accepted.gzip = true;
+                }
+            }
+        }
+        accepted
     }
 }
 

@@ -218,10 +218,16 @@ pub struct TownGroup {
     pub cards: Vec<EntryCard>,
 }
 
+/// The script that fills in the visitor's location when they ask for it, in `static/`.
+pub(crate) const LOCATION_SCRIPT: &str = "finder-location.js";
+
 #[derive(Template)]
 #[template(path = "find.html")]
 pub struct FindTemplate {
     pub layout: Layout,
+    /// [`LOCATION_SCRIPT`]'s fingerprinted address (kept for a year), when `static/` has it;
+    /// without it the form still works, with no "use my location" button.
+    pub location_script: Option<String>,
     pub sample: bool,
     pub form: SearchForm,
     pub procedures: Vec<ProcedureOption>,
@@ -266,6 +272,7 @@ pub fn prerender(
     library: &Library,
     finder: &Finder,
     stylesheet: &str,
+    location_script: Option<&str>,
 ) -> Result<Vec<(String, CachedPage)>, RenderError> {
     let directory = &finder.directory;
     let sample = directory.has_samples();
@@ -283,6 +290,7 @@ pub fn prerender(
         layout: Layout::new(config, stylesheet, FIND_PATH, TITLE)
             .describe(DESCRIPTION)
             .crumbs([]),
+        location_script: location_script.map(str::to_string),
         sample,
         form: SearchForm::default(),
         procedures: procedure_options(library),
@@ -693,6 +701,7 @@ async fn find(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Re
     match render_search(
         &state.0.config,
         site.stylesheet(),
+        site.asset_url(LOCATION_SCRIPT),
         library,
         &site.finder,
         checked,
@@ -716,6 +725,7 @@ async fn find(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Re
 fn render_search(
     config: &SiteConfig,
     stylesheet: &str,
+    location_script: Option<&str>,
     library: &Library,
     finder: &Finder,
     checked: Checked,
@@ -788,6 +798,7 @@ fn render_search(
     }
     let template = FindTemplate {
         layout: layout.describe(DESCRIPTION).noindex(),
+        location_script: location_script.map(str::to_string),
         sample: finder.directory.has_samples(),
         procedures: procedure_options(library),
         radii: RADII,

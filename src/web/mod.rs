@@ -5,6 +5,7 @@ pub(crate) mod a_to_z;
 pub(crate) mod assets;
 pub mod authority;
 pub mod cached;
+pub(crate) mod compression;
 pub mod contact;
 pub(crate) mod error;
 pub(crate) mod finder;
@@ -128,9 +129,15 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .merge(pages::router())
         .merge(contact::router())
-        .merge(finder::router())
-        .merge(radiation::router())
-        .merge(search::router())
+        // Pages made per request are compressed as they go out (the others were compressed
+        // when the site was built); not the contact form: see [`compression`].
+        .merge(
+            Router::new()
+                .merge(finder::router())
+                .merge(radiation::router())
+                .merge(search::router())
+                .layer(middleware::from_fn(compression::compress_per_request)),
+        )
         .merge(open_data::router())
         .merge(static_files::router(&state))
         .fallback(pages::fallback)

@@ -115,6 +115,7 @@ impl Site {
             &library,
             &finder,
             &stylesheet,
+            assets.url(super::finder::LOCATION_SCRIPT),
         )?);
         let html_paths: Vec<&str> = pages.keys().map(String::as_str).collect();
         let open_data = OpenData::build(config, &library, &finder, &html_paths);

@@ -419,9 +419,12 @@ async fn the_empty_form_is_pre_rendered_and_links_from_sheets_pre_select_a_proce
         page.body
             .contains("<option value=\"50\" selected>Within 50 miles</option>")
     );
+    // The location script by its fingerprinted name, which is kept for a year.
+    let script = crate::support::between(&page.body, "<script src=\"", "\" defer></script>")
+        .expect("the location script");
     assert!(
-        page.body
-            .contains("<script src=\"/static/finder-location.js\" defer></script>")
+        script.starts_with("/static/finder-location.") && script.len() == "/static/finder-location.12345678.js".len(),
+        "{script}"
     );
     assert!(summary_errors(&page.body).is_empty());
     let site = state.site();
@@ -962,6 +965,20 @@ async fn the_location_script_is_served_and_only_as_a_file() {
     assert!(script.header("content-type").contains("javascript"));
     assert!(script.body.contains("getCurrentPosition"));
     let page = get(&router, "/find").await;
+    // The page links the fingerprinted copy, the same file, which browsers keep for a year;
+    // a finder search, made per request, links it too.
+    let searched = get(&router, "/find?q=LS6+3EX&procedure=angioplasty&radius=50").await;
+    for html in [&page.body, &searched.body] {
+        let href = crate::support::between(html, "<script src=\"", "\" defer></script>")
+            .expect("the location script");
+        let fingerprinted = get(&router, href).await;
+        assert_eq!(fingerprinted.status, StatusCode::OK, "{href}");
+        assert_eq!(fingerprinted.body, script.body);
+        assert_eq!(
+            fingerprinted.header("cache-control"),
+            "public, max-age=31536000, immutable"
+        );
+    }
     // No inline script: every <script> has a src.
     assert_eq!(
         page.body.matches("<script").count(),
