@@ -547,6 +547,7 @@ fn start_irinfo(port: u16, dir: &std::path::Path) -> Child {
     let child = Command::new(binary())
         .current_dir(repo())
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .args(ADMIN_ON_ANY_PORT)
         .arg("--config")
         .arg(shipped_settings_with_spool_in(dir))
         .env("RUST_LOG", "warn")
@@ -606,6 +607,7 @@ fn an_address_in_use_is_a_clear_error_not_a_shared_port() {
     let output = Command::new(binary())
         .current_dir(repo())
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .args(ADMIN_ON_ANY_PORT)
         .output()
         .expect("run irinfo");
     assert!(!output.status.success());
@@ -619,6 +621,7 @@ fn an_address_in_use_is_a_clear_error_not_a_shared_port() {
     let second = Command::new(binary())
         .current_dir(repo())
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .args(ADMIN_ON_ANY_PORT)
         .output()
         .expect("run irinfo");
     let _ = first.kill();
