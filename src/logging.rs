@@ -6,7 +6,7 @@
 //! later), and one filter at the end catches them all, whatever the format. What a visitor wrote
 //! in the contact form is never logged at all.
 //!
-//! The per-request lines (target `irinfo::access`, written by [`crate::web::ops`]) are on by
+//! The per-request lines (target `irinfo::web::ops::access`, from [`crate::web::ops`]) are on by
 //! default in JSON, where a collector wants them, and off in human lines, where they would bury
 //! the lines worth reading; `RUST_LOG` decides over both (`RUST_LOG=irinfo=info` turns them on).
 
@@ -27,7 +27,7 @@ pub enum LogFormat {
 /// The log filter when `RUST_LOG` is not set.
 fn default_filter(format: LogFormat) -> &'static str {
     match format {
-        LogFormat::Human => "irinfo=info,irinfo::access=off,tower_http=warn",
+        LogFormat::Human => "irinfo=info,irinfo::web::ops::access=off,tower_http=warn",
         LogFormat::Json => "irinfo=info,tower_http=warn",
     }
 }

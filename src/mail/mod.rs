@@ -23,12 +23,10 @@ pub use schedule::{Clock, ManualClock, RetrySchedule, SystemClock};
 pub use transport::{SendOutcome, Transport};
 pub use worker::{DeliveryWorker, PassReport};
 
-/// The names of the mail metrics the worker and the relay record, and the SMTP error classes,
-/// for whoever describes and renders them (the web layer's `/metrics`).
-pub(crate) mod metric_names {
-    pub(crate) use super::relay::{ErrorClass, SMTP_ERRORS};
-    pub(crate) use super::worker::DELIVERIES;
-}
+// The names of the mail metrics the worker and the relay record, and the SMTP error classes,
+// for whoever describes and renders them (the web layer's `/metrics`).
+pub(crate) use relay::{ErrorClass, SMTP_ERRORS};
+pub(crate) use worker::DELIVERIES;
 
 use crate::config::{ContactSettings, MailSettings};
 

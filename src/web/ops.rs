@@ -6,7 +6,8 @@
 //!   there), outside the error pages and every rate limit, and never cached.
 //! - [`observe`] wraps every request: it counts it by route (the route's pattern, never the
 //!   address asked for, so that the number of series stays bounded) and status, times it, counts
-//!   the bytes sent, gives it an `x-request-id`, and writes one `irinfo::access` log line.
+//!   the bytes sent, gives it an `x-request-id`, and writes one log line (target
+//!   `irinfo::web::ops::access`).
 //! - [`admin_router`] serves `/metrics` in the Prometheus text format on the admin address
 //!   (`server.admin_addr`), never the public one: metrics say how the site is used and where it
 //!   hurts, which is nobody's business outside.
@@ -35,7 +36,7 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde::Serialize;
 
 use super::{App, AppState};
-use crate::mail::metric_names::{DELIVERIES, ErrorClass, SMTP_ERRORS};
+use crate::mail::{DELIVERIES, ErrorClass, SMTP_ERRORS};
 
 /// Where the liveness and readiness checks answer.
 pub const HEALTHZ: &str = "/healthz";
@@ -264,18 +265,37 @@ pub(crate) async fn observe(request: Request, next: Next) -> Response {
         None => FALLBACK_ROUTE,
     };
     record(route, status, elapsed, bytes);
-    tracing::info!(
-        target: "irinfo::access",
-        request_id = id.to_str().unwrap_or_default(),
-        method = method.as_str(),
-        route,
-        status = status.as_u16(),
-        latency_ms = elapsed.as_micros() as f64 / 1000.0,
-        bytes,
-        "request"
-    );
+    access::log(&id, &method, route, status, elapsed, bytes);
     response.headers_mut().insert(REQUEST_ID, id);
     response
+}
+
+/// The per-request log lines, in a module of their own so that their target,
+/// `irinfo::web::ops::access`, can be switched on and off alone (see [`crate::logging`]).
+mod access {
+    use std::time::Duration;
+
+    use axum::http::{HeaderValue, Method, StatusCode};
+
+    /// One line: the request's id, method, route, status, latency and body bytes.
+    pub(super) fn log(
+        id: &HeaderValue,
+        method: &Method,
+        route: &str,
+        status: StatusCode,
+        elapsed: Duration,
+        bytes: u64,
+    ) {
+        tracing::info!(
+            request_id = id.to_str().unwrap_or_default(),
+            method = method.as_str(),
+            route,
+            status = status.as_u16(),
+            latency_ms = elapsed.as_micros() as f64 / 1000.0,
+            bytes,
+            "request"
+        );
+    }
 }
 
 /// The body's length when it is known before it is sent, which it is for every page and file the

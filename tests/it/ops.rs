@@ -388,7 +388,7 @@ fn json_log_lines_parse_carry_each_request_and_mask_addresses() {
         assert!(Instant::now() < deadline, "no log line for {id}:\n{text}");
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert_eq!(access["target"], "irinfo::access");
+    assert_eq!(access["target"], "irinfo::web::ops::access");
     assert_eq!(access["level"], "INFO");
     assert_eq!(access["method"], "GET");
     assert_eq!(access["route"], "/procedures/{slug}");
