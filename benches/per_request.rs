@@ -18,10 +18,7 @@ use tower::ServiceExt;
 
 const PAGES: [(&str, &str); 3] = [
     ("search", "/search?q=stent"),
-    (
-        "finder",
-        "/find?q=LS6+3EX&procedure=angioplasty&radius=50",
-    ),
+    ("finder", "/find?q=LS6+3EX&procedure=angioplasty&radius=50"),
     (
         "compare",
         "/radiation/compare?items=angiogram&items=chest-x-ray&items=ct-abdomen-pelvis",
@@ -31,7 +28,9 @@ const PAGES: [(&str, &str); 3] = [
 fn serving(c: &mut Criterion) {
     let config = common::shipped_config();
     let site = common::build(&config);
-    site.build_search_index().as_ref().expect("the search index builds");
+    site.build_search_index()
+        .as_ref()
+        .expect("the search index builds");
     site.make_brotli_copies();
     let router = irinfo::web::router(AppState::new(
         App::new(config, site).expect("random source"),

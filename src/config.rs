@@ -49,6 +49,10 @@ impl Default for SiteSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct ServerSettings {
     pub addr: SocketAddr,
+    /// The admin address, which serves `/metrics` (Prometheus) and nothing else; never the
+    /// public one. `""` or `"off"` switches it off. Keep it on loopback or a private network.
+    #[serde(deserialize_with = "deserialize_admin_addr")]
+    pub admin_addr: Option<SocketAddr>,
     /// Serve pages marked `draft = true`, with a banner. Never on the live site.
     pub drafts: bool,
     /// Rebuild the site when content changes.
@@ -81,6 +85,7 @@ impl Default for ServerSettings {
     fn default() -> Self {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            admin_addr: Some(SocketAddr::from(([127, 0, 0, 1], 3001))),
             drafts: false,
             watch: false,
             request_timeout_secs: 10,
@@ -92,6 +97,26 @@ impl Default for ServerSettings {
             allow_loopback_base_url: false,
         }
     }
+}
+
+/// Reads an admin address as `server.admin_addr` and `--admin-addr` take it: `host:port`, or
+/// `""` or `"off"` for none.
+pub fn parse_admin_addr(text: &str) -> Result<Option<SocketAddr>, std::net::AddrParseError> {
+    match text.trim() {
+        "" | "off" => Ok(None),
+        addr => addr.parse().map(Some),
+    }
+}
+
+fn deserialize_admin_addr<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<SocketAddr>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    parse_admin_addr(&text).map_err(|_| {
+        serde::de::Error::custom(format!(
+            "{text:?} is not an address such as \"127.0.0.1:3001\" (or \"off\")"
+        ))
+    })
 }
 
 /// Where the site's files are. Relative paths are relative to the working directory.
@@ -503,6 +528,10 @@ mod tests {
     fn defaults_without_a_file() {
         let config = SiteConfig::parse("").unwrap();
         assert_eq!(config.server.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(
+            config.server.admin_addr,
+            Some(SocketAddr::from(([127, 0, 0, 1], 3001)))
+        );
         assert_eq!(config.paths.content, PathBuf::from("content"));
         assert_eq!(config.radiation.annual_background_msv, 2.3);
         assert_eq!(config.radiation.risk_per_sievert, 0.05);
@@ -543,6 +572,17 @@ mod tests {
     }
 
     #[test]
+    fn the_admin_address_can_be_moved_or_switched_off() {
+        let admin = |text: &str| SiteConfig::parse(text).unwrap().server.admin_addr;
+        assert_eq!(
+            admin("[server]\nadmin_addr = \"10.0.0.5:9100\"\n"),
+            Some(SocketAddr::from(([10, 0, 0, 5], 9100)))
+        );
+        assert_eq!(admin("[server]\nadmin_addr = \"off\"\n"), None);
+        assert_eq!(admin("[server]\nadmin_addr = \"\"\n"), None);
+    }
+
+    #[test]
     fn bad_settings_are_clear_errors() {
         let cases = [
             ("[site]\nnmae = \"x\"\n", "2:1: unknown field `nmae`"),
@@ -552,6 +592,10 @@ mod tests {
                 "base_url must start",
             ),
             ("[server]\nrequest_timeout_secs = 0\n", "at least 1"),
+            (
+                "[server]\nadmin_addr = \"metrics\"\n",
+                "2:14: \"metrics\" is not an address",
+            ),
             ("[server]\nheader_read_timeout_secs = 0\n", "at least 1"),
             ("[server]\nmax_connections = 0\n", "at least 1"),
             (

@@ -13,6 +13,7 @@ pub(crate) mod connections;
 pub mod content;
 pub mod export;
 pub mod finder;
+pub mod logging;
 pub mod mail;
 pub mod radiation;
 pub mod scaffold;
@@ -106,11 +107,13 @@ pub fn build_site(config: &SiteConfig) -> Result<(Site, Diagnostics), BuildError
 /// Like [`build_site`], but returns as soon as the pages can be served: the search index and
 /// the brotli copies are left to [`finish_site_in_background`].
 pub fn build_servable_site(config: &SiteConfig) -> Result<(Site, Diagnostics), BuildError> {
+    let started = std::time::Instant::now();
     let outcome = load_content(&load_options(config));
     let Some(content) = outcome.content else {
         return Err(BuildError::Content(outcome.diagnostics));
     };
     let site = Site::build(content.library, content.finder, config)?;
+    web::ops::record_build(started.elapsed(), site.page_count());
     Ok((site, outcome.diagnostics))
 }
 
@@ -276,6 +279,7 @@ pub fn serve_per_core(state: AppState) -> anyhow::Result<()> {
         None
     };
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    serve_admin(&state, &background, stopped.clone())?;
     // One cap on open connections for the whole server, whichever runtime they land on.
     let gate = connections::ConnectionGate::new(state.0.config.server.max_connections);
     let (exited, mut any_exited) = tokio::sync::mpsc::unbounded_channel::<()>();
@@ -361,6 +365,42 @@ fn reload_on_hangup(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
     #[cfg(not(unix))]
     let _ = state;
     None
+}
+
+/// Serves `/metrics` on `server.admin_addr`, if it is set, from the background runtime until
+/// `stopped` turns true. An address that cannot be bound stops the server, like the public one.
+fn serve_admin(
+    state: &AppState,
+    background: &tokio::runtime::Runtime,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let Some(wanted) = state.0.config.server.admin_addr else {
+        return Ok(());
+    };
+    let Some(handle) = web::ops::install_recorder() else {
+        return Ok(());
+    };
+    let context = || format!("cannot listen on the admin address {wanted} (server.admin_addr)");
+    let listener = std::net::TcpListener::bind(wanted).with_context(context)?;
+    listener.set_nonblocking(true).with_context(context)?;
+    let addr = listener.local_addr().with_context(context)?;
+    let _inside = background.enter();
+    let listener = tokio::net::TcpListener::from_std(listener).with_context(context)?;
+    let limits = connections::ConnectionLimits::from_settings(&state.0.config.server);
+    let app = web::ops::admin_router(state.clone(), handle.clone());
+    background.spawn(web::ops::upkeep(handle));
+    background.spawn(connections::serve(
+        listener,
+        app,
+        limits,
+        connections::ConnectionGate::new(16),
+        async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        },
+    ));
+    tracing::info!("admin (metrics) on http://{addr}");
+    Ok(())
 }
 
 /// A listener that shares its address with the other runtimes' listeners.

@@ -147,13 +147,29 @@ struct ServeArgs {
     /// trial on a private network; links in printed pages will not work elsewhere).
     #[arg(long)]
     allow_loopback_base_url: bool,
+    /// Address for Prometheus metrics (`/metrics`), such as 127.0.0.1:3001, or `off`.
+    #[arg(long, env = "IRINFO_ADMIN_ADDR", value_name = "HOST:PORT|off")]
+    admin_addr: Option<String>,
+    /// `human` lines, or `json`: one object a line, with one line per request.
+    #[arg(long, env = "IRINFO_LOG_FORMAT", value_enum, default_value_t = LogFormatArg::Human)]
+    log_format: LogFormatArg,
+}
+
+#[derive(Clone, Copy, Default, ValueEnum)]
+enum LogFormatArg {
+    #[default]
+    Human,
+    Json,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => {
-            init_tracing();
+            irinfo::logging::init(match args.log_format {
+                LogFormatArg::Human => irinfo::logging::LogFormat::Human,
+                LogFormatArg::Json => irinfo::logging::LogFormat::Json,
+            });
             match serve(&cli.common, args) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
@@ -179,15 +195,6 @@ fn main() -> ExitCode {
             }
         },
     }
-}
-
-fn init_tracing() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "irinfo=info,tower_http=warn".into()),
-        )
-        .init();
 }
 
 fn load_config(common: &CommonArgs) -> anyhow::Result<SiteConfig> {
@@ -220,6 +227,14 @@ fn serve(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
     config.server.watch |= args.watch;
     config.server.allow_loopback_base_url |= args.allow_loopback_base_url;
     config.check_public_address().context("refusing to start")?;
+    if let Some(admin) = &args.admin_addr {
+        config.server.admin_addr = irinfo::config::parse_admin_addr(admin)
+            .with_context(|| format!("--admin-addr {admin:?} is not an address (or off)"))?;
+    }
+    if config.server.admin_addr.is_some() {
+        // Before the content is built, so that the build's metrics are recorded.
+        irinfo::web::ops::install_recorder();
+    }
     let started = std::time::Instant::now();
     let (site, diagnostics) = irinfo::build_servable_site(&config).map_err(|e| match e {
         BuildError::Content(d) => {

@@ -212,6 +212,7 @@ pub fn rebuild(state: &AppState) -> Rebuild {
     match Site::build(content.library, content.finder, config) {
         Ok(site) => {
             let pages = site.paths().len();
+            crate::web::ops::record_build(started.elapsed(), pages);
             state.0.replace_site(site);
             // Searches wait for the new Site's index; brotli clients get gzip until its brotli
             // copies are made.

@@ -16,12 +16,17 @@ pub(crate) mod worker;
 
 pub use message::{ContactMessage, Topic};
 pub use queue::{
-    DeliveryState, Enqueued, MailQueue, MessageStatus, QueueError, QueueId, SpoolLock,
+    DeliveryState, Enqueued, MailQueue, MessageStatus, QueueError, QueueId, QueueStats, SpoolLock,
 };
 pub use relay::Relay;
 pub use schedule::{Clock, ManualClock, RetrySchedule, SystemClock};
 pub use transport::{SendOutcome, Transport};
 pub use worker::{DeliveryWorker, PassReport};
+
+// The names of the mail metrics the worker and the relay record, and the SMTP error classes,
+// for whoever describes and renders them (the web layer's `/metrics`).
+pub(crate) use relay::{ErrorClass, SMTP_ERRORS};
+pub(crate) use worker::DELIVERIES;
 
 use crate::config::{ContactSettings, MailSettings};
 

@@ -237,6 +237,19 @@ pub struct Recovery {
     pub quarantined: usize,
 }
 
+/// How many messages wait or failed, for the metrics: read when they are scraped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueStats {
+    /// In `queue/`, never tried.
+    pub queued: usize,
+    /// In `queue/`, tried and waiting to be tried again.
+    pub deferred: usize,
+    /// In `failed/`.
+    pub failed: usize,
+    /// When the oldest message in `queue/` was written there.
+    pub oldest_waiting: Option<Timestamp>,
+}
+
 /// An exclusive lock on a spool, held by the server whose delivery worker uses it, so that two
 /// servers started on one spool never send the same messages twice. The operating system
 /// releases it when this is dropped or the process ends, however it ends.
@@ -614,6 +627,44 @@ impl MailQueue {
         Ok(removed)
     }
 
+    /// Counts the waiting and failed messages without reading any message: only the folder
+    /// listings, the small state files of `queue/` and the message files' times.
+    pub fn stats(&self) -> Result<QueueStats, QueueError> {
+        let mut stats = QueueStats::default();
+        for (id, path) in self.files(QUEUE, MESSAGE_EXT)? {
+            if self.state(QUEUE, &id).attempts > 0 {
+                stats.deferred += 1;
+            } else {
+                stats.queued += 1;
+            }
+            let written = fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| Timestamp::try_from(t).ok());
+            stats.oldest_waiting = match (stats.oldest_waiting, written) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        stats.failed = self.files(FAILED, MESSAGE_EXT)?.len();
+        Ok(stats)
+    }
+
+    /// Why a message could not be queued now, if it could not: `tmp/` and `queue/` must be
+    /// folders this process may write in. A cheap check (two `access` calls), for `/readyz`.
+    pub fn unwritable(&self) -> Option<String> {
+        [TMP, QUEUE].into_iter().find_map(|name| {
+            let dir = self.dir(name);
+            match fs::metadata(&dir) {
+                Err(e) => Some(format!("{}: {e}", dir.display())),
+                Ok(m) if !m.is_dir() => Some(format!("{} is not a folder", dir.display())),
+                Ok(_) => may_write(&dir)
+                    .err()
+                    .map(|e| format!("{}: {e}", dir.display())),
+            }
+        })
+    }
+
     /// Every message in the spool, oldest first within each folder.
     pub fn list(&self) -> Result<Vec<QueueEntry>, QueueError> {
         let mut entries = Vec::new();
@@ -670,6 +721,21 @@ impl MailQueue {
         files.sort();
         Ok(files)
     }
+}
+
+/// Whether this process may create files in `dir`, as the kernel decides (root included).
+#[cfg(unix)]
+fn may_write(dir: &Path) -> io::Result<()> {
+    use rustix::fs::Access;
+    rustix::fs::access(dir, Access::WRITE_OK | Access::EXEC_OK).map_err(io::Error::from)
+}
+
+#[cfg(not(unix))]
+fn may_write(dir: &Path) -> io::Result<()> {
+    if fs::metadata(dir)?.permissions().readonly() {
+        return Err(io::Error::new(io::ErrorKind::PermissionDenied, "read-only"));
+    }
+    Ok(())
 }
 
 /// Whether `name` is what a file in `queue/` is called: a queue id with `.msg` or `.state`.
@@ -972,6 +1038,32 @@ mod tests {
             }
         );
         assert_eq!(fs::read_dir(queue.dir(TMP)).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn stats_count_the_waiting_and_failed_and_date_the_oldest() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = MailQueue::new(dir.path().join("spool"));
+        assert!(queue.unwritable().is_some(), "no folders yet");
+        queue.create_dirs().unwrap();
+        assert_eq!(queue.unwritable(), None);
+        assert_eq!(queue.stats().unwrap(), QueueStats::default());
+        for n in 1..=3 {
+            queue.enqueue(&sample(&id(n))).unwrap();
+        }
+        let tried = DeliveryState {
+            attempts: 1,
+            ..DeliveryState::default()
+        };
+        queue.save_state(&id(2), &tried).unwrap();
+        queue.finish(&id(3), FAILED, &tried).unwrap();
+        let stats = queue.stats().unwrap();
+        assert_eq!((stats.queued, stats.deferred, stats.failed), (1, 1, 1));
+        let oldest = stats.oldest_waiting.expect("two are waiting");
+        assert!(
+            oldest <= Timestamp::now()
+                && oldest > Timestamp::now() - jiff::SignedDuration::from_secs(60)
+        );
     }
 
     #[test]

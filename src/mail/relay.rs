@@ -92,20 +92,66 @@ impl Transport for Relay {
         // lettre's timeout is per command; this bounds the whole conversation.
         let attempt = self.transport.send_raw(&envelope, &message.body);
         match tokio::time::timeout(self.timeout + Duration::from_secs(5), attempt).await {
-            Err(_) => SendOutcome::Temporary(format!(
-                "no answer from {} within {} s",
-                self.description,
-                self.timeout.as_secs()
-            )),
+            Err(_) => {
+                count_error(ErrorClass::Connection);
+                SendOutcome::Temporary(format!(
+                    "no answer from {} within {} s",
+                    self.description,
+                    self.timeout.as_secs()
+                ))
+            }
             Ok(Ok(response)) => SendOutcome::Delivered(format!(
                 "{} {}",
                 response.code(),
                 response.message().collect::<Vec<_>>().join(" ")
             )),
-            Ok(Err(e)) if e.is_permanent() => SendOutcome::Permanent(one_line(&e)),
-            Ok(Err(e)) => SendOutcome::Temporary(one_line(&e)),
+            Ok(Err(e)) if e.is_permanent() => {
+                count_error(ErrorClass::Permanent);
+                SendOutcome::Permanent(one_line(&e))
+            }
+            Ok(Err(e)) => {
+                count_error(if e.is_transient() {
+                    ErrorClass::Transient
+                } else {
+                    ErrorClass::Connection
+                });
+                SendOutcome::Temporary(one_line(&e))
+            }
         }
     }
+}
+
+/// What kind of failure an SMTP error was, for `irinfo_mail_smtp_errors_total{class}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ErrorClass {
+    /// The relay answered 4xx: try later.
+    Transient,
+    /// The relay answered 5xx: refused for good.
+    Permanent,
+    /// No answer that counts: the relay could not be reached, TLS failed, the connection broke
+    /// or timed out.
+    Connection,
+}
+
+impl ErrorClass {
+    /// Every class, so that each has a series (at 0) from the start.
+    pub(crate) const ALL: [ErrorClass; 3] = [Self::Transient, Self::Permanent, Self::Connection];
+
+    /// The metric's label.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Self::Transient => "transient",
+            Self::Permanent => "permanent",
+            Self::Connection => "connection",
+        }
+    }
+}
+
+/// The name of the counter of SMTP errors, labelled `class`.
+pub(crate) const SMTP_ERRORS: &str = "irinfo_mail_smtp_errors_total";
+
+fn count_error(class: ErrorClass) {
+    metrics::counter!(SMTP_ERRORS, "class" => class.label()).increment(1);
 }
 
 fn envelope(message: &SpoolMessage) -> Result<Envelope, String> {

@@ -25,6 +25,9 @@ const MAX_SLEEP: Duration = Duration::from_secs(30);
 /// How often old messages are purged from `sent/`.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
+/// The name of the counter of messages the relay took.
+pub(crate) const DELIVERIES: &str = "irinfo_mail_deliveries_total";
+
 /// What one pass over the queue did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PassReport {
@@ -253,6 +256,7 @@ impl<T: Transport> DeliveryWorker<T> {
         match outcome {
             SendOutcome::Delivered(response) => {
                 tracing::info!(%id, message_id = %message.message_id, attempts = state.attempts, %response, "mail delivered");
+                metrics::counter!(DELIVERIES).increment(1);
                 state.last_error = None;
                 state.next_attempt = None;
                 state.finished = Some(now.as_second());

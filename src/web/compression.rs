@@ -64,7 +64,10 @@ pub(crate) async fn compress_per_request(request: Request, next: Next) -> Respon
         return response;
     }
     let (mut parts, body) = response.into_parts();
-    let bytes = match http_body_util::Limited::new(body, MAX_BYTES).collect().await {
+    let bytes = match http_body_util::Limited::new(body, MAX_BYTES)
+        .collect()
+        .await
+    {
         Ok(collected) => collected.to_bytes(),
         Err(error) => {
             // A body that failed or was too large: nothing of it can be sent now.
@@ -112,21 +115,16 @@ fn is_text(response: &Response) -> bool {
 }
 
 fn add_vary_accept_encoding(response: &mut Response) {
-    let varies = response
-        .headers()
-        .get_all(header::VARY)
-        .iter()
-        .any(|v| {
-            v.to_str().is_ok_and(|v| {
-                v.split(',')
-                    .any(|item| item.trim().eq_ignore_ascii_case("accept-encoding"))
-            })
-        });
+    let varies = response.headers().get_all(header::VARY).iter().any(|v| {
+        v.to_str().is_ok_and(|v| {
+            v.split(',')
+                .any(|item| item.trim().eq_ignore_ascii_case("accept-encoding"))
+        })
+    });
     if !varies {
-        response.headers_mut().append(
-            header::VARY,
-            HeaderValue::from_static("accept-encoding"),
-        );
+        response
+            .headers_mut()
+            .append(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
 }
 

@@ -10,6 +10,7 @@ pub mod contact;
 pub(crate) mod error;
 pub(crate) mod finder;
 pub mod open_data;
+pub mod ops;
 pub(crate) mod pages;
 pub mod radiation;
 pub(crate) mod search;
@@ -156,7 +157,9 @@ pub fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
-        ));
+        ))
+        // After the error pages: a 503 from /readyz is JSON for machines, not a page.
+        .merge(ops::router());
     let router = SECURITY_HEADERS
         .into_iter()
         .fold(router, |router, (name, value)| {
@@ -172,7 +175,10 @@ pub fn router(state: AppState) -> Router {
         )),
         None => router,
     };
-    router.layer(TraceLayer::new_for_http()).with_state(state)
+    router
+        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(ops::observe))
+        .with_state(state)
 }
 
 trait IntoResponseWithPage {

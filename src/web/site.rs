@@ -181,6 +181,11 @@ impl Site {
         self.pages.get(path)
     }
 
+    /// How many pages are rendered.
+    pub fn page_count(&self) -> usize {
+        self.pages.len()
+    }
+
     /// Every rendered path, sorted; used by the export and by tests.
     pub fn paths(&self) -> Vec<&str> {
         let mut paths: Vec<&str> = self.pages.keys().map(String::as_str).collect();

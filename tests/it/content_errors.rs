@@ -220,7 +220,14 @@ fn serve_refuses_to_start_on_broken_content() {
     let dir = broken_copy();
     std::fs::write(dir.path().join("pages/disclaimer.md"), "no front matter\n").unwrap();
     let output = Command::new(binary())
-        .args(["serve", "--addr", "127.0.0.1:0", "--content"])
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--admin-addr",
+            "off",
+            "--content",
+        ])
         .arg(dir.path())
         .current_dir(repo())
         .output()

@@ -19,6 +19,7 @@ fn a_public_address_with_a_loopback_base_url_refuses_to_start() {
         .arg("--config")
         .arg(&settings)
         .args(["serve", "--addr", "0.0.0.0:0"])
+        .args(ADMIN_ON_ANY_PORT)
         .output()
         .unwrap();
     assert!(!refused.status.success());
@@ -40,6 +41,8 @@ fn a_public_address_with_a_loopback_base_url_refuses_to_start() {
         .arg(&settings)
         .args([
             "serve",
+            "--admin-addr",
+            "127.0.0.1:0",
             "--addr",
             "0.0.0.0:0",
             "--base-url",
@@ -59,6 +62,7 @@ fn serve_on_any_address(settings: &Path, args: &[&str]) -> (std::process::Child,
         .arg("--config")
         .arg(settings)
         .arg("serve")
+        .args(ADMIN_ON_ANY_PORT)
         .args(args)
         .env("RUST_LOG", "irinfo=info")
         .env("NO_COLOR", "1")

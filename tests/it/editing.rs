@@ -14,8 +14,8 @@ use irinfo::content::PageKind;
 use irinfo::watch::Rebuild;
 
 use crate::support::{
-    binary, copy_dir, fixture_config, get, repo, run_irinfo, shipped_settings_with_spool_in,
-    state_for,
+    ADMIN_ON_ANY_PORT, binary, copy_dir, fixture_config, get, repo, run_irinfo,
+    shipped_settings_with_spool_in, state_for,
 };
 
 /// The date the check tests are run as of, so review warnings do not depend on the calendar.
@@ -73,6 +73,7 @@ impl WatchedServer {
             .map(|dir| shipped_settings_with_spool_in(dir.path()));
         let mut child = Command::new(binary())
             .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(ADMIN_ON_ANY_PORT)
             .args(args)
             .args(
                 own_config

@@ -423,7 +423,8 @@ async fn the_empty_form_is_pre_rendered_and_links_from_sheets_pre_select_a_proce
     let script = crate::support::between(&page.body, "<script src=\"", "\" defer></script>")
         .expect("the location script");
     assert!(
-        script.starts_with("/static/finder-location.") && script.len() == "/static/finder-location.12345678.js".len(),
+        script.starts_with("/static/finder-location.")
+            && script.len() == "/static/finder-location.12345678.js".len(),
         "{script}"
     );
     assert!(summary_errors(&page.body).is_empty());

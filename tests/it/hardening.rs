@@ -230,6 +230,7 @@ impl ServerProcess {
             .arg("--config")
             .arg(&settings)
             .arg("serve")
+            .args(ADMIN_ON_ANY_PORT)
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(file.try_clone().unwrap())

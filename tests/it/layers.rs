@@ -32,6 +32,7 @@ const APPLICATION: &[&str] = &[
     "check",
     "connections",
     "export",
+    "logging",
     "scaffold",
     "watch",
 ];

@@ -13,6 +13,7 @@ mod fuzz;
 mod hardening;
 mod layers;
 mod open_data;
+mod ops;
 mod pages;
 mod perf;
 mod proxy;

@@ -241,7 +241,11 @@ async fn pages_made_per_request_are_compressed_when_the_client_accepts_it() {
         assert!(plain.header("vary").contains("accept-encoding"), "{path}");
         // gzip whenever it is accepted (fast, and as small as brotli's fast levels), brotli
         // for a client that takes brotli alone.
-        for (accept, coding) in [("gzip", "gzip"), ("gzip, deflate, br", "gzip"), ("br", "br")] {
+        for (accept, coding) in [
+            ("gzip", "gzip"),
+            ("gzip, deflate, br", "gzip"),
+            ("br", "br"),
+        ] {
             let packed = fetch(&router, Method::GET, path, &[("accept-encoding", accept)]).await;
             assert_eq!(packed.status, plain.status, "{path}");
             assert_eq!(packed.header("content-encoding"), coding, "{path}");
@@ -571,6 +575,7 @@ fn start_irinfo(port: u16, dir: &std::path::Path) -> Child {
     let child = Command::new(binary())
         .current_dir(repo())
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .args(ADMIN_ON_ANY_PORT)
         .arg("--config")
         .arg(shipped_settings_with_spool_in(dir))
         .env("RUST_LOG", "warn")
@@ -630,6 +635,7 @@ fn an_address_in_use_is_a_clear_error_not_a_shared_port() {
     let output = Command::new(binary())
         .current_dir(repo())
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .args(ADMIN_ON_ANY_PORT)
         .output()
         .expect("run irinfo");
     assert!(!output.status.success());
@@ -643,6 +649,7 @@ fn an_address_in_use_is_a_clear_error_not_a_shared_port() {
     let second = Command::new(binary())
         .current_dir(repo())
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .args(ADMIN_ON_ANY_PORT)
         .output()
         .expect("run irinfo");
     let _ = first.kill();

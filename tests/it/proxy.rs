@@ -217,6 +217,7 @@ fn start_irinfo(dir: &Path, settings: &str) -> Irinfo {
         .arg("--config")
         .arg(&path)
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .args(ADMIN_ON_ANY_PORT)
         .env("RUST_LOG", "irinfo=info")
         .stdout(log_file.try_clone().unwrap())
         .stderr(log_file)

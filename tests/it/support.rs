@@ -176,6 +176,10 @@ pub fn shipped_settings_with_spool_in(dir: &Path) -> PathBuf {
     path
 }
 
+/// Arguments for `irinfo serve` in a test: the admin address (metrics) on a port of the
+/// system's choosing, so that servers started at once never collide on the default 3001.
+pub const ADMIN_ON_ANY_PORT: [&str; 2] = ["--admin-addr", "127.0.0.1:0"];
+
 /// Path of the built `irinfo` binary, for tests that run it as a process.
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_irinfo"))

@@ -151,7 +151,9 @@ export async function startSite({ content } = {}) {
   const spool = join(scratch, 'spool');
   const settings = join(scratch, 'site.toml');
   writeFileSync(settings, testSettings(spool));
-  const args = ['serve', '--config', settings, '--addr', `127.0.0.1:${port}`];
+  // The admin address (metrics) on any free port, so that servers started at once never collide.
+  const args = ['serve', '--config', settings, '--addr', `127.0.0.1:${port}`,
+    '--admin-addr', '127.0.0.1:0'];
   if (content) args.push('--content', content);
   const child = spawn(binary, args, {
     cwd: REPO_ROOT,
