@@ -7,6 +7,7 @@ pub mod authority;
 pub mod cached;
 pub mod contact;
 pub(crate) mod error;
+pub mod feedback;
 pub(crate) mod finder;
 pub mod open_data;
 pub(crate) mod pages;
@@ -70,6 +71,8 @@ pub struct App {
     site: ArcSwap<Site>,
     /// The contact form's mail queue, form tokens and rate limits.
     pub contact: contact::ContactService,
+    /// "Was this page helpful?": the feedback store, form tokens and rate limit.
+    pub feedback: feedback::FeedbackService,
 }
 
 impl App {
@@ -84,11 +87,13 @@ impl App {
         site: Site,
         clock: Arc<dyn mail::Clock>,
     ) -> Result<Self, contact::RandomSourceError> {
-        let contact = contact::ContactService::new(&config, clock)?;
+        let contact = contact::ContactService::new(&config, clock.clone())?;
+        let feedback = feedback::FeedbackService::new(&config, clock)?;
         Ok(Self {
             config,
             site: ArcSwap::from_pointee(site),
             contact,
+            feedback,
         })
     }
 
@@ -128,6 +133,7 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .merge(pages::router())
         .merge(contact::router())
+        .merge(feedback::router())
         .merge(finder::router())
         .merge(radiation::router())
         .merge(search::router())
