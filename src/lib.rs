@@ -328,7 +328,11 @@ pub fn serve_per_core(state: AppState) -> anyhow::Result<()> {
     };
     let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
     let mail = background.block_on(async { start_mail(&state.0, mail_stopped.clone()) })?;
-    let _feedback = background.block_on(async { start_feedback(state.clone(), mail_stopped) });
+    // Spawned on the background runtime, which runs it while it waits for a signal.
+    let _feedback = {
+        let _inside = background.enter();
+        start_feedback(state.clone(), mail_stopped)
+    };
     // Kept until the server stops; dropping it stops watching.
     let _live_reload = if state.0.config.server.watch {
         Some(background.block_on(async { watch::watch_content(state.clone()) })?)

@@ -160,18 +160,16 @@ async fn a_no_asks_what_was_missing_and_saves_the_comment_masked(db: &Db) {
         .to_string();
 
     // Too long: the form again, with the error summary and what was typed.
-    let long = "a".repeat(1001);
-    let fields = |comment: &'static str| {
+    let with_comment = |comment: &str, homepage: &str| -> Vec<(&'static str, String)> {
         vec![
             ("form_token", token.clone()),
             ("page", "/conditions/narrow-pipe".to_string()),
             ("comment", comment.to_string()),
-            ("homepage", String::new()),
+            ("homepage", homepage.to_string()),
         ]
     };
-    let as_refs = |f: &Vec<(&'static str, String)>| -> Vec<(&str, String)> { f.clone() };
-    let mut too_long = fields("");
-    too_long[2].1 = long.clone();
+    let long = "a".repeat(1001);
+    let too_long = with_comment(&long, "");
     let pairs: Vec<(&str, &str)> = too_long.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let refused = post_to(&router, "/feedback/comment", &pairs, &[]).await;
     assert_eq!(refused.status, 422);
@@ -183,10 +181,10 @@ async fn a_no_asks_what_was_missing_and_saves_the_comment_masked(db: &Db) {
     assert!(refused.body.contains(&long));
 
     // A comment with an address and a phone number is saved with both masked.
-    let sent = fields(
+    let sent = with_comment(
         "It did not say when I can drive. Email me at ann@example.com or call 07700 900123.",
+        "",
     );
-    let sent = as_refs(&sent);
     let pairs: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let saved = post_to(&router, "/feedback/comment", &pairs, &[]).await;
     assert_eq!(saved.status, 303, "{}", saved.body);
@@ -223,8 +221,7 @@ async fn a_no_asks_what_was_missing_and_saves_the_comment_masked(db: &Db) {
     let refused = post_to(&router, "/feedback/comment", &forged, &[]).await;
     assert_eq!(refused.status, 403);
     assert!(refused.body.contains("Your comment was not sent"));
-    let mut trap = fields("spam");
-    trap[3].1 = "http://spam.example".to_string();
+    let trap = with_comment("spam", "http://spam.example");
     let pairs: Vec<(&str, &str)> = trap.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert_eq!(
         post_to(&router, "/feedback/comment", &pairs, &[])
@@ -237,7 +234,8 @@ async fn a_no_asks_what_was_missing_and_saves_the_comment_masked(db: &Db) {
 async fn bad_answers_get_kind_pages_and_save_nothing(db: &Db) {
     let state = state(db);
     let router = router_from(&state, "192.0.2.12:4000");
-    let cases: Vec<(Vec<(&str, &str)>, Vec<(&str, &str)>, u16, &str)> = vec![
+    type Fields<'a> = Vec<(&'a str, &'a str)>;
+    let cases: Vec<(Fields, Fields, u16, &str)> = vec![
         (
             vec![("page", "/procedures/no-such-sheet"), ("answer", "yes")],
             vec![],
