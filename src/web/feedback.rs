@@ -346,8 +346,7 @@ fn comment_page(
     Ok(template.render()?)
 }
 
-fn expired(page: &str) -> Response {
-    let _ = page;
+fn expired() -> Response {
     error_page(
         StatusCode::FORBIDDEN,
         "This form has expired",
@@ -375,7 +374,7 @@ async fn show_comment_form(
     let service = &state.0.feedback;
     match service.tokens.check(&query.token, service.clock.now()) {
         TokenCheck::Valid(_) => {}
-        TokenCheck::Expired => return Ok(expired(&query.page)),
+        TokenCheck::Expired => return Ok(expired()),
         TokenCheck::Invalid => return Ok(bad_token()),
     }
     let html = comment_page(
@@ -422,7 +421,7 @@ async fn comment(State(state): State<AppState>, request: Request) -> Result<Resp
     let service = &state.0.feedback;
     let id = match service.tokens.check(&token, service.clock.now()) {
         TokenCheck::Valid(id) => id,
-        TokenCheck::Expired => return Ok(expired(&page)),
+        TokenCheck::Expired => return Ok(expired()),
         TokenCheck::Invalid => return Ok(bad_token()),
     };
     if repeated || fields.get("homepage").is_some_and(|v| !v.trim().is_empty()) {

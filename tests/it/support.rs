@@ -163,14 +163,22 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Writes the shipped `site.toml` into `dir` with its mail spool moved to `dir/spool`, and
-/// returns its path: for tests that run `irinfo serve`, since only one server at a time may use
-/// a spool, and test mail has no place in the repository's `var/spool`.
+/// Writes the shipped `site.toml` into `dir` with its mail spool moved to `dir/spool` and its
+/// feedback database to `dir/feedback.sqlite3`, and returns its path: for tests that run
+/// `irinfo serve`, since only one server at a time may use a spool, and test mail and answers
+/// have no place in the repository's `var/`.
 pub fn shipped_settings_with_spool_in(dir: &Path) -> PathBuf {
     let shipped = std::fs::read_to_string(repo().join("site.toml")).unwrap();
     let spool = format!("spool = {:?}", dir.join("spool").display().to_string());
-    let settings = shipped.replace("spool = \"var/spool\"", &spool);
+    let database = format!(
+        "database = {:?}",
+        dir.join("feedback.sqlite3").display().to_string()
+    );
+    let settings = shipped
+        .replace("spool = \"var/spool\"", &spool)
+        .replace("database = \"var/feedback.sqlite3\"", &database);
     assert!(settings.contains(&spool), "site.toml names its spool");
+    assert!(settings.contains(&database), "site.toml names its database");
     let path = dir.join("site.toml");
     std::fs::write(&path, settings).unwrap();
     path
