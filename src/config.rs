@@ -246,7 +246,7 @@ pub struct FeedbackSettings {
     /// A PostgreSQL connection string (`postgresql://user@host/db` or `host=… dbname=…`), for
     /// several instances sharing one store. Empty: SQLite at `database`.
     pub database_url: String,
-    /// Answers older than this many months are deleted (at startup and then daily).
+    /// Answers older than this many months are deleted (by the server at startup and then hourly).
     pub keep_months: u32,
     /// Answers each client may give per hour, once its burst is used up.
     pub rate_per_hour: u32,

@@ -19,6 +19,10 @@
 //! protection: the headers check, a signed, time-limited form token (issued when the "No" is
 //! recorded, and naming that answer, so one answer takes at most one comment) and a honeypot.
 //!
+//! Behind the nginx recipe (`scripts/nginx-proxy.conf`) the exported pages' question posts to
+//! irinfo like any address nginx has no file for. On static hosting alone
+//! (`scripts/nginx-export.conf`) there is no server to answer it, and nginx refuses the POST.
+//!
 //! An answer is acknowledged only after the store has committed it; a store that cannot write
 //! (a full disk, a read-only or unreachable database) gives the site's 503 page instead.
 

@@ -61,6 +61,12 @@ impl Db {
     pub fn url(&self) -> String {
         match self {
             Self::Sqlite(_) => String::new(),
+            // The schema is chosen with the server option `search_path`, in whichever form
+            // the variable is written: a URL or `key=value` pairs.
+            Self::Postgres { base, schema } if base.starts_with("postgres") => {
+                let join = if base.contains('?') { '&' } else { '?' };
+                format!("{base}{join}options=-csearch_path%3D{schema}")
+            }
             Self::Postgres { base, schema } => {
                 format!("{base} options='-c search_path={schema}'")
             }
