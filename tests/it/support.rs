@@ -34,11 +34,18 @@ pub fn repo() -> PathBuf {
 /// than a panic trace in every test that needs it. The run fails: nothing is skipped in silence.
 pub fn require_installed(marker: &str, what: &str, packages: &str) {
     if !Path::new(marker).exists() {
-        eprintln!(
-            "\nirinfo tests: {what} is not installed ({marker} is missing): run scripts/test, which installs it, or apt-get install -y {packages}"
-        );
-        std::process::exit(2);
+        end_run(&format!(
+            "{what} is not installed ({marker} is missing): run scripts/test, which installs it, or apt-get install -y {packages}"
+        ));
     }
+}
+
+/// Ends the whole test run with `irinfo tests: <why>` on stderr. Written to stderr directly, not
+/// with `eprintln!`, which the test harness captures and would lose at the exit.
+pub fn end_run(why: &str) -> ! {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "\nirinfo tests: {why}");
+    std::process::exit(2);
 }
 
 /// Loads `dir` as published content on a fixed day, knowing the paths the web layer serves.

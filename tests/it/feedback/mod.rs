@@ -33,10 +33,9 @@ impl Db {
     /// A fresh schema in the test cluster; without the cluster the run ends with one line.
     pub fn postgres() -> Self {
         let Ok(base) = std::env::var(DATABASE_URL_VAR) else {
-            eprintln!(
-                "\nirinfo tests: {DATABASE_URL_VAR} is not set, so there is no PostgreSQL to test the feedback store against: run scripts/test, which installs postgresql and starts a throwaway cluster (scripts/test-postgres)"
-            );
-            std::process::exit(2);
+            crate::support::end_run(&format!(
+                "{DATABASE_URL_VAR} is not set, so there is no PostgreSQL to test the feedback store against: run scripts/test, which installs postgresql and starts a throwaway cluster (scripts/test-postgres)"
+            ));
         };
         let mut bytes = [0u8; 8];
         getrandom::fill(&mut bytes).unwrap();
