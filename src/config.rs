@@ -558,6 +558,9 @@ mod tests {
         assert_eq!(config.paths.content, PathBuf::from("content"));
         assert_eq!(config.radiation.annual_background_msv, 2.3);
         assert_eq!(config.radiation.risk_per_sievert, 0.05);
+        assert_eq!(config.feedback.keep_months, 12);
+        assert_eq!(config.feedback.digest_every_days, 7);
+        assert!(config.feedback.database_url.is_empty());
     }
 
     #[test]

@@ -74,6 +74,16 @@ fn the_digest_reaches_the_group_once_per_period_across_a_restart(db: &Db) {
             })
             .unwrap();
     }
+    // Older than feedback.keep_months (12): the server deletes it when it starts.
+    store
+        .record(&NewAnswer {
+            id: "old".to_string(),
+            page: "/procedures/balloon".to_string(),
+            kind: "procedure".to_string(),
+            helpful: false,
+            at: now - 400 * 86_400,
+        })
+        .unwrap();
     store
         .add_comment("a4", "It did not say how long the recovery takes.")
         .unwrap();
@@ -138,6 +148,12 @@ fn the_digest_reaches_the_group_once_per_period_across_a_restart(db: &Db) {
         "{most_no}"
     );
     assert!(message.contains("It did not say how long the recovery takes."));
+    wait_for_upkeep(&first_log);
+    let kept = db.open().counts(0, now - 399 * 86_400, None).unwrap();
+    assert!(
+        kept.is_empty(),
+        "an answer past keep_months is deleted: {kept:?}"
+    );
     assert!(!message.contains("second group only"), "{message}");
     assert!(!message.contains(&format!("{base}/procedures/coil")));
     stop(&mut server);
