@@ -262,7 +262,7 @@ pub struct FeedbackSettings {
 impl Default for FeedbackSettings {
     fn default() -> Self {
         Self {
-            database: PathBuf::from("var/feedback.sqlite3"),
+            database: PathBuf::from("var/feedback/answers.sqlite3"),
             database_url: String::new(),
             keep_months: 12,
             rate_per_hour: 30,

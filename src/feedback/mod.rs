@@ -110,7 +110,7 @@ pub struct Comment {
 /// The feedback database: SQLite or PostgreSQL, with the same SQL.
 pub struct FeedbackStore {
     backend: Mutex<Box<dyn Backend>>,
-    /// "SQLite var/feedback.sqlite3" or "PostgreSQL", for logs.
+    /// "SQLite var/feedback/answers.sqlite3" or "PostgreSQL", for logs.
     description: String,
 }
 

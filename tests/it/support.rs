@@ -183,7 +183,7 @@ pub fn shipped_settings_with_spool_in(dir: &Path) -> PathBuf {
     );
     let settings = shipped
         .replace("spool = \"var/spool\"", &spool)
-        .replace("database = \"var/feedback.sqlite3\"", &database);
+        .replace("database = \"var/feedback/answers.sqlite3\"", &database);
     assert!(settings.contains(&spool), "site.toml names its spool");
     assert!(settings.contains(&database), "site.toml names its database");
     let path = dir.join("site.toml");
