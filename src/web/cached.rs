@@ -391,14 +391,20 @@ fn gzip(data: &[u8]) -> Vec<u8> {
         ));
     }
     GZIP.with_borrow_mut(|compressor| {
-        let mut out = vec![0; compressor.gzip_compress_bound(data.len())];
-        // The buffer is the library's own bound for this input, so it cannot run out; if it
-        // did, the empty copy means "no gzip copy" and the page is sent uncompressed.
-        let written = compressor.gzip_compress(data, &mut out).unwrap_or(0);
-        out.truncate(written);
+        let mut out = gzip_with(compressor, data);
         out.shrink_to_fit();
         out
     })
+}
+
+/// `data` as gzip, made with `compressor` (whose level it keeps). The buffer is the library's
+/// own bound for this input, so it cannot run out; if it did, the empty result means "no gzip
+/// copy" and the body is sent uncompressed.
+pub(crate) fn gzip_with(compressor: &mut Compressor, data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0; compressor.gzip_compress_bound(data.len())];
+    let written = compressor.gzip_compress(data, &mut out).unwrap_or(0);
+    out.truncate(written);
+    out
 }
 
 fn brotli(data: &[u8]) -> Vec<u8> {

@@ -29,7 +29,7 @@ use axum::response::Response;
 use http_body_util::BodyExt;
 use libdeflater::{CompressionLvl, Compressor};
 
-use super::cached::{AcceptedCodings, Encoding};
+use super::cached::{self, AcceptedCodings, Encoding};
 
 /// libdeflate's fastest level: for a per-request page, most of the gain at the least cost.
 const GZIP_LEVEL: i32 = 1;
@@ -135,14 +135,7 @@ fn gzip(data: &[u8]) -> Vec<u8> {
             CompressionLvl::new(GZIP_LEVEL).unwrap_or_default(),
         ));
     }
-    GZIP.with_borrow_mut(|compressor| {
-        let mut out = vec![0; compressor.gzip_compress_bound(data.len())];
-        // The buffer is the library's own bound, so this cannot run out; if it did, the empty
-        // result sends the body uncompressed.
-        let written = compressor.gzip_compress(data, &mut out).unwrap_or(0);
-        out.truncate(written);
-        out
-    })
+    GZIP.with_borrow_mut(|compressor| cached::gzip_with(compressor, data))
 }
 
 fn brotli(data: &[u8]) -> Vec<u8> {

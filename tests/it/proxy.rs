@@ -5,24 +5,16 @@
 //! the forwarded address only when the proxy is trusted, and two instances behind one nginx each
 //! deliver contact messages to a real SMTP server.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::contact::free_port;
 use crate::contact::smtp::Aiosmtpd;
 use crate::support::*;
 
 /// The name the recipe serves and the test certificate is for.
 const HOST: &str = "irinfo.example.org";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// `text` with `from` replaced by `to`, which must be there: a recipe that changed shape fails
 /// here rather than testing something else.
