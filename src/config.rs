@@ -19,6 +19,7 @@ pub struct SiteConfig {
     pub mail: MailSettings,
     pub finder: FinderSettings,
     pub radiation: RadiationSettings,
+    pub feedback: FeedbackSettings,
 }
 
 /// How the site presents itself.
@@ -259,6 +260,44 @@ impl Default for MailSettings {
     }
 }
 
+/// "Was this page helpful?" (`[feedback]`): where answers are kept, for how long, how often a
+/// client may answer, and the editorial digest each review group receives.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedbackSettings {
+    /// The SQLite database file, created with its folder at startup. Used unless
+    /// `database_url` is set.
+    pub database: PathBuf,
+    /// A PostgreSQL connection string (`postgresql://user@host/db` or `host=… dbname=…`), for
+    /// several instances sharing one store. Empty: SQLite at `database`.
+    pub database_url: String,
+    /// Answers older than this many months are deleted (by the server at startup and then hourly).
+    pub keep_months: u32,
+    /// Answers each client may give per hour, once its burst is used up.
+    pub rate_per_hour: u32,
+    /// Answers a client may give in quick succession.
+    pub burst: u32,
+    /// Days between the digests sent to each review group; 0 sends none.
+    pub digest_every_days: u32,
+    /// Who receives each review group's digest: the group's name, as pages' `review_group`
+    /// says it, to an address.
+    pub review_groups: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for FeedbackSettings {
+    fn default() -> Self {
+        Self {
+            database: PathBuf::from("var/feedback/answers.sqlite3"),
+            database_url: String::new(),
+            keep_months: 12,
+            rate_per_hour: 30,
+            burst: 10,
+            digest_every_days: 7,
+            review_groups: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
 /// The finder (`[finder]`).
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -473,6 +512,19 @@ impl SiteConfig {
         if server.idle_timeout_secs < server.request_timeout_secs {
             return Err("server.idle_timeout_secs must be at least server.request_timeout_secs");
         }
+        let feedback = &self.feedback;
+        if feedback.keep_months == 0 || feedback.keep_months > 120 {
+            return Err("feedback.keep_months must be between 1 and 120");
+        }
+        if feedback.rate_per_hour == 0 || feedback.burst == 0 {
+            return Err("feedback.rate_per_hour and feedback.burst must be at least 1");
+        }
+        if feedback.digest_every_days > 366 {
+            return Err("feedback.digest_every_days must be at most 366 (0 sends no digests)");
+        }
+        if feedback.database_url.trim().is_empty() && feedback.database.as_os_str().is_empty() {
+            return Err("feedback.database must not be empty when feedback.database_url is");
+        }
         let radiation = &self.radiation;
         if !(radiation.annual_background_msv.is_finite() && radiation.annual_background_msv > 0.0) {
             return Err("radiation.annual_background_msv must be a positive number");
@@ -535,6 +587,9 @@ mod tests {
         assert_eq!(config.paths.content, PathBuf::from("content"));
         assert_eq!(config.radiation.annual_background_msv, 2.3);
         assert_eq!(config.radiation.risk_per_sievert, 0.05);
+        assert_eq!(config.feedback.keep_months, 12);
+        assert_eq!(config.feedback.digest_every_days, 7);
+        assert!(config.feedback.database_url.is_empty());
     }
 
     #[test]
@@ -614,6 +669,9 @@ mod tests {
                 "[radiation]\nrisk_source = \" \"\n",
                 "must name their source",
             ),
+            ("[feedback]\nkeep_months = 0\n", "between 1 and 120"),
+            ("[feedback]\nburst = 0\n", "at least 1"),
+            ("[feedback]\ndatabse = \"x\"\n", "unknown field `databse`"),
             (
                 "[radiation]\nbackground_msv = 2\n",
                 "unknown field `background_msv`",

@@ -12,10 +12,12 @@ pub mod config;
 pub(crate) mod connections;
 pub mod content;
 pub mod export;
+pub mod feedback;
 pub mod finder;
 pub mod logging;
 pub mod mail;
 pub mod radiation;
+pub mod reviews;
 pub mod scaffold;
 pub mod search;
 pub mod watch;
@@ -242,6 +244,63 @@ pub fn start_mail(
     ))))
 }
 
+/// How often the server deletes answers past their keeping time and checks for due digests.
+const FEEDBACK_TICK: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Opens the feedback store (creating and migrating it), then at once and every hour deletes
+/// answers older than `feedback.keep_months` and queues the review digests that are due. A store
+/// that cannot be opened does not stop the site: it is logged, the feedback forms answer 503,
+/// and the next hour tries again. The task ends when `stop` turns true.
+pub fn start_feedback(
+    state: AppState,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut announced = false;
+        loop {
+            let app = state.0.clone();
+            match tokio::task::spawn_blocking(move || feedback_tick(&app)).await {
+                Ok(Ok((description, queued))) => {
+                    if !announced {
+                        tracing::info!("feedback answers are kept in {description}");
+                        announced = true;
+                    }
+                    if queued > 0 {
+                        state.0.contact.new_mail.notify_one();
+                    }
+                }
+                Ok(Err(e)) => tracing::error!(
+                    "feedback upkeep: {e:#}; the feedback forms answer 503 until the store works"
+                ),
+                Err(e) => tracing::error!("feedback upkeep task: {e}"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(FEEDBACK_TICK) => {}
+                _ = stop.wait_for(|stop| *stop) => break,
+            }
+        }
+    })
+}
+
+/// One round of upkeep: the store's description and how many digests were queued.
+fn feedback_tick(app: &App) -> anyhow::Result<(String, usize)> {
+    let store = app.feedback.store()?;
+    let now = app.contact.clock().now();
+    let cutoff = reviews::retention_cutoff(now, app.config.feedback.keep_months);
+    let removed = store.purge_before(cutoff)?;
+    if removed > 0 {
+        tracing::info!(
+            removed,
+            "deleted feedback answers older than {} months",
+            app.config.feedback.keep_months
+        );
+    }
+    let site = app.site();
+    let queued =
+        reviews::send_due_digests(&app.config, &site.library, &store, &app.contact.queue, now)?;
+    Ok((store.description().to_string(), queued.len()))
+}
+
 /// Listens on the configured address and serves with one single-threaded runtime per core until
 /// SIGINT or SIGTERM, then finishes the requests in flight before returning. SIGHUP rebuilds
 /// the content and swaps it in whole, as `--watch` does after an edit.
@@ -271,7 +330,12 @@ pub fn serve_per_core(state: AppState) -> anyhow::Result<()> {
         (shutdown_signal(), reload_on_hangup(&state))
     };
     let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
-    let mail = background.block_on(async { start_mail(&state.0, mail_stopped) })?;
+    let mail = background.block_on(async { start_mail(&state.0, mail_stopped.clone()) })?;
+    // Spawned on the background runtime, which runs it while it waits for a signal.
+    let _feedback = {
+        let _inside = background.enter();
+        start_feedback(state.clone(), mail_stopped)
+    };
     // Kept until the server stops; dropping it stops watching.
     let _live_reload = if state.0.config.server.watch {
         Some(background.block_on(async { watch::watch_content(state.clone()) })?)

@@ -1,6 +1,7 @@
 //! The `irinfo` command: `serve` (the default) runs the website; `check` proof-reads the content;
 //! `new` starts a page; `queue` lets staff see and steer the contact form's mail queue;
-//! `export` writes the pre-rendered site as files.
+//! `export` writes the pre-rendered site as files; `feedback` reports and purges readers'
+//! answers; `reviews` lists pages by next review and sends the review groups' digests.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -47,6 +48,53 @@ enum Command {
     /// See and manage the contact form's mail queue.
     #[command(subcommand)]
     Queue(QueueCommand),
+    /// Readers' answers to "Was this page helpful?": report them, or delete old ones.
+    #[command(subcommand)]
+    Feedback(FeedbackCommand),
+    /// Pages by next review (overdue, due within 30, 60, 90 days), with their review group
+    /// and feedback.
+    Reviews(ReviewsArgs),
+}
+
+#[derive(Subcommand)]
+enum FeedbackCommand {
+    /// Per page: yes and no counts, the share that found it helpful, the change since the
+    /// period before, the latest comments.
+    Report {
+        /// The first day counted (default: 30 days ago); the period ends now.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        since: Option<jiff::civil::Date>,
+        /// Only pages of this kind, such as `procedure`.
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+    /// Delete every answer given before a day (the server also does this itself, for answers
+    /// older than feedback.keep_months).
+    Purge {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        before: jiff::civil::Date,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Csv,
+    Json,
+}
+
+#[derive(Args)]
+struct ReviewsArgs {
+    /// List as if today were this date, such as 2027-01-31.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    today: Option<jiff::civil::Date>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    format: OutputFormat,
+    /// Queue each review group's digest now (and deliver it, if no server holds the spool).
+    #[arg(long)]
+    send_now: bool,
 }
 
 #[derive(Subcommand)]
@@ -194,6 +242,20 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Feedback(command) => match feedback_command(&cli.common, command) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("irinfo: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Reviews(args) => match reviews_command(&cli.common, &args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("irinfo: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -207,10 +269,144 @@ fn load_config(common: &CommonArgs) -> anyhow::Result<SiteConfig> {
     irinfo::mail::validate_settings(&config.contact, &config.mail)
         .with_context(|| path.display().to_string())
         .context("invalid settings")?;
+    irinfo::reviews::validate_settings(&config)
+        .with_context(|| path.display().to_string())
+        .context("invalid settings")?;
     if let Some(content) = &common.content {
         config.paths.content = content.clone();
     }
     Ok(config)
+}
+
+/// Midnight UTC at the start of `date`, in unix seconds.
+fn day_start(date: jiff::civil::Date) -> anyhow::Result<i64> {
+    Ok(date
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .context("that date is out of range")?
+        .timestamp()
+        .as_second())
+}
+
+fn open_store(config: &SiteConfig) -> anyhow::Result<irinfo::feedback::FeedbackStore> {
+    irinfo::feedback::FeedbackStore::open(&config.feedback).context("opening the feedback store")
+}
+
+fn feedback_command(common: &CommonArgs, command: FeedbackCommand) -> anyhow::Result<()> {
+    use std::io::Write;
+    let config = load_config(common)?;
+    let now = jiff::Timestamp::now();
+    match command {
+        FeedbackCommand::Report {
+            since,
+            kind,
+            format,
+        } => {
+            if let Some(kind) = &kind {
+                let known: Vec<&str> = irinfo::content::KINDS.iter().map(|k| k.name).collect();
+                anyhow::ensure!(
+                    known.contains(&kind.as_str()),
+                    "--kind {kind:?} is not a kind of page; use one of: {}",
+                    known.join(", ")
+                );
+            }
+            let since = match since {
+                Some(date) => day_start(date)?,
+                None => now.as_second() - 30 * 86_400,
+            };
+            let store = open_store(&config)?;
+            let report =
+                irinfo::feedback::report::build(&store, since, now.as_second(), kind.as_deref())?;
+            let text = match format {
+                ReportFormat::Text => report.render_text(),
+                ReportFormat::Csv => report.render_csv(),
+                ReportFormat::Json => report.render_json(),
+            };
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
+        FeedbackCommand::Purge { before } => {
+            let store = open_store(&config)?;
+            let removed = store.purge_before(day_start(before)?)?;
+            println!("Deleted {removed} answer(s) given before {before}.");
+        }
+    }
+    Ok(())
+}
+
+fn reviews_command(common: &CommonArgs, args: &ReviewsArgs) -> anyhow::Result<()> {
+    use std::io::Write;
+    let config = load_config(common)?;
+    let now = jiff::Timestamp::now();
+    let today = args
+        .today
+        .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
+    let outcome = irinfo::load_content(&irinfo::load_options(&config));
+    let Some(content) = outcome.content else {
+        anyhow::bail!(
+            "the content has errors, so there is no review schedule: run `irinfo check` to see them"
+        );
+    };
+    let store = open_store(&config)?;
+    if args.send_now {
+        let queue = irinfo::mail::MailQueue::new(config.mail.spool.clone());
+        let sent =
+            irinfo::reviews::send_digests_now(&config, &content.library, &store, &queue, now)?;
+        if sent.is_empty() {
+            println!("No review group has an address in feedback.review_groups: nothing sent.");
+            return Ok(());
+        }
+        for group in &sent {
+            println!("Queued the digest for {group}.");
+        }
+        deliver_now(&config, &queue)?;
+        return Ok(());
+    }
+    let since = irinfo::reviews::retention_cutoff(now, config.feedback.keep_months);
+    let counts = irinfo::reviews::counts_by_page(store.counts(since, now.as_second() + 1, None)?);
+    let lines = irinfo::reviews::review_lines(&content.library, today, &counts);
+    let since_text = jiff::Timestamp::from_second(since)
+        .map(|t| t.strftime("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    let text = match args.format {
+        OutputFormat::Human => irinfo::reviews::render_reviews(&lines, today, &since_text),
+        OutputFormat::Json => irinfo::reviews::render_reviews_json(&lines, today, &since_text),
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    Ok(())
+}
+
+/// Delivers what is due in the spool now, unless a running server holds it (its worker then
+/// sends the digests within half a minute).
+fn deliver_now(config: &SiteConfig, queue: &irinfo::mail::MailQueue) -> anyhow::Result<()> {
+    let _lock = match queue.lock() {
+        Ok(lock) => lock,
+        Err(irinfo::mail::QueueError::InUse { .. }) => {
+            println!("The running server will send them within a minute.");
+            return Ok(());
+        }
+        Err(e) => return Err(e).context("locking the mail spool"),
+    };
+    let worker = irinfo::mail::DeliveryWorker::from_settings(
+        &config.mail,
+        queue.clone(),
+        std::sync::Arc::new(irinfo::mail::SystemClock),
+    )
+    .context("the SMTP relay settings")?;
+    let Some(worker) = worker else {
+        println!("No SMTP relay is set (mail.relay_host): the digests wait in the mail queue.");
+        return Ok(());
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting a runtime")?;
+    let report = runtime.block_on(worker.run_once());
+    println!(
+        "Delivered {}, deferred {}, failed {}.",
+        report.delivered.len(),
+        report.deferred.len(),
+        report.failed.len()
+    );
+    Ok(())
 }
 
 fn serve(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {

@@ -8,6 +8,7 @@ pub mod cached;
 pub(crate) mod compression;
 pub mod contact;
 pub(crate) mod error;
+pub mod feedback;
 pub(crate) mod finder;
 pub mod open_data;
 pub mod ops;
@@ -72,6 +73,8 @@ pub struct App {
     site: ArcSwap<Site>,
     /// The contact form's mail queue, form tokens and rate limits.
     pub contact: contact::ContactService,
+    /// "Was this page helpful?": the feedback store, form tokens and rate limit.
+    pub feedback: feedback::FeedbackService,
 }
 
 impl App {
@@ -86,11 +89,13 @@ impl App {
         site: Site,
         clock: Arc<dyn mail::Clock>,
     ) -> Result<Self, contact::RandomSourceError> {
-        let contact = contact::ContactService::new(&config, clock)?;
+        let contact = contact::ContactService::new(&config, clock.clone())?;
+        let feedback = feedback::FeedbackService::new(&config, clock)?;
         Ok(Self {
             config,
             site: ArcSwap::from_pointee(site),
             contact,
+            feedback,
         })
     }
 
@@ -130,6 +135,7 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .merge(pages::router())
         .merge(contact::router())
+        .merge(feedback::router())
         // Pages made per request are compressed as they go out (the others were compressed
         // when the site was built); not the contact form: see [`compression`].
         .merge(

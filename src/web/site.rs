@@ -321,7 +321,7 @@ impl<'a> Renderer<'a> {
                         .layout(page)
                         .crumbs([Crumb::new(spec.crumb, spec.route)]),
                 };
-                let template = self.page_template(page, layout);
+                let template = self.page_template(page, layout.ask_feedback(page.path()));
                 self.add(page.path(), &*template, page.source.modified)?;
             }
         }

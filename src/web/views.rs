@@ -119,6 +119,9 @@ pub struct Layout {
     pub suggest_script: Option<String>,
     /// A content page's schema.org facts, written as JSON-LD (see [`super::open_data::json_ld`]).
     pub structured: Option<super::open_data::json_ld::PageFacts>,
+    /// On a content page, its path: the layout then asks "Was this page helpful?" (see
+    /// [`super::feedback`]).
+    pub feedback: Option<String>,
 }
 
 impl Layout {
@@ -156,7 +159,14 @@ impl Layout {
             hide_header_search: false,
             suggest_script: None,
             structured: None,
+            feedback: None,
         }
+    }
+
+    /// Asks "Was this page helpful?" about the page at `path` at the foot of the page.
+    pub fn ask_feedback(mut self, path: impl Into<String>) -> Self {
+        self.feedback = Some(path.into());
+        self
     }
 
     /// Gives the page its schema.org JSON-LD and makes its Open Graph type "article".

@@ -186,7 +186,10 @@ fn the_systemd_unit_is_valid_and_hardened() {
         .lines()
         .filter(|l| l.starts_with("ReadWritePaths="))
         .collect();
-    assert_eq!(writable, ["ReadWritePaths=/var/lib/irinfo/spool"]);
+    assert_eq!(
+        writable,
+        ["ReadWritePaths=/var/lib/irinfo/spool /var/lib/irinfo/feedback"]
+    );
     for line in [
         "ProtectSystem=strict",
         "NoNewPrivileges=true",

@@ -18,9 +18,18 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("search", &["content", "config"]),
     ("mail", &["content", "config"]),
     ("radiation", &["content", "config"]),
+    ("feedback", &["content", "config"]),
     (
         "web",
-        &["config", "content", "finder", "search", "mail", "radiation"],
+        &[
+            "config",
+            "content",
+            "finder",
+            "search",
+            "mail",
+            "radiation",
+            "feedback",
+        ],
     ),
 ];
 
@@ -33,6 +42,7 @@ const APPLICATION: &[&str] = &[
     "connections",
     "export",
     "logging",
+    "reviews",
     "scaffold",
     "watch",
 ];

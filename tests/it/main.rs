@@ -8,6 +8,7 @@ mod contact;
 mod content_errors;
 mod deploy;
 mod editing;
+mod feedback;
 mod finder;
 mod fuzz;
 mod hardening;

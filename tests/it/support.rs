@@ -34,11 +34,18 @@ pub fn repo() -> PathBuf {
 /// than a panic trace in every test that needs it. The run fails: nothing is skipped in silence.
 pub fn require_installed(marker: &str, what: &str, packages: &str) {
     if !Path::new(marker).exists() {
-        eprintln!(
-            "\nirinfo tests: {what} is not installed ({marker} is missing): run scripts/test, which installs it, or apt-get install -y {packages}"
-        );
-        std::process::exit(2);
+        end_run(&format!(
+            "{what} is not installed ({marker} is missing): run scripts/test, which installs it, or apt-get install -y {packages}"
+        ));
     }
+}
+
+/// Ends the whole test run with `irinfo tests: <why>` on stderr. Written to stderr directly, not
+/// with `eprintln!`, which the test harness captures and would lose at the exit.
+pub fn end_run(why: &str) -> ! {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "\nirinfo tests: {why}");
+    std::process::exit(2);
 }
 
 /// Loads `dir` as published content on a fixed day, knowing the paths the web layer serves.
@@ -163,14 +170,22 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Writes the shipped `site.toml` into `dir` with its mail spool moved to `dir/spool`, and
-/// returns its path: for tests that run `irinfo serve`, since only one server at a time may use
-/// a spool, and test mail has no place in the repository's `var/spool`.
+/// Writes the shipped `site.toml` into `dir` with its mail spool moved to `dir/spool` and its
+/// feedback database to `dir/feedback.sqlite3`, and returns its path: for tests that run
+/// `irinfo serve`, since only one server at a time may use a spool, and test mail and answers
+/// have no place in the repository's `var/`.
 pub fn shipped_settings_with_spool_in(dir: &Path) -> PathBuf {
     let shipped = std::fs::read_to_string(repo().join("site.toml")).unwrap();
     let spool = format!("spool = {:?}", dir.join("spool").display().to_string());
-    let settings = shipped.replace("spool = \"var/spool\"", &spool);
+    let database = format!(
+        "database = {:?}",
+        dir.join("feedback.sqlite3").display().to_string()
+    );
+    let settings = shipped
+        .replace("spool = \"var/spool\"", &spool)
+        .replace("database = \"var/feedback/answers.sqlite3\"", &database);
     assert!(settings.contains(&spool), "site.toml names its spool");
+    assert!(settings.contains(&database), "site.toml names its database");
     let path = dir.join("site.toml");
     std::fs::write(&path, settings).unwrap();
     path

@@ -109,7 +109,7 @@ fn form_page(
 }
 
 /// A page that must not be stored: it holds a form token or what the visitor typed.
-fn private_html(status: StatusCode, html: String) -> Response {
+pub(in crate::web) fn private_html(status: StatusCode, html: String) -> Response {
     let mut response = (status, Html(html)).into_response();
     response
         .headers_mut()
@@ -139,7 +139,7 @@ pub(super) async fn thank_you(State(state): State<AppState>) -> Result<Response,
 }
 
 /// An error page with a heading and message of its own.
-fn error_page(status: StatusCode, heading: &str, message: &str) -> Response {
+pub(in crate::web) fn error_page(status: StatusCode, heading: &str, message: &str) -> Response {
     let mut response = status.into_response();
     response.extensions_mut().insert(ErrorPage {
         heading: heading.to_string(),
@@ -158,8 +158,25 @@ fn too_large() -> Response {
 
 /// Reads the body within the limit and the deadline.
 async fn read_body(body: Body, settings: &ContactSettings) -> Result<Vec<u8>, Response> {
-    let limited = Limited::new(body, settings.body_limit_bytes);
-    let deadline = Duration::from_secs(settings.body_timeout_secs);
+    read_body_within(
+        body,
+        settings.body_limit_bytes,
+        settings.body_timeout_secs,
+        too_large,
+    )
+    .await
+}
+
+/// Reads a form's body within `limit` bytes and `timeout_secs`; a larger body gets
+/// `too_large()`, a slow one 408 and a broken one 400.
+pub(in crate::web) async fn read_body_within(
+    body: Body,
+    limit: usize,
+    timeout_secs: u64,
+    too_large: fn() -> Response,
+) -> Result<Vec<u8>, Response> {
+    let limited = Limited::new(body, limit);
+    let deadline = Duration::from_secs(timeout_secs);
     match tokio::time::timeout(deadline, limited.collect()).await {
         Ok(Ok(collected)) => Ok(collected.to_bytes().to_vec()),
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
@@ -168,7 +185,7 @@ async fn read_body(body: Body, settings: &ContactSettings) -> Result<Vec<u8>, Re
     }
 }
 
-fn is_form(headers: &HeaderMap) -> bool {
+pub(in crate::web) fn is_form(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -11,9 +11,9 @@
 //! per-client allowance, [`validation`] turns what was sent into a message or field errors, and
 //! [`handlers`] holds the pages and the submission that use them.
 
-mod handlers;
-mod rate_limit;
-mod tokens;
+pub(super) mod handlers;
+pub(super) mod rate_limit;
+pub(super) mod tokens;
 mod validation;
 
 use std::collections::HashMap;
@@ -103,6 +103,7 @@ impl ContactService {
             new_mail: Arc::new(Notify::new()),
             tokens: FormTokens::new(
                 &settings.form_key,
+                "irinfo-contact-form",
                 Duration::from_secs(settings.form_valid_minutes.saturating_mul(60)),
             )?,
             limiter: RateLimiter::new(settings.rate_per_hour, settings.burst),

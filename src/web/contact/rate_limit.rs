@@ -1,5 +1,11 @@
-//! The contact form's per-client rate limit: a token bucket per address, where the address is
-//! the peer's unless the peer is a proxy the settings trust.
+//! The per-client rate limit of the site's forms (the contact form and "Was this page
+//! helpful?"): a token bucket per address, where the address is the peer's unless the peer is
+//! a proxy the settings trust.
+//!
+//! The addresses themselves are not kept: each bucket is filed under a keyed hash of the
+//! address (HMAC-SHA256, cut to 128 bits) whose random key is replaced every 24 hours, when
+//! the buckets are emptied. So the limiter holds nothing that names a visitor, and after a day
+//! nothing that could link one day's visitor to the next day's.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
@@ -7,12 +13,49 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// How long one hashing key is used before a new one replaces it.
+const KEY_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// A token bucket per client: `burst` submissions at once, then `rate_per_hour`.
-pub(super) struct RateLimiter {
+pub(in crate::web) struct RateLimiter {
     per_second: f64,
     burst: f64,
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+    state: Mutex<Buckets>,
+}
+
+/// The buckets, by keyed hash of the client's address, and the key.
+struct Buckets {
+    key: [u8; 32],
+    key_made: Option<Instant>,
+    by_client: HashMap<[u8; 16], Bucket>,
+}
+
+impl Buckets {
+    /// The client's hash under the current key, replacing the key (and forgetting every
+    /// bucket) when it is a day old.
+    fn hash(&mut self, client: IpAddr, now: Instant) -> [u8; 16] {
+        let stale = self
+            .key_made
+            .is_none_or(|made| now.saturating_duration_since(made) >= KEY_LIFETIME);
+        if stale {
+            crate::mail::queue::fill_random(&mut self.key);
+            self.key_made = Some(now);
+            self.by_client.clear();
+        }
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes a key of any length");
+        match client {
+            IpAddr::V4(v4) => mac.update(&v4.octets()),
+            IpAddr::V6(v6) => mac.update(&v6.octets()),
+        }
+        let digest = mac.finalize().into_bytes();
+        let mut hash = [0u8; 16];
+        hash.copy_from_slice(&digest[..16]);
+        hash
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -25,17 +68,23 @@ struct Bucket {
 const MAX_TRACKED_CLIENTS: usize = 10_000;
 
 impl RateLimiter {
-    pub(super) fn new(rate_per_hour: u32, burst: u32) -> Self {
+    pub(in crate::web) fn new(rate_per_hour: u32, burst: u32) -> Self {
         Self {
             per_second: f64::from(rate_per_hour.max(1)) / 3600.0,
             burst: f64::from(burst.max(1)),
-            buckets: Mutex::new(HashMap::new()),
+            state: Mutex::new(Buckets {
+                key: [0u8; 32],
+                key_made: None,
+                by_client: HashMap::new(),
+            }),
         }
     }
 
     /// Takes one submission from the client's bucket, or says how long until one is free.
-    pub(super) fn check(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+    pub(in crate::web) fn check(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let client = state.hash(client, now);
+        let buckets = &mut state.by_client;
         if buckets.len() >= MAX_TRACKED_CLIENTS && !buckets.contains_key(&client) {
             let (per_second, burst) = (self.per_second, self.burst);
             buckets.retain(|_, b| {
@@ -62,7 +111,11 @@ impl RateLimiter {
 /// The address to rate-limit on. The peer address, unless the peer is a trusted proxy: then
 /// the nearest address in `X-Forwarded-For` that is not itself a trusted proxy. IPv6 clients
 /// are grouped by /64, the block one household or server usually has.
-pub(super) fn client_key(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+pub(in crate::web) fn client_key(
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+    trusted: &[IpAddr],
+) -> IpAddr {
     let Some(peer) = peer else {
         // No connection info (only in tests driving the router directly): all such requests
         // share one bucket, which is the cautious choice.
@@ -121,6 +174,27 @@ mod tests {
                 .check(client, start + Duration::from_secs(61))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn addresses_are_kept_only_as_hashes_under_a_daily_key() {
+        let limiter = RateLimiter::new(1, 1);
+        let client: IpAddr = "192.0.2.1".parse().unwrap();
+        let start = Instant::now();
+        assert!(limiter.check(client, start).is_ok());
+        assert!(limiter.check(client, start).is_err());
+        let hashes: Vec<[u8; 16]> = {
+            let state = limiter.state.lock().unwrap();
+            state.by_client.keys().copied().collect()
+        };
+        assert_eq!(hashes.len(), 1);
+        assert_ne!(&hashes[0][..4], &[192, 0, 2, 1], "not the address itself");
+        // A day later the key is new and the buckets are gone.
+        let tomorrow = start + KEY_LIFETIME;
+        assert!(limiter.check(client, tomorrow).is_ok());
+        let state = limiter.state.lock().unwrap();
+        assert_eq!(state.by_client.len(), 1);
+        assert_ne!(state.by_client.keys().next(), Some(&hashes[0]));
     }
 
     #[test]

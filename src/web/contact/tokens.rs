@@ -16,14 +16,16 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// Signed, time-limited form tokens: `<issued unix seconds>.<32 hex nonce>.<HMAC-SHA256 hex>`.
 /// The nonce also names the queued message, so one form can only ever queue one message.
-pub(super) struct FormTokens {
+pub(in crate::web) struct FormTokens {
     key: [u8; 32],
-    pub(super) valid_for: Duration,
+    /// Signed into every token, so a token one form issues is no good on another.
+    purpose: &'static str,
+    pub(in crate::web) valid_for: Duration,
 }
 
 /// What a token turned out to be.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum TokenCheck {
+pub(in crate::web) enum TokenCheck {
     Valid(QueueId),
     Expired,
     Invalid,
@@ -33,7 +35,11 @@ impl FormTokens {
     /// Tokens keyed with `hex_key`, or without one with a random key, so that they are valid
     /// only until this process stops. Either way the system's random source must work (the
     /// nonces come from it too): when it fails, the site does not start.
-    pub(super) fn new(hex_key: &str, valid_for: Duration) -> Result<Self, RandomSourceError> {
+    pub(in crate::web) fn new(
+        hex_key: &str,
+        purpose: &'static str,
+        valid_for: Duration,
+    ) -> Result<Self, RandomSourceError> {
         let mut key = [0u8; 32];
         getrandom::fill(&mut key).map_err(RandomSourceError)?;
         // A configured key replaces the random one; an unusable one is refused by the settings
@@ -42,17 +48,21 @@ impl FormTokens {
         if hex::decode_to_slice(hex_key, &mut configured).is_ok() {
             key = configured;
         }
-        Ok(Self { key, valid_for })
+        Ok(Self {
+            key,
+            purpose,
+            valid_for,
+        })
     }
 
     fn mac(&self, issued: i64, nonce: &str) -> HmacSha256 {
         let mut mac =
             HmacSha256::new_from_slice(&self.key).expect("HMAC takes a key of any length");
-        mac.update(format!("irinfo-contact-form.{issued}.{nonce}").as_bytes());
+        mac.update(format!("{}.{issued}.{nonce}", self.purpose).as_bytes());
         mac
     }
 
-    pub(super) fn issue(&self, now: Timestamp) -> String {
+    pub(in crate::web) fn issue(&self, now: Timestamp) -> String {
         let mut nonce = [0u8; 16];
         fill_random(&mut nonce);
         let nonce = hex::encode(nonce);
@@ -61,7 +71,7 @@ impl FormTokens {
         format!("{issued}.{nonce}.{signature}")
     }
 
-    pub(super) fn check(&self, token: &str, now: Timestamp) -> TokenCheck {
+    pub(in crate::web) fn check(&self, token: &str, now: Timestamp) -> TokenCheck {
         let mut parts = token.split('.');
         let (Some(issued), Some(nonce), Some(signature), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -107,7 +117,7 @@ mod tests {
 
     #[test]
     fn tokens_are_signed_and_expire() {
-        let tokens = FormTokens::new("", Duration::from_secs(3600)).unwrap();
+        let tokens = FormTokens::new("", "test", Duration::from_secs(3600)).unwrap();
         let now = Timestamp::from_second(1_800_000_000).unwrap();
         let token = tokens.issue(now);
         let TokenCheck::Valid(id) = tokens.check(&token, now) else {
@@ -117,7 +127,7 @@ mod tests {
         assert_eq!(tokens.check(&token, now), TokenCheck::Valid(id));
         let later = now + jiff::SignedDuration::from_secs(3601);
         assert_eq!(tokens.check(&token, later), TokenCheck::Expired);
-        let other_key = FormTokens::new("", Duration::from_secs(3600)).unwrap();
+        let other_key = FormTokens::new("", "test", Duration::from_secs(3600)).unwrap();
         assert_eq!(other_key.check(&token, now), TokenCheck::Invalid);
         let mut tampered = token.clone();
         tampered.replace_range(0..1, "2");

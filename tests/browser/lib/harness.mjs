@@ -88,7 +88,8 @@ async function freePort() {
 
 /**
  * Settings for one test run: the shipped site.toml with the contact form's mail queue moved to
- * `spool` (a temporary folder, so the tests never write into the repository) and a rate limit
+ * `spool` (a temporary folder, so the tests never write into the repository), the feedback
+ * database beside it, no review digests (they would land in the spool mid-test) and rate limits
  * the whole suite stays within (one test file sends the form a few dozen times).
  * Only the named keys change; every other setting is the shipped one.
  */
@@ -96,6 +97,12 @@ export function testSettings(spool) {
   const overrides = {
     mail: { spool: JSON.stringify(spool) },
     contact: { rate_per_hour: '100000', burst: '1000' },
+    feedback: {
+      database: JSON.stringify(join(dirname(spool), 'feedback.sqlite3')),
+      digest_every_days: '0',
+      rate_per_hour: '100000',
+      burst: '1000',
+    },
   };
   const lines = readFileSync(join(REPO_ROOT, 'site.toml'), 'utf8').split('\n');
   const out = [];
