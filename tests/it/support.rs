@@ -181,11 +181,20 @@ pub fn shipped_settings_with_spool_in(dir: &Path) -> PathBuf {
         "database = {:?}",
         dir.join("feedback.sqlite3").display().to_string()
     );
+    // No review digests: the shipped settings would queue one when the server starts, and these
+    // servers' mail queues must hold only what their tests send (tests/it/feedback/digest.rs
+    // starts its own).
+    let no_digests = "digest_every_days = 0";
     let settings = shipped
         .replace("spool = \"var/spool\"", &spool)
-        .replace("database = \"var/feedback/answers.sqlite3\"", &database);
+        .replace("database = \"var/feedback/answers.sqlite3\"", &database)
+        .replace("digest_every_days = 7", no_digests);
     assert!(settings.contains(&spool), "site.toml names its spool");
     assert!(settings.contains(&database), "site.toml names its database");
+    assert!(
+        settings.contains(no_digests),
+        "site.toml sets the digests' period"
+    );
     let path = dir.join("site.toml");
     std::fs::write(&path, settings).unwrap();
     path

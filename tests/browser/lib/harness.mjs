@@ -307,7 +307,8 @@ async function runStep(page, step) {
   }
   if (step.submit !== undefined) {
     const form = locate(page, step.submit).first();
-    const button = form.locator('button[type=submit], button:not([type]), input[type=submit]').first();
+    // `button` picks one of several submit buttons (Yes or No); without it, the form's first.
+    const button = form.locator(step.button ?? 'button[type=submit], button:not([type]), input[type=submit]').first();
     // The browser's own validation would stop the form before the server could answer with its
     // error summary; say so plainly rather than time out waiting for a page that never comes.
     const blocked = await form.evaluate((f, b) => (f.noValidate || b.formNoValidate ? [] : [...f.elements]

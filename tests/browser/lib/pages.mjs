@@ -5,8 +5,9 @@
 //   name    unique; names the screenshots (target/screenshots/<name>-320.png)
 //   kind    the page kind, as issue 9 lists them
 //   path    where the browser starts
-//   steps   for forms: [{ fill, value } | { choose } | { submit, status?, expect? }], walked in
-//           order; `fill`/`choose`/`submit` take a CSS selector or { label: /text/ }
+//   steps   for forms: [{ fill, value } | { choose } | { submit, button?, status?, expect? }],
+//           walked in order; `fill`/`choose`/`submit` take a CSS selector or { label: /text/ };
+//           `button` is the submit button to press when a form has several
 //   status  the HTTP status of the page once the steps are done (default 200); a list accepts
 //           any of its statuses (a form with errors may answer 400 or 422)
 //   expect  what the page must then show: { path, visible, onFirstScreen, text, errorSummary }
@@ -25,6 +26,10 @@ const FINDER_BOX = { label: /^postcode or town$/i };
 
 // The contact form's own form (the header search is a form too).
 const CONTACT_FORM = 'main form';
+
+// "Was this page helpful?" at the foot of a content page, and the comment step's form.
+const FEEDBACK_FORM = 'form.feedback-form';
+const COMMENT_FORM = 'main form.contact-form';
 
 export const PAGES = [
   // The ways in (procedures, conditions, finder...) show on a phone's first screen, not after
@@ -120,6 +125,36 @@ export const PAGES = [
       { submit: CONTACT_FORM },
     ],
     expect: { path: '/contact/thank-you', errorSummary: false, text: /thank you for your message/i },
+  },
+
+  // "Was this page helpful?": Yes, No with the comment step, and a comment that is too long.
+  {
+    name: 'feedback-yes', kind: 'feedback', path: '/conditions/peripheral-arterial-disease', noJs: true,
+    steps: [{ submit: FEEDBACK_FORM, button: 'button[value=yes]' }],
+    expect: { path: '/feedback/thank-you', errorSummary: false, text: /thank you for your feedback/i },
+  },
+  {
+    name: 'feedback-comment', kind: 'feedback', path: '/procedures/angioplasty', noJs: true,
+    steps: [{ submit: FEEDBACK_FORM, button: 'button[value=no]' }],
+    expect: { path: '/feedback/comment', errorSummary: false, visible: '#comment', text: /what was missing or wrong/i },
+  },
+  {
+    name: 'feedback-comment-sent', kind: 'feedback', path: '/procedures/angioplasty', noJs: true,
+    steps: [
+      { submit: FEEDBACK_FORM, button: 'button[value=no]' },
+      { fill: '#comment', value: 'I wanted to know how long the bruise lasts.' },
+      { submit: COMMENT_FORM },
+    ],
+    expect: { path: '/feedback/thank-you', errorSummary: false, text: /go back to angioplasty/i },
+  },
+  {
+    name: 'feedback-comment-error', kind: 'feedback', path: '/procedures/angioplasty', noJs: true, status: 422,
+    steps: [
+      { submit: FEEDBACK_FORM, button: 'button[value=no]' },
+      { fill: '#comment', value: 'Too long. '.repeat(101) },
+      { submit: COMMENT_FORM },
+    ],
+    expect: { path: '/feedback/comment', errorSummary: true },
   },
 
   // The 404 page.
