@@ -288,6 +288,17 @@ pub fn build_digests(
     Ok(digests)
 }
 
+/// One part of the digest's text: its heading, then a line or two per item, or "none".
+fn section<T>(out: &mut String, heading: &str, items: &[T], mut item: impl FnMut(&mut String, &T)) {
+    let _ = writeln!(out, "\n{heading}:");
+    if items.is_empty() {
+        out.push_str("  none\n");
+    }
+    for each in items {
+        item(out, each);
+    }
+}
+
 fn day(seconds: i64) -> String {
     jiff::Timestamp::from_second(seconds)
         .map(|t| t.strftime("%Y-%m-%d").to_string())
@@ -305,57 +316,31 @@ impl Digest {
             day(self.from),
             day(self.until)
         );
-        let _ = writeln!(
-            out,
-            "\nPages overdue or due for review within 30 days ({}):",
+        let due = format!(
+            "Pages overdue or due for review within 30 days ({})",
             self.due.len()
         );
-        if self.due.is_empty() {
-            out.push_str("  none\n");
-        }
-        for line in &self.due {
+        section(&mut out, &due, &self.due, |out, line| {
             let e = &line.entry;
-            let _ = writeln!(
-                out,
-                "  {}  {:<17} {}{}",
-                e.next_review,
-                when(e.days),
-                base,
-                e.site_path
-            );
+            let days = when(e.days);
+            let _ = writeln!(out, "  {}  {days:<17} {base}{}", e.next_review, e.site_path);
             let _ = writeln!(out, "      {}", e.title);
-        }
-        let _ = writeln!(out, "\nPages with the most \"No\" answers in this period:");
-        if self.most_no.is_empty() {
-            out.push_str("  none\n");
-        }
-        for page in &self.most_no {
+        });
+        let most_no = "Pages with the most \"No\" answers in this period";
+        section(&mut out, most_no, &self.most_no, |out, page| {
+            let share = helpful(page.yes, page.no);
+            let _ = writeln!(out, "  {base}{}  {share}", page.page);
+        });
+        let comments = format!("New comments in this period ({})", self.comments.len());
+        section(&mut out, &comments, &self.comments, |out, comment| {
+            let text = comment.text.replace('\n', "\n      ");
             let _ = writeln!(
                 out,
-                "  {}{}  {}",
-                base,
-                page.page,
-                helpful(page.yes, page.no)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "\nNew comments in this period ({}):",
-            self.comments.len()
-        );
-        if self.comments.is_empty() {
-            out.push_str("  none\n");
-        }
-        for comment in &self.comments {
-            let _ = writeln!(
-                out,
-                "  {}  {}{}\n      {}",
+                "  {}  {base}{}\n      {text}",
                 day(comment.at),
-                base,
-                comment.page,
-                comment.text.replace('\n', "\n      ")
+                comment.page
             );
-        }
+        });
         let _ = writeln!(
             out,
             "\n--\nThe full figures: irinfo feedback report --since {}",

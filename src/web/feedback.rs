@@ -146,20 +146,43 @@ pub(crate) fn content_kind(site: &Site, path: &str) -> Option<(&'static str, Str
     })
 }
 
-fn unknown_page() -> Response {
-    error_page(
-        StatusCode::BAD_REQUEST,
-        "We could not save your answer",
-        "Your answer was about a page we do not have. Please go back to the page you were reading and answer again.",
-    )
+/// A refusal the feedback forms give: its status, heading and what the reader can do.
+type Refusal = (StatusCode, &'static str, &'static str);
+
+/// An answer about a page the site does not have.
+const UNKNOWN_PAGE: Refusal = (
+    StatusCode::BAD_REQUEST,
+    "We could not save your answer",
+    "Your answer was about a page we do not have. Please go back to the page you were reading and answer again.",
+);
+
+/// A body larger than the forms accept.
+const TOO_LARGE: Refusal = (
+    StatusCode::PAYLOAD_TOO_LARGE,
+    "Your comment is too long to send",
+    "What you sent was larger than this form accepts. Please go back, shorten your comment to 1,000 characters or fewer, and send it again.",
+);
+
+/// A comment sent after its form's token ran out.
+const EXPIRED: Refusal = (
+    StatusCode::FORBIDDEN,
+    "This form has expired",
+    "Your answer was saved, but the form for your comment was open too long. Please go back to the page if you want to answer again.",
+);
+
+/// A comment whose token this site did not sign.
+const BAD_TOKEN: Refusal = (
+    StatusCode::FORBIDDEN,
+    "Your comment was not sent",
+    "We could not tell that the form came from this website, so we did not accept it. Please go back to the page you were reading and answer there.",
+);
+
+fn refuse((status, heading, text): Refusal) -> Response {
+    error_page(status, heading, text)
 }
 
 fn too_large() -> Response {
-    error_page(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "Your comment is too long to send",
-        "What you sent was larger than this form accepts. Please go back, shorten your comment to 1,000 characters or fewer, and send it again.",
-    )
+    refuse(TOO_LARGE)
 }
 
 fn unavailable() -> Response {
@@ -246,7 +269,7 @@ async fn answer(State(state): State<AppState>, request: Request) -> Result<Respo
     };
     let page = fields.get("page").map(String::as_str).unwrap_or_default();
     let Some((kind, _title)) = content_kind(&state.site(), page) else {
-        return Ok(unknown_page());
+        return Ok(refuse(UNKNOWN_PAGE));
     };
     let helpful = match fields.get("answer").map(String::as_str) {
         Some("yes") => true,
@@ -350,22 +373,6 @@ fn comment_page(
     Ok(template.render()?)
 }
 
-fn expired() -> Response {
-    error_page(
-        StatusCode::FORBIDDEN,
-        "This form has expired",
-        "Your answer was saved, but the form for your comment was open too long. Please go back to the page if you want to answer again.",
-    )
-}
-
-fn bad_token() -> Response {
-    error_page(
-        StatusCode::FORBIDDEN,
-        "Your comment was not sent",
-        "We could not tell that the form came from this website, so we did not accept it. Please go back to the page you were reading and answer there.",
-    )
-}
-
 /// `GET /feedback/comment`: "What was missing or wrong?".
 async fn show_comment_form(
     State(state): State<AppState>,
@@ -373,13 +380,13 @@ async fn show_comment_form(
 ) -> Result<Response, AppError> {
     let site = state.site();
     let Some((_, title)) = content_kind(&site, &query.page) else {
-        return Ok(unknown_page());
+        return Ok(refuse(UNKNOWN_PAGE));
     };
     let service = &state.0.feedback;
     match service.tokens.check(&query.token, service.clock.now()) {
         TokenCheck::Valid(_) => {}
-        TokenCheck::Expired => return Ok(expired()),
-        TokenCheck::Invalid => return Ok(bad_token()),
+        TokenCheck::Expired => return Ok(refuse(EXPIRED)),
+        TokenCheck::Invalid => return Ok(refuse(BAD_TOKEN)),
     }
     let html = comment_page(
         &state.0,
@@ -419,14 +426,14 @@ async fn comment(State(state): State<AppState>, request: Request) -> Result<Resp
     let site = state.site();
     let page = fields.get("page").cloned().unwrap_or_default();
     let Some((_, title)) = content_kind(&site, &page) else {
-        return Ok(unknown_page());
+        return Ok(refuse(UNKNOWN_PAGE));
     };
     let token = fields.get("form_token").cloned().unwrap_or_default();
     let service = &state.0.feedback;
     let id = match service.tokens.check(&token, service.clock.now()) {
         TokenCheck::Valid(id) => id,
-        TokenCheck::Expired => return Ok(expired()),
-        TokenCheck::Invalid => return Ok(bad_token()),
+        TokenCheck::Expired => return Ok(refuse(EXPIRED)),
+        TokenCheck::Invalid => return Ok(refuse(BAD_TOKEN)),
     };
     if repeated || fields.get("homepage").is_some_and(|v| !v.trim().is_empty()) {
         tracing::info!("feedback comment with the hidden box filled or a field twice; not saved");

@@ -158,12 +158,8 @@ fn the_commands_report_purge_and_list_reviews(db: &Db) {
         &content,
     );
     let store = db.open();
-    let left: u64 = store
-        .counts(0, i64::MAX, None)
-        .unwrap()
-        .iter()
-        .map(|c| c.yes + c.no)
-        .sum();
+    let (yes, no) = super::stored_answers(&store);
+    let left = yes + no;
     assert!(purged.starts_with("Deleted "), "{purged}");
     let deleted: u64 = purged.split(' ').nth(1).unwrap().parse().unwrap();
     assert_eq!(deleted + left, n as u64);

@@ -41,23 +41,25 @@ pub async fn post_to(
     send(router, request.body(Body::from(encode(fields))).unwrap()).await
 }
 
+/// Answers `answer` about `page` as the one-click form does, and returns where the 303 leads.
+async fn answered(router: &Router, page: &str, answer: &str) -> String {
+    let response = post_to(
+        router,
+        "/feedback",
+        &[("page", page), ("answer", answer)],
+        &[],
+    )
+    .await;
+    assert_eq!(response.status, 303, "{}", response.body);
+    response.header("location").to_string()
+}
+
 /// Total yes and no answers in the store.
 async fn totals(state: &irinfo::AppState) -> (u64, u64) {
     let app = state.0.clone();
-    tokio::task::spawn_blocking(move || {
-        let counts = app
-            .feedback
-            .store()
-            .unwrap()
-            .counts(0, i64::MAX, None)
-            .unwrap();
-        (
-            counts.iter().map(|c| c.yes).sum(),
-            counts.iter().map(|c| c.no).sum(),
-        )
-    })
-    .await
-    .unwrap()
+    tokio::task::spawn_blocking(move || super::stored_answers(&app.feedback.store().unwrap()))
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -107,15 +109,7 @@ async fn every_content_page_asks_and_other_pages_do_not() {
 async fn a_yes_is_saved_and_thanks_lead_back_to_the_page(db: &Db) {
     let state = state(db);
     let router = router_from(&state, "192.0.2.10:4000");
-    let answer = post_to(
-        &router,
-        "/feedback",
-        &[("page", "/procedures/balloon"), ("answer", "yes")],
-        &[],
-    )
-    .await;
-    assert_eq!(answer.status, 303, "{}", answer.body);
-    let location = answer.header("location").to_string();
+    let location = answered(&router, "/procedures/balloon", "yes").await;
     assert_eq!(location, "/feedback/thank-you?page=%2Fprocedures%2Fballoon");
     let thanks = get(&router, &location).await;
     assert_eq!(thanks.status, 200);
@@ -132,15 +126,7 @@ async fn a_yes_is_saved_and_thanks_lead_back_to_the_page(db: &Db) {
 async fn a_no_asks_what_was_missing_and_saves_the_comment_masked(db: &Db) {
     let state = state(db);
     let router = router_from(&state, "192.0.2.11:4000");
-    let answer = post_to(
-        &router,
-        "/feedback",
-        &[("page", "/conditions/narrow-pipe"), ("answer", "no")],
-        &[],
-    )
-    .await;
-    assert_eq!(answer.status, 303, "{}", answer.body);
-    let location = answer.header("location").to_string();
+    let location = answered(&router, "/conditions/narrow-pipe", "no").await;
     assert!(location.starts_with("/feedback/comment?page=%2Fconditions%2Fnarrow-pipe&token="));
     // The "no" is saved before any comment.
     assert_eq!(totals(&state).await, (0, 1));

@@ -171,3 +171,12 @@ pub fn fixture_with_reviews(dir: &Path, today: jiff::civil::Date) -> PathBuf {
     );
     content
 }
+
+/// Every answer in the store, yes and no: (yes, no).
+pub fn stored_answers(store: &FeedbackStore) -> (u64, u64) {
+    let counts = store.counts(0, i64::MAX, None).unwrap();
+    (
+        counts.iter().map(|c| c.yes).sum(),
+        counts.iter().map(|c| c.no).sum(),
+    )
+}
