@@ -369,7 +369,7 @@ impl<'a> Renderer<'a> {
             }),
             PageKind::Story => Box::new(StoryListTemplate {
                 layout,
-                stories: lib.stories().collect(),
+                items: lib.stories().map(|s| Self::item(&s)).collect(),
             }),
             PageKind::Statement => Box::new(StatementListTemplate {
                 layout,
@@ -377,11 +377,15 @@ impl<'a> Renderer<'a> {
             }),
             PageKind::Radiation => Box::new(RadiationListTemplate {
                 layout,
-                guides: lib.pages(PageKind::Radiation),
+                items: lib
+                    .pages(PageKind::Radiation)
+                    .iter()
+                    .map(Self::item)
+                    .collect(),
             }),
             PageKind::About => Box::new(AboutListTemplate {
                 layout,
-                pages: lib.pages(PageKind::About),
+                items: lib.pages(PageKind::About).iter().map(Self::item).collect(),
             }),
         })
     }
