@@ -2,7 +2,7 @@
 //! sends (checked in-process and through a real nginx), validators give 304s, fingerprinted
 //! static files are immutable, Vary and HEAD are right.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -11,9 +11,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
-use http_body_util::BodyExt;
 use irinfo::web::cached::Encoding;
-use tower::ServiceExt;
 
 use crate::support::*;
 
@@ -43,23 +41,12 @@ async fn fetch(
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let response = router
-        .clone()
-        .oneshot(request.body(Body::empty()).expect("valid request"))
-        .await
-        .expect("infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
+    let (status, headers, body) =
+        send_bytes(router, request.body(Body::empty()).expect("valid request")).await;
     RawResponse {
         status,
         headers,
-        body: body.to_vec(),
+        body,
     }
 }
 
@@ -454,18 +441,12 @@ fn start_nginx(export: &Path) -> Nginx {
 
 /// One HTTP/1.1 request over a real socket, read to the end.
 fn http_get(port: u16, path: &str, accept_encoding: &str) -> (u16, String, Vec<u8>) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
     let mut request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
     if !accept_encoding.is_empty() {
         request.push_str(&format!("Accept-Encoding: {accept_encoding}\r\n"));
     }
     request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
+    let raw = http_exchange(("127.0.0.1", port), &request);
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -589,14 +570,6 @@ fn start_irinfo(port: u16, dir: &std::path::Path) -> Child {
         std::thread::sleep(Duration::from_millis(50));
     }
     child
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[test]

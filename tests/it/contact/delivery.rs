@@ -61,11 +61,18 @@ fn header<'a>(headers: &'a [String], name: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// A real SMTP server keeping mail in `dir/maildir`, and settings that relay to it with their
+/// spool in `dir/spool`.
+fn relayed(dir: &Path) -> (Aiosmtpd, SiteConfig) {
+    let smtp = Aiosmtpd::start(free_port(), &dir.join("maildir"));
+    let config = with_relay(contact_config(&dir.join("spool")), smtp.port);
+    (smtp, config)
+}
+
 #[tokio::test]
 async fn a_submitted_form_arrives_at_a_real_smtp_server_with_the_right_headers_and_body() {
     let dir = tempfile::tempdir().unwrap();
-    let smtp = Aiosmtpd::start(free_port(), &dir.path().join("maildir"));
-    let config = with_relay(contact_config(&dir.path().join("spool")), smtp.port);
+    let (smtp, config) = relayed(dir.path());
     let state = state_for(config.clone());
     let router = router_from(&state, "192.0.2.30:5000");
     let token = form_token(&router).await;
@@ -145,8 +152,7 @@ async fn a_submitted_form_arrives_at_a_real_smtp_server_with_the_right_headers_a
 #[tokio::test]
 async fn header_injection_attempts_never_add_a_header_on_the_wire() {
     let dir = tempfile::tempdir().unwrap();
-    let smtp = Aiosmtpd::start(free_port(), &dir.path().join("maildir"));
-    let config = with_relay(contact_config(&dir.path().join("spool")), smtp.port);
+    let (smtp, config) = relayed(dir.path());
     // Straight to the composer, past the form's checks, to prove the second line of defence.
     let names = [
         "Eve\r\nBcc: victim@example.net",
@@ -436,8 +442,7 @@ async fn stray_files_in_the_queue_folder_are_moved_to_corrupt_and_mail_still_goe
 #[tokio::test]
 async fn the_server_delivers_in_the_background_and_wakes_for_new_mail() {
     let dir = tempfile::tempdir().unwrap();
-    let smtp = Aiosmtpd::start(free_port(), &dir.path().join("maildir"));
-    let config = with_relay(contact_config(&dir.path().join("spool")), smtp.port);
+    let (smtp, config) = relayed(dir.path());
     let state = state_for(config.clone());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mail = irinfo::start_mail(&state.0, stopped).expect("the spool is free");
