@@ -188,9 +188,7 @@ impl Site {
 
     /// Every rendered path, sorted; used by the export and by tests.
     pub fn paths(&self) -> Vec<&str> {
-        let mut paths: Vec<&str> = self.pages.keys().map(String::as_str).collect();
-        paths.sort_unstable();
-        paths
+        super::cached::sorted_keys(&self.pages)
     }
 
     pub fn not_found(&self) -> &CachedPage {
