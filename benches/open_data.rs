@@ -12,19 +12,12 @@ use axum::body::Body;
 use axum::http::Request;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http_body_util::BodyExt;
-use irinfo::{App, AppState};
 use tower::ServiceExt;
 
 fn serving(c: &mut Criterion) {
     let config = common::shipped_config();
     let site = common::build(&config);
-    let router = irinfo::web::router(AppState::new(
-        App::new(config, site).expect("random source"),
-    ));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let (router, runtime) = common::router_and_runtime(config, site);
     let mut group = c.benchmark_group("serve");
     for (name, path) in [
         ("page /procedures/angioplasty", "/procedures/angioplasty"),

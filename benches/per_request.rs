@@ -13,7 +13,6 @@ use axum::body::Body;
 use axum::http::Request;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http_body_util::BodyExt;
-use irinfo::{App, AppState};
 use tower::ServiceExt;
 
 const PAGES: [(&str, &str); 3] = [
@@ -32,13 +31,7 @@ fn serving(c: &mut Criterion) {
         .as_ref()
         .expect("the search index builds");
     site.make_brotli_copies();
-    let router = irinfo::web::router(AppState::new(
-        App::new(config, site).expect("random source"),
-    ));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let (router, runtime) = common::router_and_runtime(config, site);
     let fetch = |path: &str, encoding: &str| {
         runtime.block_on(async {
             let request = Request::get(path)

@@ -38,37 +38,29 @@ fn radiation(c: &mut Criterion) {
         })
     });
 
+    // Checking the choice and rendering the page, as the handler does for each request.
+    let check_and_render = |requested: &Vec<String>| {
+        let (chosen, error) = check_choice(&library.doses, black_box(requested));
+        let page = compare_page(
+            &library.doses,
+            &config,
+            "/static/site.css",
+            &chosen,
+            error.as_ref(),
+        );
+        black_box(page.render().expect("renders"))
+    };
     let requested: Vec<String> = ["angiogram", "chest-x-ray", "ct-abdomen-pelvis", "tips"]
         .iter()
         .map(|s| s.to_string())
         .collect();
     c.bench_function("compare page: check and render 4 entries", |b| {
-        b.iter(|| {
-            let (chosen, error) = check_choice(&library.doses, black_box(&requested));
-            let page = compare_page(
-                &library.doses,
-                &config,
-                "/static/site.css",
-                &chosen,
-                error.as_ref(),
-            );
-            black_box(page.render().expect("renders"))
-        })
+        b.iter(|| check_and_render(&requested))
     });
 
     let bad: Vec<String> = vec!["chest-x-ray".to_string(), "no-such-test".to_string()];
     c.bench_function("compare page: an unknown entry (400)", |b| {
-        b.iter(|| {
-            let (chosen, error) = check_choice(&library.doses, black_box(&bad));
-            let page = compare_page(
-                &library.doses,
-                &config,
-                "/static/site.css",
-                &chosen,
-                error.as_ref(),
-            );
-            black_box(page.render().expect("renders"))
-        })
+        b.iter(|| check_and_render(&bad))
     });
 
     c.bench_function("doses page: lay out and render (once per build)", |b| {

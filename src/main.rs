@@ -259,6 +259,13 @@ fn main() -> ExitCode {
     }
 }
 
+/// The settings, or `None` once what is wrong with them has been printed.
+fn load_config_or_say_why(common: &CommonArgs) -> Option<SiteConfig> {
+    load_config(common)
+        .map_err(|e| eprintln!("irinfo: {e:#}"))
+        .ok()
+}
+
 fn load_config(common: &CommonArgs) -> anyhow::Result<SiteConfig> {
     let (path, must_exist) = match &common.config {
         Some(path) => (path.clone(), true),
@@ -432,12 +439,7 @@ fn serve(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
         irinfo::web::ops::install_recorder();
     }
     let started = std::time::Instant::now();
-    let (site, diagnostics) = irinfo::build_servable_site(&config).map_err(|e| match e {
-        BuildError::Content(d) => {
-            anyhow::anyhow!("the content has errors, so the site was not started:\n{d}")
-        }
-        other => anyhow::Error::new(other),
-    })?;
+    let (site, diagnostics) = build_site(&config, "the site was not started")?;
     for warning in diagnostics.warnings() {
         tracing::warn!("{warning}");
     }
@@ -455,6 +457,18 @@ fn serve(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
     irinfo::serve_per_core(state)
 }
 
+/// The site built from `config`'s content; content with errors is reported as the errors, "so
+/// `what_not`" (what was not done because of them).
+fn build_site(
+    config: &SiteConfig,
+    what_not: &str,
+) -> anyhow::Result<(irinfo::web::Site, irinfo::content::Diagnostics)> {
+    irinfo::build_servable_site(config).map_err(|e| match e {
+        BuildError::Content(d) => anyhow::anyhow!("the content has errors, so {what_not}:\n{d}"),
+        other => anyhow::Error::new(other),
+    })
+}
+
 fn export(common: &CommonArgs, args: &ExportArgs) -> anyhow::Result<()> {
     let mut config = load_config(common)?;
     // Drafts are for previews on a server; an export is for publishing.
@@ -462,12 +476,7 @@ fn export(common: &CommonArgs, args: &ExportArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     // No search index: search results need the server, so they are not exported. The export
     // makes the brotli copies itself.
-    let (site, diagnostics) = irinfo::build_servable_site(&config).map_err(|e| match e {
-        BuildError::Content(d) => {
-            anyhow::anyhow!("the content has errors, so nothing was exported:\n{d}")
-        }
-        other => anyhow::Error::new(other),
-    })?;
+    let (site, diagnostics) = build_site(&config, "nothing was exported")?;
     for warning in diagnostics.warnings() {
         eprintln!("{warning}");
     }
@@ -494,12 +503,8 @@ fn export(common: &CommonArgs, args: &ExportArgs) -> anyhow::Result<()> {
 
 fn check(common: &CommonArgs, args: &CheckArgs) -> ExitCode {
     use std::io::{IsTerminal, Write};
-    let config = match load_config(common) {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("irinfo: {e:#}");
-            return ExitCode::from(2);
-        }
+    let Some(config) = load_config_or_say_why(common) else {
+        return ExitCode::from(2);
     };
     let today = args
         .today
@@ -538,12 +543,8 @@ fn check(common: &CommonArgs, args: &CheckArgs) -> ExitCode {
 
 fn new_page(common: &CommonArgs, args: &NewArgs) -> ExitCode {
     use irinfo::scaffold::ScaffoldError;
-    let config = match load_config(common) {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("irinfo: {e:#}");
-            return ExitCode::from(2);
-        }
+    let Some(config) = load_config_or_say_why(common) else {
+        return ExitCode::from(2);
     };
     let today = jiff::ZonedDateTime::now().date();
     match irinfo::scaffold::create(&config.paths.content, args.kind.0, &args.slug, today) {

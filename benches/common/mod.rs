@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
-use irinfo::Content;
 use irinfo::config::SiteConfig;
 use irinfo::content::LoadOptions;
 use irinfo::web::Site;
+use irinfo::{App, AppState, Content};
 
 /// Settings that read the shipped content and static files.
 pub fn shipped_config() -> SiteConfig {
@@ -38,6 +38,21 @@ pub fn load(config: &SiteConfig) -> Content {
 pub fn build(config: &SiteConfig) -> Site {
     let content = load(config);
     Site::build(content.library, content.finder, config).expect("site builds")
+}
+
+/// The whole router on `site`, and a single-threaded runtime to drive it in process.
+pub fn router_and_runtime(
+    config: SiteConfig,
+    site: Site,
+) -> (axum::Router, tokio::runtime::Runtime) {
+    let router = irinfo::web::router(AppState::new(
+        App::new(config, site).expect("random source"),
+    ));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    (router, runtime)
 }
 
 /// Copies the folder `from` into `to`, recursively.

@@ -12,7 +12,7 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::values::SlugRef;
+use super::values::{SlugRef, capitalise};
 
 /// The bands of the fixed scale, rarest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -354,14 +354,6 @@ impl Frequency {
     /// The fraction affected (the upper end of a range), for sorting.
     pub fn fraction(&self) -> f64 {
         self.high.unwrap_or(self.low).as_f64() / self.out_of.as_f64()
-    }
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 

@@ -3,6 +3,7 @@
 //!
 //! They sit below every other content module (front matter, review rows, risks, the dose table
 //! and the bibliography all use them), so none of those has to import another to name a date.
+//! The one text helper they share, [`capitalise`], is here for the same reason.
 
 use std::fmt;
 
@@ -50,3 +51,13 @@ impl<'de> Deserialize<'de> for ContentDate {
 
 /// A slug written in front matter, with where it was written.
 pub type SlugRef = Spanned<String>;
+
+/// The text with its first letter in upper case and the rest as it is: "common" becomes
+/// "Common", "PAD" stays "PAD".
+pub(crate) fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

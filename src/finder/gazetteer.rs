@@ -210,32 +210,26 @@ impl Gazetteer {
             return Lookup::MalformedPostcode;
         }
         let key = normalise_name(text);
+        let found = |label: &str, point: LatLon, precision: Precision| {
+            Lookup::Found(Place {
+                label: label.to_string(),
+                point,
+                precision,
+            })
+        };
         match self.names.get(&key) {
             Some(NamedPlace::Town(i)) => {
                 let town = &self.towns[*i];
-                Lookup::Found(Place {
-                    label: town.name.clone(),
-                    point: town.point,
-                    precision: Precision::Town,
-                })
+                found(&town.name, town.point, Precision::Town)
             }
             Some(NamedPlace::Area(i)) => {
                 let area = &self.areas[*i];
-                Lookup::Found(Place {
-                    label: area.name.clone(),
-                    point: area.point,
-                    precision: Precision::Town,
-                })
+                found(&area.name, area.point, Precision::Town)
             }
             Some(NamedPlace::County(i)) => {
                 let county = &self.counties[*i];
-                Lookup::Found(Place {
-                    label: county.name.clone(),
-                    point: county.point,
-                    precision: Precision::County {
-                        town: county.town.clone(),
-                    },
-                })
+                let town = county.town.clone();
+                found(&county.name, county.point, Precision::County { town })
             }
             None => Lookup::UnknownTown(self.suggest(&key)),
         }

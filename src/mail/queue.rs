@@ -892,6 +892,15 @@ mod tests {
         QueueId::new(Timestamp::from_second(1_800_000_000).unwrap(), &[n; 16])
     }
 
+    /// A queue in a new folder with the sample message `n` in it.
+    fn queue_holding(n: u8) -> (tempfile::TempDir, MailQueue, SpoolMessage) {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = MailQueue::new(dir.path());
+        let message = sample(&id(n));
+        queue.enqueue(&message).unwrap();
+        (dir, queue, message)
+    }
+
     #[test]
     fn ids_cannot_name_other_paths() {
         for bad in [
@@ -924,10 +933,7 @@ mod tests {
 
     #[test]
     fn damaged_files_are_reported_as_corrupt() {
-        let dir = tempfile::tempdir().unwrap();
-        let queue = MailQueue::new(dir.path());
-        let message = sample(&id(2));
-        queue.enqueue(&message).unwrap();
+        let (_dir, queue, message) = queue_holding(2);
         let path = queue.message_path(QUEUE, &message.id);
         let good = fs::read(&path).unwrap();
         let damages: Vec<Vec<u8>> = vec![
@@ -972,10 +978,7 @@ mod tests {
 
     #[test]
     fn files_not_named_like_entries_are_moved_to_corrupt() {
-        let dir = tempfile::tempdir().unwrap();
-        let queue = MailQueue::new(dir.path());
-        let message = sample(&id(6));
-        queue.enqueue(&message).unwrap();
+        let (_dir, queue, message) = queue_holding(6);
         queue
             .save_state(&message.id, &DeliveryState::default())
             .unwrap();

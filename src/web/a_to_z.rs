@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 
 use super::views::Layout;
-use crate::content::{Library, PageKind};
+use crate::content::{Library, PageKind, values};
 
 /// A page an entry leads to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,12 +177,7 @@ fn sort_key(name: &str) -> String {
 
 /// "hydronephrosis" becomes "Hydronephrosis"; "PAD" and "Hickman line" are left as they are.
 fn capitalise(name: &str) -> String {
-    let name = name.trim();
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
+    values::capitalise(name.trim())
 }
 
 #[cfg(test)]

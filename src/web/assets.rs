@@ -97,9 +97,7 @@ impl StaticAssets {
 
     /// Every address held, sorted; used by the export.
     pub fn paths(&self) -> Vec<&str> {
-        let mut paths: Vec<&str> = self.files.keys().map(String::as_str).collect();
-        paths.sort_unstable();
-        paths
+        super::cached::sorted_keys(&self.files)
     }
 }
 

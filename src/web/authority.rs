@@ -9,6 +9,7 @@ use crate::content::front_matter::PageMeta;
 use crate::content::markdown::RenderedMarkdown;
 use crate::content::risks::{Band, GetHelp, Risk};
 use crate::content::sources::{self, NumberedSource};
+use crate::content::values::capitalise;
 use crate::content::{Library, ProcedureSheet};
 
 /// One item of a page's numbered "Sources" list.
@@ -216,14 +217,6 @@ fn split_body(body: &RenderedMarkdown) -> BodyParts {
         before_cards: html[..cards_end].to_string(),
         before_risks: html[cards_end..risks_end].to_string(),
         rest: html[risks_end..].to_string(),
-    }
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 

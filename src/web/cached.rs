@@ -26,6 +26,13 @@ pub const IMMUTABLE_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 const GZIP_LEVEL: i32 = 5;
 const BROTLI_QUALITY: i32 = 5;
 
+/// The addresses of a map of pages, sorted.
+pub(crate) fn sorted_keys(pages: &std::collections::HashMap<String, CachedPage>) -> Vec<&str> {
+    let mut keys: Vec<&str> = pages.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    keys
+}
+
 /// One response body in every encoding the server offers, with its validators.
 #[derive(Debug, Clone)]
 pub struct CachedPage {

@@ -40,10 +40,11 @@ use axum::routing::{get, post};
 use tower_http::csrf::CsrfLayer;
 
 use super::contact::RandomSourceError;
-use super::contact::handlers::{Notice, error_page, is_form, private_html, read_body_within};
+use super::contact::handlers::{Notice, error_page, is_form, read_body_within};
 use super::contact::rate_limit::{RateLimiter, client_key};
 use super::contact::tokens::{FormTokens, TokenCheck};
 use super::error::{AppError, ErrorPage};
+use super::pages::private_html;
 use super::views::Layout;
 use super::{App, AppState, Site};
 use crate::config::{FeedbackSettings, SiteConfig};

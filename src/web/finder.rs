@@ -8,7 +8,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -16,7 +16,7 @@ use super::AppState;
 use super::cached::CachedPage;
 use super::error::AppError;
 use super::error::RenderError;
-use super::pages::rendered_page;
+use super::pages::{private_html, rendered_page};
 use super::views::{Crumb, Layout};
 use crate::config::SiteConfig;
 use crate::content::Library;
@@ -706,17 +706,8 @@ async fn find(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Re
         &site.finder,
         checked,
     ) {
-        Ok(html) => {
-            let mut response = (status, html).into_response();
-            let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            );
-            // A search names where someone lives: no shared cache may keep it.
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
+        // A search names where someone lives: no shared cache may keep it.
+        Ok(html) => private_html(status, html),
         Err(e) => AppError::from(e).into_response(),
     }
 }

@@ -2,8 +2,8 @@
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, Uri};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use super::AppState;
@@ -34,6 +34,16 @@ pub async fn rendered_page(
     let site = state.site();
     let page = site.page(request.uri().path()).ok_or(AppError::NotFound)?;
     Ok(page.respond(StatusCode::OK, request.headers()))
+}
+
+/// A page made for one visitor, that no cache may store: it holds a form token, what the visitor
+/// typed, or where they live.
+pub(crate) fn private_html(status: StatusCode, html: String) -> Response {
+    let mut response = (status, Html(html)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// Anything no route matched: a trailing-slash address is sent to its canonical form, the rest

@@ -9,12 +9,13 @@ use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
 use super::AppState;
 use super::error::AppError;
+use super::pages::private_html;
 pub use super::views::DoseFacts;
 use super::views::{Crumb, Layout, RadiationPanel};
 use crate::config::{RadiationSettings, SiteConfig};
@@ -748,13 +749,11 @@ async fn compare(
         StatusCode::OK
     };
     let html = page.render()?;
-    let mut response = (status, Html(html)).into_response();
     if error.is_some() {
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        Ok(private_html(status, html))
+    } else {
+        Ok((status, Html(html)).into_response())
     }
-    Ok(response)
 }
 
 /// The comparison page for a choice (valid or not).
@@ -899,26 +898,25 @@ mod tests {
     #[test]
     fn scale_labels_never_run_together_and_the_right_end_keeps_its_label() {
         // Seven decades in 272 units, about 39 apart: "100" would touch "1000" at the right end.
+        // The labels of the ticks at the decades `exponents` on `scale`.
+        let labels = |scale: LogScale, exponents: std::ops::RangeInclusive<i32>| -> Vec<String> {
+            let tick_xs: Vec<(i32, f64)> = exponents
+                .map(|e| (e, scale.position(10f64.powi(e)) * BAR_AREA))
+                .collect();
+            scale_ticks(scale, &tick_xs)
+                .into_iter()
+                .map(|t| t.label)
+                .collect()
+        };
         let scale = LogScale::for_range(0.001, 150.0);
         assert_eq!((scale.low_exponent, scale.high_exponent), (-4, 3));
-        let tick_xs: Vec<(i32, f64)> = (-4..=3)
-            .map(|e| (e, scale.position(10f64.powi(e)) * BAR_AREA))
-            .collect();
-        let labels: Vec<String> = scale_ticks(scale, &tick_xs)
-            .into_iter()
-            .map(|t| t.label)
-            .collect();
-        assert_eq!(labels, ["", "0.001", "0.01", "0.1", "1", "10", "", "1000"]);
+        assert_eq!(
+            labels(scale, -4..=3),
+            ["", "0.001", "0.01", "0.1", "1", "10", "", "1000"]
+        );
         // Five decades (about 54 units apart) have room for every label.
         let scale = LogScale::for_range(0.01, 70.0);
-        let tick_xs: Vec<(i32, f64)> = (-3..=2)
-            .map(|e| (e, scale.position(10f64.powi(e)) * BAR_AREA))
-            .collect();
-        let labels: Vec<String> = scale_ticks(scale, &tick_xs)
-            .into_iter()
-            .map(|t| t.label)
-            .collect();
-        assert_eq!(labels, ["", "0.01", "0.1", "1", "10", "100"]);
+        assert_eq!(labels(scale, -3..=2), ["", "0.01", "0.1", "1", "10", "100"]);
     }
 
     #[test]

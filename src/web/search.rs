@@ -14,12 +14,12 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::AppState;
 use super::error::AppError;
-use super::pages::rendered_page;
+use super::pages::{private_html, rendered_page};
 use super::views::Layout;
 use crate::search::{CheckedQuery, Correction, MAX_QUERY_CHARS, MatchMode, SearchResults};
 
@@ -123,12 +123,7 @@ pub async fn search(
         outcome,
         max_chars: MAX_QUERY_CHARS,
     };
-    let html = template.render()?;
-    let mut response = (StatusCode::OK, Html(html)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    Ok(private_html(StatusCode::OK, template.render()?))
 }
 
 /// The JSON `/search/suggest` answers with.

@@ -188,9 +188,7 @@ impl Site {
 
     /// Every rendered path, sorted; used by the export and by tests.
     pub fn paths(&self) -> Vec<&str> {
-        let mut paths: Vec<&str> = self.pages.keys().map(String::as_str).collect();
-        paths.sort_unstable();
-        paths
+        super::cached::sorted_keys(&self.pages)
     }
 
     pub fn not_found(&self) -> &CachedPage {
@@ -369,7 +367,7 @@ impl<'a> Renderer<'a> {
             }),
             PageKind::Story => Box::new(StoryListTemplate {
                 layout,
-                stories: lib.stories().collect(),
+                items: lib.stories().map(|s| Self::item(&s)).collect(),
             }),
             PageKind::Statement => Box::new(StatementListTemplate {
                 layout,
@@ -377,11 +375,15 @@ impl<'a> Renderer<'a> {
             }),
             PageKind::Radiation => Box::new(RadiationListTemplate {
                 layout,
-                guides: lib.pages(PageKind::Radiation),
+                items: lib
+                    .pages(PageKind::Radiation)
+                    .iter()
+                    .map(Self::item)
+                    .collect(),
             }),
             PageKind::About => Box::new(AboutListTemplate {
                 layout,
-                pages: lib.pages(PageKind::About),
+                items: lib.pages(PageKind::About).iter().map(Self::item).collect(),
             }),
         })
     }

@@ -365,9 +365,10 @@ pub struct ConditionTemplate<'a> {
 
 #[derive(Template)]
 #[template(path = "story_list.html")]
-pub struct StoryListTemplate<'a> {
+pub struct StoryListTemplate {
     pub layout: Layout,
-    pub stories: Vec<PatientStory<'a>>,
+    /// The stories, newest first.
+    pub items: Vec<ListItem>,
 }
 
 #[derive(Template)]
@@ -402,16 +403,17 @@ pub struct StatementTemplate<'a> {
 
 #[derive(Template)]
 #[template(path = "radiation_list.html")]
-pub struct RadiationListTemplate<'a> {
+pub struct RadiationListTemplate {
     pub layout: Layout,
-    pub guides: &'a [Page],
+    /// The guides.
+    pub items: Vec<ListItem>,
 }
 
 #[derive(Template)]
 #[template(path = "about_list.html")]
-pub struct AboutListTemplate<'a> {
+pub struct AboutListTemplate {
     pub layout: Layout,
-    pub pages: &'a [Page],
+    pub items: Vec<ListItem>,
 }
 
 /// A radiation guide or an about page: a plain article.

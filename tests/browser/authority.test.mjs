@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  axeViolations, describeViolations, horizontalOverflow, screenshotPath, testOptions, useSiteAndBrowser,
+  axeViolations, describeViolations, horizontalOverflow, screenshotPath, testOptions, useSiteAndBrowser, withPage,
 } from './lib/harness.mjs';
 
 const env = useSiteAndBrowser({ content: 'tests/fixtures/minimal' });
@@ -14,9 +14,7 @@ const SHEET = '/procedures/balloon';
 
 describe('a sheet with risks, care cards and sources', () => {
   test('has no axe violations and every part shows', testOptions(), async () => {
-    const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    try {
+    await withPage(env.browser, { viewport: { width: 1280, height: 900 } }, async (page) => {
       await page.goto(new URL(SHEET, env.baseUrl).href);
       const violations = await axeViolations(page);
       assert.equal(violations.length, 0, describeViolations(violations));
@@ -25,15 +23,11 @@ describe('a sheet with risks, care cards and sources', () => {
       assert.match(await risks.first().innerText(), /Bruising where the tube went in\s+Common: about 3 in 100 people\s*\[2\]/);
       assert.ok(await page.locator('main .care-card-emergency h3', { hasText: 'Call 999 or go to A&E now if:' }).isVisible());
       assert.ok(await page.locator('main table.risk-scale').isVisible());
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('each citation takes the reader to its source', testOptions(), async () => {
-    const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    try {
+    await withPage(env.browser, { viewport: { width: 1280, height: 900 } }, async (page) => {
       await page.goto(new URL(SHEET, env.baseUrl).href);
       const cites = page.locator('main sup.cite a');
       assert.ok(await cites.count() >= 4);
@@ -44,15 +38,11 @@ describe('a sheet with risks, care cards and sources', () => {
         assert.equal(await target.getAttribute('value'), number, `citation ${number} reaches item ${number}`);
         assert.ok(await target.isVisible());
       }
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('fits 320 px and prints with the sources\' addresses', testOptions(), async () => {
-    const context = await env.browser.newContext({ viewport: { width: 320, height: 800 } });
-    const page = await context.newPage();
-    try {
+    await withPage(env.browser, { viewport: { width: 320, height: 800 } }, async (page) => {
       await page.goto(new URL(SHEET, env.baseUrl).href);
       const overflow = await horizontalOverflow(page);
       assert.equal(overflow.overflow, 0, JSON.stringify(overflow));
@@ -68,8 +58,6 @@ describe('a sheet with risks, care cards and sources', () => {
       const background = await page.locator('main .care-card-emergency h3').evaluate(
         (h) => getComputedStyle(h).backgroundColor);
       assert.match(background, /rgba\(0, 0, 0, 0\)|transparent/);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

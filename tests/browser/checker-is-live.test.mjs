@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
 import {
-  REPO_ROOT, axeViolations, focusStops, horizontalOverflow, skipReason, useSiteAndBrowser,
+  axeViolations, focusStops, horizontalOverflow, REPO_ROOT, skipReason, useSiteAndBrowser, withPage,
 } from './lib/harness.mjs';
 
 const env = useSiteAndBrowser();
@@ -17,19 +17,9 @@ const options = { skip: skipReason() };
 
 const BROKEN_PAGE = readFileSync(join(REPO_ROOT, 'tests/fixtures/broken-a11y/broken-page.html'), 'utf8');
 
-async function withPage(contextOptions, fn) {
-  const context = await env.browser.newContext(contextOptions);
-  const page = await context.newPage();
-  try {
-    await fn(page);
-  } finally {
-    await context.close();
-  }
-}
-
 describe('the checkers are live', () => {
   test('axe reports the image without alt and the field without a label in the broken fixture', options, async () => {
-    await withPage({}, async (page) => {
+    await withPage(env.browser, {}, async (page) => {
       await page.setContent(BROKEN_PAGE);
       const ids = (await axeViolations(page)).map((v) => v.id);
       assert.ok(ids.includes('image-alt'), `image-alt should be reported; got ${ids.join(', ')}`);
@@ -38,7 +28,7 @@ describe('the checkers are live', () => {
   });
 
   test('axe reports a real page once its header search label and an image alt are broken', options, async () => {
-    await withPage({}, async (page) => {
+    await withPage(env.browser, {}, async (page) => {
       await page.goto(`${env.baseUrl}/procedures/angioplasty`);
       assert.deepEqual(await axeViolations(page), [], 'the real page starts clean');
       // What a careless template edit would do: drop the label's `for`, add an image without alt.
@@ -56,7 +46,7 @@ describe('the checkers are live', () => {
   });
 
   test('the 320 px check reports a page wider than the screen, and what sticks out', options, async () => {
-    await withPage({ viewport: { width: 320, height: 600 } }, async (page) => {
+    await withPage(env.browser, { viewport: { width: 320, height: 600 } }, async (page) => {
       await page.setContent('<main><p>Fits.</p><pre class="too-wide">' + 'x'.repeat(200) + '</pre></main>');
       const { overflow, culprits } = await horizontalOverflow(page);
       assert.ok(overflow > 0, 'the page should be reported as too wide');
@@ -65,7 +55,7 @@ describe('the checkers are live', () => {
   });
 
   test('the focus check reports a link whose focus cannot be seen', options, async () => {
-    await withPage({}, async (page) => {
+    await withPage(env.browser, {}, async (page) => {
       await page.setContent(
         '<style>a { outline: none !important; } #ok:focus-visible { outline: 3px solid #000 !important; }</style>' +
         '<a id="ok" href="#a">Seen</a> <a id="hidden" href="#b">Not seen</a>');
@@ -77,7 +67,7 @@ describe('the checkers are live', () => {
   test('a context with JavaScript off runs no page script', options, async () => {
     const html = '<p id="out">off</p><script>document.getElementById("out").textContent = "on";</script>';
     for (const [javaScriptEnabled, expected] of [[true, 'on'], [false, 'off']]) {
-      await withPage({ javaScriptEnabled }, async (page) => {
+      await withPage(env.browser, { javaScriptEnabled }, async (page) => {
         await page.setContent(html);
         assert.equal(await page.locator('#out').innerText(), expected);
       });

@@ -5,26 +5,24 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { activeElement, focusStops, openEntry, testOptions, useSiteAndBrowser } from './lib/harness.mjs';
+import {
+  activeElement, focusStops, openEntry, testOptions, useSiteAndBrowser, withPage,
+} from './lib/harness.mjs';
 import { FAILED_FORMS, PAGES } from './lib/pages.mjs';
 
 const env = useSiteAndBrowser();
 
-async function withPage(entry, viewport, fn) {
-  const context = await env.browser.newContext({ viewport });
-  const page = await context.newPage();
-  try {
+async function withEntry(entry, viewport, fn) {
+  await withPage(env.browser, { viewport }, async (page) => {
     await openEntry(page, env.baseUrl, entry);
     await fn(page);
-  } finally {
-    await context.close();
-  }
+  });
 }
 
 describe('the skip link moves focus to the main content', () => {
   for (const entry of PAGES) {
     test(`${entry.name} (${entry.kind}) ${entry.path}`, testOptions(entry), async () => {
-      await withPage(entry, { width: 1280, height: 800 }, async (page) => {
+      await withEntry(entry, { width: 1280, height: 800 }, async (page) => {
         const skip = page.locator('a.skip-link');
         if (entry.steps) {
           // A page reached through a form starts with focus where the form put it (on an error
@@ -54,7 +52,7 @@ describe('focus is visible at every stop', () => {
   for (const entry of PAGES) {
     test(`${entry.name} (${entry.kind}) ${entry.path}`, testOptions(entry), async () => {
       for (const [key, presses] of [['Tab', 60], ['Shift+Tab', 10]]) {
-        await withPage(entry, { width: 1280, height: 800 }, async (page) => {
+        await withEntry(entry, { width: 1280, height: 800 }, async (page) => {
           await page.evaluate(() => document.activeElement?.blur());
           const stops = await focusStops(page, { presses, key });
           assert.ok(stops.length >= 3, `${key} should reach at least 3 stops, reached ${stops.length}`);
@@ -69,7 +67,7 @@ describe('focus is visible at every stop', () => {
 describe('after a failed submission focus is on the error summary', () => {
   for (const entry of FAILED_FORMS) {
     test(`${entry.name} (${entry.kind})`, testOptions(entry), async () => {
-      await withPage(entry, { width: 1280, height: 800 }, async (page) => {
+      await withEntry(entry, { width: 1280, height: 800 }, async (page) => {
         assert.ok((await activeElement(page)).inErrorSummary, 'focus should be on the error summary');
         const links = page.locator('.error-summary a[href^="#"]');
         const count = await links.count();

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { openEntry, testOptions, useSiteAndBrowser } from './lib/harness.mjs';
+import { openEntry, testOptions, useSiteAndBrowser, withPage } from './lib/harness.mjs';
 import { PAGES } from './lib/pages.mjs';
 
 const env = useSiteAndBrowser();
@@ -28,9 +28,7 @@ describe('the heading comes first on a phone', () => {
   for (const entry of PAGES) {
     test(`${entry.name} (${entry.kind}) ${entry.path}`, testOptions(entry), async () => {
       for (const viewport of PHONES) {
-        const context = await env.browser.newContext({ viewport });
-        const page = await context.newPage();
-        try {
+        await withPage(env.browser, { viewport }, async (page) => {
           await openEntry(page, env.baseUrl, entry);
           // A form flow may have opened the menu to reach the header's search box; a reader
           // arriving at the page finds it closed.
@@ -41,9 +39,7 @@ describe('the heading comes first on a phone', () => {
           const first = failed ? '.error-summary' : 'main h1';
           const top = await topOf(page, first);
           assert.ok(top <= 300, `at ${viewport.width} x ${viewport.height} ${first} of ${page.url()} starts at ${top} px (at most 300)`);
-        } finally {
-          await context.close();
-        }
+        });
       }
     });
   }
@@ -52,9 +48,7 @@ describe('the heading comes first on a phone', () => {
 describe('the Menu control', () => {
   for (const javaScriptEnabled of [false, true]) {
     test(`opens and closes the navigation, moving nothing below it (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, testOptions(), async () => {
-      const context = await env.browser.newContext({ viewport: { width: 320, height: 640 }, javaScriptEnabled });
-      const page = await context.newPage();
-      try {
+      await withPage(env.browser, { viewport: { width: 320, height: 640 }, javaScriptEnabled }, async (page) => {
         await page.goto(`${env.baseUrl}/procedures/angioplasty`);
         const summary = page.locator('details.menu > summary');
         assert.equal((await summary.innerText()).trim(), 'Menu', 'the control is named "Menu"');
@@ -72,31 +66,23 @@ describe('the Menu control', () => {
         assert.equal(focused, 'header-search-q', 'the next Tab reaches the search box inside the menu');
         await summary.click();
         assert.equal(await link.isVisible(), false, 'a second press folds the links away');
-      } finally {
-        await context.close();
-      }
+      });
     });
   }
 
   test('at 1280 px the navigation is shown without a Menu control', testOptions(), async () => {
-    const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    try {
+    await withPage(env.browser, { viewport: { width: 1280, height: 800 } }, async (page) => {
       await page.goto(`${env.baseUrl}/`);
       assert.equal(await page.locator('details.menu > summary').isVisible(), false);
       assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Conditions' }).isVisible(), true);
       assert.equal(await page.locator('#header-search-q').isVisible(), true);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
 
 describe('the finder on a phone', () => {
   test('the first result starts within 700 px at 360 x 740, below a one-line search', testOptions(), async () => {
-    const context = await env.browser.newContext({ viewport: { width: 360, height: 740 } });
-    const page = await context.newPage();
-    try {
+    await withPage(env.browser, { viewport: { width: 360, height: 740 } }, async (page) => {
       await page.goto(`${env.baseUrl}/find?q=Leeds&procedure=&radius=50`);
       const top = await topOf(page, 'main ol.entry-list .entry-card');
       assert.ok(top <= 700, `the first result starts at ${top} px (at most 700)`);
@@ -112,17 +98,13 @@ describe('the finder on a phone', () => {
       const overflow = await page.evaluate(() => [...document.querySelectorAll('.web-address')]
         .filter((a) => a.getBoundingClientRect().right > document.documentElement.clientWidth).length);
       assert.equal(overflow, 0);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
 
 describe('the dose chart and table on a phone', () => {
   test('chart text is 14 px or more at 320 px, inside the chart, and no line crosses it', testOptions(), async () => {
-    const context = await env.browser.newContext({ viewport: { width: 320, height: 640 } });
-    const page = await context.newPage();
-    try {
+    await withPage(env.browser, { viewport: { width: 320, height: 640 } }, async (page) => {
       for (const path of ['/radiation/doses', '/radiation/compare?items=chest-x-ray&items=ct-abdomen-pelvis&items=angiogram&items=mammogram']) {
         await page.goto(`${env.baseUrl}${path}`);
         const report = await page.evaluate(() => [...document.querySelectorAll('svg.dose-chart')].map((svg) => {
@@ -170,15 +152,11 @@ describe('the dose chart and table on a phone', () => {
       assert.ok(table.width <= table.room, `the table is ${table.width} px wide in ${table.room} px`);
       assert.equal(table.display, 'block');
       assert.match(table.label, /Typical dose/);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('printed, every chart fits on a page, so none leaves a blank page behind', testOptions(), async () => {
-    const context = await env.browser.newContext({ viewport: { width: 794, height: 1123 } });
-    const page = await context.newPage();
-    try {
+    await withPage(env.browser, { viewport: { width: 794, height: 1123 } }, async (page) => {
       await page.goto(`${env.baseUrl}/radiation/doses`);
       await page.emulateMedia({ media: 'print' });
       // A4 less the 1.5 cm margins of @page, in CSS px (96 per inch).
@@ -189,17 +167,13 @@ describe('the dose chart and table on a phone', () => {
       // Each page of the PDF has some text: a blank page has an empty content stream.
       const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
       assert.ok(pages > 0 && pages < 20, `${pages} pages`);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
 
 describe('diagrams', () => {
   test('a sheet shows its diagram with alt text and a description, on screen and in print', testOptions(), async () => {
-    const context = await env.browser.newContext({ viewport: { width: 320, height: 640 } });
-    const page = await context.newPage();
-    try {
+    await withPage(env.browser, { viewport: { width: 320, height: 640 } }, async (page) => {
       for (const [path, file] of [['/procedures/angioplasty', 'balloon-and-stent'], ['/procedures/nephrostomy', 'nephrostomy']]) {
         await page.goto(`${env.baseUrl}${path}`);
         const img = page.locator('figure.diagram img');
@@ -214,8 +188,6 @@ describe('diagrams', () => {
         assert.ok(await img.isVisible(), 'printed too');
         await page.emulateMedia({ media: 'screen' });
       }
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

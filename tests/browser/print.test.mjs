@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { openEntry, screenshotPath, testOptions, useSiteAndBrowser } from './lib/harness.mjs';
+import {
+  openEntry, screenshotPath, testOptions, useSiteAndBrowser, withPage,
+} from './lib/harness.mjs';
 import { PAGES } from './lib/pages.mjs';
 
 const env = useSiteAndBrowser();
@@ -19,9 +21,7 @@ const HIDDEN_IN_PRINT = {
 describe('printed pages', () => {
   for (const entry of PAGES.filter((e) => e.print)) {
     test(`${entry.name} (${entry.kind}) ${entry.path} prints as a leaflet`, testOptions(entry), async () => {
-      const context = await env.browser.newContext({ viewport: { width: 800, height: 1000 } });
-      const page = await context.newPage();
-      try {
+      await withPage(env.browser, { viewport: { width: 800, height: 1000 } }, async (page) => {
         await openEntry(page, env.baseUrl, entry);
         // On screen these are there, so the print check below tests the print styles.
         for (const [what, selector] of Object.entries(HIDDEN_IN_PRINT)) {
@@ -67,9 +67,7 @@ describe('printed pages', () => {
 
         await page.screenshot({ path: screenshotPath(`${entry.name}-print.png`), fullPage: true });
         await page.pdf({ path: screenshotPath(`${entry.name}-print.pdf`), format: 'A4' });
-      } finally {
-        await context.close();
-      }
+      });
     });
   }
 });

@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { axeViolations, describeViolations, testOptions, useSiteAndBrowser } from './lib/harness.mjs';
+import {
+  axeViolations, describeViolations, testOptions, useSiteAndBrowser, withPage,
+} from './lib/harness.mjs';
 
 const env = useSiteAndBrowser();
 
@@ -31,9 +33,7 @@ async function states(page) {
 
 describe('search suggestions', () => {
   test('a misspelt word offers the page, and the keyboard works the list', testOptions(), async () => {
-    const context = await env.browser.newContext({ viewport: { width: 360, height: 740 } });
-    const page = await context.newPage();
-    try {
+    await withPage(env.browser, { viewport: { width: 360, height: 740 } }, async (page) => {
       await page.goto(`${env.baseUrl}/search`);
       let now = await states(page);
       assert.equal(now.role, 'combobox');
@@ -77,15 +77,11 @@ describe('search suggestions', () => {
       for (let i = 0; i < wanted; i += 1) await page.keyboard.press('ArrowDown');
       assert.equal((await states(page)).active, 'Uterine fibroid embolisation');
       await Promise.all([page.waitForURL('**/procedures/uterine-fibroid-embolisation'), page.keyboard.press('Enter')]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('Enter without choosing a page searches as before', testOptions(), async () => {
-    const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    try {
+    await withPage(env.browser, { viewport: { width: 1280, height: 800 } }, async (page) => {
       await page.goto(`${env.baseUrl}/search`);
       await page.locator('#search-page-q').focus();
       await page.keyboard.type('nephros', { delay: 30 });
@@ -93,15 +89,11 @@ describe('search suggestions', () => {
       const violations = await axeViolations(page);
       assert.equal(violations.length, 0, `axe with the list open:\n${describeViolations(violations)}`);
       await Promise.all([page.waitForURL('**/search?q=nephros*'), page.keyboard.press('Enter')]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('without JavaScript the search box is an ordinary search box', testOptions(), async () => {
-    const context = await env.browser.newContext({ javaScriptEnabled: false });
-    const page = await context.newPage();
-    try {
+    await withPage(env.browser, { javaScriptEnabled: false }, async (page) => {
       await page.goto(`${env.baseUrl}/search?q=fibriods`);
       const box = page.locator('#search-page-q');
       assert.equal(await box.getAttribute('role'), null);
@@ -110,8 +102,6 @@ describe('search suggestions', () => {
       assert.equal(await page.locator('main h1').innerText(), 'Results for fibroids');
       await Promise.all([page.waitForURL('**/search?q=fibriods&exact=1'), page.getByRole('link', { name: 'Search instead for fibriods' }).click()]);
       assert.equal(await page.locator('main h1').innerText(), 'Results for fibriods');
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  applyTextSpacing, horizontalOverflow, openEntry, screenshotPath, testOptions, useSiteAndBrowser,
+  applyTextSpacing, horizontalOverflow, openEntry, screenshotPath, testOptions, useSiteAndBrowser, withPage,
 } from './lib/harness.mjs';
 import { PAGES } from './lib/pages.mjs';
 
@@ -18,9 +18,7 @@ describe('no sideways scrolling; screenshots at 320 and 1280 px', () => {
   for (const entry of PAGES) {
     test(`${entry.name} (${entry.kind}) ${entry.path}`, testOptions(entry), async () => {
       for (const width of WIDTHS) {
-        const context = await env.browser.newContext({ viewport: { width, height: 800 } });
-        const page = await context.newPage();
-        try {
+        await withPage(env.browser, { viewport: { width, height: 800 } }, async (page) => {
           await openEntry(page, env.baseUrl, entry);
           const { viewport, overflow, culprits } = await horizontalOverflow(page);
           await page.screenshot({ path: screenshotPath(`${entry.name}-${width}.png`), fullPage: true });
@@ -45,9 +43,7 @@ describe('no sideways scrolling; screenshots at 320 and 1280 px', () => {
               `with WCAG text spacing at 320 px ${page.url()} is ${spaced.overflow} px too wide: ` +
               spaced.culprits.map((c) => c.name).join(', '));
           }
-        } finally {
-          await context.close();
-        }
+        });
       }
     });
   }

@@ -15,29 +15,12 @@ fn load(dir: &Path) -> irinfo::content::LoadOutcome {
     ))
 }
 
-fn minimal_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&repo().join("tests/fixtures/minimal"), dir.path());
-    dir
-}
-
 /// Replaces `from` with `to` in a file of the copy; the text must be there.
 fn edit(dir: &Path, file: &str, from: &str, to: &str) {
     let path = dir.join(file);
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains(from), "{file} has no {from:?}");
     std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
-}
-
-/// The one line of the report at `location` with `message`, or a panic showing the report.
-fn assert_reported(report: &str, location: &str, message: &str) {
-    let found = report
-        .lines()
-        .any(|line| line.contains(location) && line.contains(message));
-    assert!(
-        found,
-        "expected `{location}` with `{message}` in:\n{report}"
-    );
 }
 
 const COIL_RISK: &str = "[[risks]]\nwhat = \"Pain for a day or two\"\nfrequency = \"1 in 2\"\nsources = [\"test-leaflet\"]\n";

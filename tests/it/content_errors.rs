@@ -2,14 +2,7 @@
 
 use std::process::Command;
 
-use crate::support::{binary, copy_dir, load_published, repo, run_irinfo};
-
-/// A copy of the minimal fixture in a temporary folder, to break on purpose.
-fn broken_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&repo().join("tests/fixtures/minimal"), dir.path());
-    dir
-}
+use crate::support::{assert_reported, binary, load_published, minimal_copy, repo, run_irinfo};
 
 const GOOD_FRONT: &str = "title = \"T\"\nsummary = \"S.\"\nreview_group = \"R\"\nnext_review = 2028-01-10\nsearch_terms = []\n";
 
@@ -132,7 +125,7 @@ fn each_error_kind_is_reported_at_its_line_and_column() {
         ),
     ];
 
-    let dir = broken_copy();
+    let dir = minimal_copy();
     for (file, text, _, _) in &cases {
         if text.is_empty() {
             continue;
@@ -145,13 +138,7 @@ fn each_error_kind_is_reported_at_its_line_and_column() {
     assert!(outcome.library.is_none(), "broken content must not build");
     let report = outcome.diagnostics.to_string();
     for (_, _, location, message) in &cases {
-        let found = report
-            .lines()
-            .any(|line| line.contains(location) && line.contains(message));
-        assert!(
-            found,
-            "expected `{location}` with `{message}` in:\n{report}"
-        );
+        assert_reported(&report, location, message);
     }
     // Every problem in one pass: one error line per case at least.
     assert!(outcome.diagnostics.error_count() >= cases.len(), "{report}");
@@ -159,7 +146,7 @@ fn each_error_kind_is_reported_at_its_line_and_column() {
 
 #[test]
 fn warnings_do_not_stop_the_site() {
-    let dir = broken_copy();
+    let dir = minimal_copy();
     let long_summary = "word ".repeat(40);
     std::fs::write(
         dir.path().join("pages/long.md"),
@@ -200,7 +187,7 @@ fn check_exits_zero_on_shipped_content_and_one_on_broken_content() {
         "{stdout}"
     );
 
-    let dir = broken_copy();
+    let dir = minimal_copy();
     std::fs::write(
         dir.path().join("procedures/balloon.md"),
         "+++\ntitle = 42\n+++\n",
@@ -217,7 +204,7 @@ fn check_exits_zero_on_shipped_content_and_one_on_broken_content() {
 
 #[test]
 fn serve_refuses_to_start_on_broken_content() {
-    let dir = broken_copy();
+    let dir = minimal_copy();
     std::fs::write(dir.path().join("pages/disclaimer.md"), "no front matter\n").unwrap();
     let output = Command::new(binary())
         .args([

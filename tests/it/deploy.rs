@@ -127,19 +127,8 @@ fn the_override_or_a_public_base_url_lets_it_serve_on_every_address() {
 
 /// A GET over a real socket to 127.0.0.1, the whole answer as text.
 fn http_get_text(port: u16, path: &str) -> String {
-    use std::io::Write;
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    answer
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    String::from_utf8(http_exchange(("127.0.0.1", port), &request)).unwrap()
 }
 
 /// The shipped unit with its program at the built binary, in a folder of its own.

@@ -2,8 +2,7 @@
 //! `irinfo new`. Most tests run the real binary on a copy of content in a temporary folder.
 
 use std::ffi::OsStr;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
@@ -14,18 +13,12 @@ use irinfo::content::PageKind;
 use irinfo::watch::Rebuild;
 
 use crate::support::{
-    ADMIN_ON_ANY_PORT, binary, copy_dir, fixture_config, get, repo, run_irinfo,
-    shipped_settings_with_spool_in, state_for,
+    ADMIN_ON_ANY_PORT, binary, copy_dir, fixture_config, get, http_exchange, minimal_copy, repo,
+    run_irinfo, shipped_settings_with_spool_in, state_for,
 };
 
 /// The date the check tests are run as of, so review warnings do not depend on the calendar.
 const TODAY: &str = "2026-06-01";
-
-fn minimal_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&repo().join("tests/fixtures/minimal"), dir.path());
-    dir
-}
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -122,17 +115,10 @@ impl WatchedServer {
 
     /// GET over a real socket: (status, body).
     fn get(&self, path: &str) -> (u16, String) {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        let response =
+            String::from_utf8(http_exchange(("127.0.0.1", self.port), &request)).unwrap();
         let status = response[9..12].parse().unwrap();
         let body = response
             .split_once("\r\n\r\n")

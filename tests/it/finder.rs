@@ -43,8 +43,7 @@ fn summary_errors(body: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_postcode_and_procedure_lists_the_nearest_leeds_entries_first() {
     let router = shipped_router();
-    let response = get(&router, "/find?q=LS6+3EX&procedure=angioplasty&radius=50").await;
-    assert_eq!(response.status, StatusCode::OK);
+    let response = get_ok(&router, "/find?q=LS6+3EX&procedure=angioplasty&radius=50").await;
     let body = &response.body;
     assert!(
         body.contains("services offering angioplasty within 50 miles of LS6 3EX"),
@@ -147,8 +146,7 @@ async fn every_way_of_writing_a_place_is_understood() {
                 .replace('\'', "%27")
                 .replace(',', "%2C")
         );
-        let response = get(&router, &path).await;
-        assert_eq!(response.status, StatusCode::OK, "{typed}");
+        let response = get_ok(&router, &path).await;
         assert!(
             summary_errors(&response.body).is_empty(),
             "{typed}: {:?}",
@@ -179,8 +177,7 @@ async fn places_the_site_cannot_find_get_a_clear_message_in_the_error_summary() 
         ("/find?lat=48.85&lon=2.35", "outside the UK"),
     ];
     for (path, message) in cases {
-        let response = get(&router, path).await;
-        assert_eq!(response.status, StatusCode::OK, "{path}");
+        let response = get_ok(&router, path).await;
         let errors = summary_errors(&response.body);
         assert_eq!(errors.len(), 1, "{path}: {errors:?}");
         assert!(errors[0].contains(message), "{path}: {errors:?}");
@@ -326,8 +323,7 @@ async fn odd_or_over_long_input_gets_a_400_with_the_form_and_a_message() {
 #[tokio::test]
 async fn nothing_within_the_radius_shows_the_nearest_beyond_it() {
     let router = shipped_router();
-    let response = get(&router, "/find?q=Lerwick&radius=10").await;
-    assert_eq!(response.status, StatusCode::OK);
+    let response = get_ok(&router, "/find?q=Lerwick&radius=10").await;
     let body = &response.body;
     assert!(
         body.contains("No services within 10 miles of Lerwick"),
@@ -379,8 +375,7 @@ async fn results_come_in_pages() {
             .all(|h| !on_first.contains(h))
     );
     // A page past the end shows the last page.
-    let last = get(&router, "/find?q=London&radius=100&page=50").await;
-    assert_eq!(last.status, StatusCode::OK);
+    let last = get_ok(&router, "/find?q=London&radius=100&page=50").await;
     assert!(last.body.contains(&format!("of {total}")));
     assert!(!last.body.contains("rel=\"next\""));
 }
@@ -388,8 +383,7 @@ async fn results_come_in_pages() {
 #[tokio::test]
 async fn coordinates_from_the_browser_search_from_that_point() {
     let router = shipped_router();
-    let response = get(&router, "/find?lat=53.80&lon=-1.55&procedure=angioplasty").await;
-    assert_eq!(response.status, StatusCode::OK);
+    let response = get_ok(&router, "/find?lat=53.80&lon=-1.55&procedure=angioplasty").await;
     assert!(response.body.contains("within 50 miles of your location"));
     assert!(response.body.contains("from the location your device gave"));
     assert_eq!(
@@ -403,10 +397,8 @@ async fn coordinates_from_the_browser_search_from_that_point() {
 
 #[tokio::test]
 async fn the_empty_form_is_pre_rendered_and_links_from_sheets_pre_select_a_procedure() {
-    let state = shipped_state();
-    let router = irinfo::web::router(state.clone());
-    let page = get(&router, "/find").await;
-    assert_eq!(page.status, StatusCode::OK);
+    let (state, router) = shipped_state_and_router();
+    let page = get_ok(&router, "/find").await;
     assert!(
         !page.header("etag").is_empty(),
         "pre-rendered pages have validators"
@@ -443,8 +435,7 @@ async fn the_empty_form_is_pre_rendered_and_links_from_sheets_pre_select_a_proce
             "{} does not link to the finder",
             sheet.slug
         );
-        let linked = get(&router, &link).await;
-        assert_eq!(linked.status, StatusCode::OK, "{link}");
+        let linked = get_ok(&router, &link).await;
         assert!(
             linked
                 .body
@@ -460,14 +451,12 @@ async fn the_empty_form_is_pre_rendered_and_links_from_sheets_pre_select_a_proce
 
 #[tokio::test]
 async fn browse_region_and_listing_pages_cover_every_entry() {
-    let state = shipped_state();
-    let router = irinfo::web::router(state.clone());
+    let (state, router) = shipped_state_and_router();
     let site = state.site();
     let directory = &site.finder.directory;
     assert!(directory.len() >= 60, "{}", directory.len());
 
-    let browse = get(&router, "/find/regions").await;
-    assert_eq!(browse.status, StatusCode::OK);
+    let browse = get_ok(&router, "/find/regions").await;
     assert!(browse.body.contains("Example listings only."));
     for nation in ["England", "Scotland", "Wales", "Northern Ireland"] {
         assert!(browse.body.contains(&format!(">{nation}</h2>")), "{nation}");
@@ -542,9 +531,7 @@ async fn browse_region_and_listing_pages_cover_every_entry() {
         "/find/services/../../etc/passwd",
         "/find/nowhere",
     ] {
-        let response = get(&router, path).await;
-        assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(response.h1(), "Page not found", "{path}");
+        get_not_found(&router, path).await;
     }
 }
 
@@ -961,8 +948,7 @@ fn check_reports_broken_directory_files() {
 #[tokio::test]
 async fn the_location_script_is_served_and_only_as_a_file() {
     let router = shipped_router();
-    let script = get(&router, "/static/finder-location.js").await;
-    assert_eq!(script.status, StatusCode::OK);
+    let script = get_ok(&router, "/static/finder-location.js").await;
     assert!(script.header("content-type").contains("javascript"));
     assert!(script.body.contains("getCurrentPosition"));
     let page = get(&router, "/find").await;
@@ -972,8 +958,7 @@ async fn the_location_script_is_served_and_only_as_a_file() {
     for html in [&page.body, &searched.body] {
         let href = crate::support::between(html, "<script src=\"", "\" defer></script>")
             .expect("the location script");
-        let fingerprinted = get(&router, href).await;
-        assert_eq!(fingerprinted.status, StatusCode::OK, "{href}");
+        let fingerprinted = get_ok(&router, href).await;
         assert_eq!(fingerprinted.body, script.body);
         assert_eq!(
             fingerprinted.header("cache-control"),
@@ -995,8 +980,7 @@ async fn the_location_script_is_served_and_only_as_a_file() {
 #[tokio::test]
 async fn a_county_is_a_place_measured_from_its_county_town() {
     let router = shipped_router();
-    let response = get(&router, "/find?q=Cornwall&procedure=&radius=100").await;
-    assert_eq!(response.status, StatusCode::OK);
+    let response = get_ok(&router, "/find?q=Cornwall&procedure=&radius=100").await;
     assert!(
         !response.body.contains("error-summary"),
         "Cornwall should be found"

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::contact::free_port;
 use crate::support::*;
 
 /// A server on its own single-threaded runtime and thread, as `serve` runs each core's share,
@@ -429,8 +428,7 @@ async fn static_files_stay_in_their_folder_and_odd_names_are_a_quiet_404() {
         ("/static/late.txt", "added after the build"),
         ("/static/late-link.txt", "added after the build"),
     ] {
-        let response = get(&router, path).await;
-        assert_eq!(response.status, StatusCode::OK, "{path}");
+        let response = get_ok(&router, path).await;
         assert_eq!(response.body, expected);
     }
     assert_eq!(
@@ -571,15 +569,20 @@ async fn if_modified_since_equal_to_last_modified_gives_304() {
     }
 }
 
+/// The form came back (422) with the error summary linking to `field`; `case` names the attempt.
+fn assert_field_refused(response: &TestResponse, field: &str, case: &str) {
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{case}");
+    assert!(response.body.contains("class=\"error-summary\""), "{case}");
+    assert!(
+        response.body.contains(&format!("href=\"#{field}\"")),
+        "{case}"
+    );
+}
+
 #[tokio::test]
 async fn invisible_characters_and_repeated_fields_are_refused_kindly() {
-    use crate::contact::{contact_config, encode, form_token, post_raw, router_from, valid_fields};
-    let spool = tempfile::tempdir().unwrap();
-    let mut config = contact_config(spool.path());
-    config.contact.burst = 1000;
-    config.contact.rate_per_hour = 1000;
-    let state = state_for(config);
-    let router = router_from(&state, "192.0.2.55:5000");
+    use crate::contact::{contact_router_limited, encode, form_token, post_raw, valid_fields};
+    let (spool, _state, router) = contact_router_limited("192.0.2.55:5000", 1000, 1000);
     let hidden = [
         ("name", "Ann\u{202E}elpmaxE"),
         ("name", "Ann\u{202A}Example"),
@@ -598,19 +601,7 @@ async fn invisible_characters_and_repeated_fields_are_refused_kindly() {
         let token = form_token(&router).await;
         let body = encode(&valid_fields(&token, &[(field, value)]));
         let response = post_raw(&router, body, &[]).await;
-        assert_eq!(
-            response.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{field}={value:?}"
-        );
-        assert!(
-            response.body.contains("class=\"error-summary\""),
-            "{field}={value:?}"
-        );
-        assert!(
-            response.body.contains(&format!("href=\"#{field}\"")),
-            "{field}={value:?}"
-        );
+        assert_field_refused(&response, field, &format!("{field}={value:?}"));
         assert!(
             response.body.contains("hidden character"),
             "{field}={value:?}"
@@ -627,19 +618,7 @@ async fn invisible_characters_and_repeated_fields_are_refused_kindly() {
         body.push('&');
         body.push_str(&encode(&[(field, second)]));
         let response = post_raw(&router, body, &[]).await;
-        assert_eq!(
-            response.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{field} twice"
-        );
-        assert!(
-            response.body.contains("class=\"error-summary\""),
-            "{field} twice"
-        );
-        assert!(
-            response.body.contains(&format!("href=\"#{field}\"")),
-            "{field} twice"
-        );
+        assert_field_refused(&response, field, &format!("{field} twice"));
     }
     // A form token or the hidden box sent twice is a program's doing: a kind page, not a form.
     for field in ["form_token", "homepage"] {

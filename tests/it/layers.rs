@@ -56,27 +56,25 @@ struct Edge {
     line: usize,
 }
 
+/// Fails with `what` and the list, one a line, unless the list is empty.
+fn assert_none(found: &[String], what: &str) {
+    assert!(found.is_empty(), "{what}:\n{}", found.join("\n"));
+}
+
 #[test]
 fn every_import_follows_the_layers() {
     let edges = crate_edges(&irinfo::crate_dir().join("src"));
     assert!(edges.len() > 50, "only {} edges found", edges.len());
-    let forbidden = forbidden_edges(&edges);
-    assert!(
-        forbidden.is_empty(),
-        "imports against the layers (see tests/it/layers.rs):\n{}",
-        forbidden.join("\n")
+    assert_none(
+        &forbidden_edges(&edges),
+        "imports against the layers (see tests/it/layers.rs)",
     );
 }
 
 #[test]
 fn no_module_imports_its_siblings_in_a_circle() {
     let edges = sibling_edges(&irinfo::crate_dir().join("src"));
-    let cycles = cycles(&edges);
-    assert!(
-        cycles.is_empty(),
-        "modules that import each other:\n{}",
-        cycles.join("\n")
-    );
+    assert_none(&cycles(&edges), "modules that import each other");
 }
 
 /// The checker itself, on made-up edges: what it must refuse and what it must let through.

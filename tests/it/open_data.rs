@@ -19,8 +19,7 @@ fn json(response: &TestResponse) -> Value {
 #[tokio::test]
 async fn api_documents_have_validators_cors_and_answer_304() {
     let router = shipped_router();
-    let first = get(&router, "/api/v1/procedures").await;
-    assert_eq!(first.status, StatusCode::OK);
+    let first = get_ok(&router, "/api/v1/procedures").await;
     assert_eq!(first.header("content-type"), "application/json");
     assert_eq!(first.header("access-control-allow-origin"), "*");
     assert!(first.header("cache-control").contains("max-age"));
@@ -250,8 +249,7 @@ async fn no_shipped_page_claims_a_clinical_review() {
 async fn every_generated_path_answers() {
     let router = shipped_router();
     for path in irinfo::web::GENERATED_PATHS {
-        let response = get(&router, path).await;
-        assert_eq!(response.status, StatusCode::OK, "{path}");
+        get_ok(&router, path).await;
     }
     // Every open-data document without a slug of its own (the sitemap, feed, the API's index,
     // description and lists) is one of them.

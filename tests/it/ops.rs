@@ -4,8 +4,7 @@
 //! each request's fields and mask email addresses.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -25,8 +24,7 @@ fn config_with_spool(spool: &Path) -> irinfo::config::SiteConfig {
 #[tokio::test]
 async fn healthz_answers_ok_uncached_with_a_request_id() {
     let router = shipped_router();
-    let response = get(&router, "/healthz").await;
-    assert_eq!(response.status, StatusCode::OK);
+    let response = get_ok(&router, "/healthz").await;
     assert_eq!(response.body, r#"{"status":"ok"}"#);
     assert_eq!(response.header("cache-control"), "no-store");
     assert_eq!(response.header("content-type"), "application/json");
@@ -189,18 +187,9 @@ impl Server {
 
 /// One HTTP/1.1 request with extra header lines; the status, the head (lower case) and body.
 fn http(addr: SocketAddr, path: &str, headers: &str) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{headers}\r\n"
-    )
-    .unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{headers}\r\n");
+    let raw = String::from_utf8_lossy(&http_exchange(addr, &request)).into_owned();
     let (head, body) = raw.split_once("\r\n\r\n").expect("end of headers");
     let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap();
     (status, head.to_ascii_lowercase(), body.to_string())

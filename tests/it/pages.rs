@@ -6,15 +6,13 @@ use crate::support::*;
 
 #[tokio::test]
 async fn every_page_answers_with_its_title_in_title_and_h1() {
-    let state = shipped_state();
-    let router = irinfo::web::router(state.clone());
+    let (state, router) = shipped_state_and_router();
     let site = state.site();
     let library = &site.library;
     let mut checked = 0;
     for page in library.all_pages() {
         let path = page.path();
-        let response = get(&router, &path).await;
-        assert_eq!(response.status, StatusCode::OK, "{path}");
+        let response = get_ok(&router, &path).await;
         let title = askama_escape(&page.meta.title);
         assert_eq!(response.h1(), title, "{path}");
         assert!(
@@ -62,8 +60,7 @@ async fn list_pages_show_their_items() {
         ),
     ];
     for (path, h1, expected) in cases {
-        let response = get(&router, path).await;
-        assert_eq!(response.status, StatusCode::OK, "{path}");
+        let response = get_ok(&router, path).await;
         assert_eq!(response.h1(), h1, "{path}");
         assert!(response.body.contains(expected), "{path} lacks {expected}");
     }
@@ -127,8 +124,7 @@ async fn drafts_are_never_served_without_the_flag() {
     let mut config = fixture_config("minimal");
     config.server.drafts = true;
     let router = irinfo::web::router(state_for(config));
-    let draft = get(&router, "/procedures/secret-draft").await;
-    assert_eq!(draft.status, StatusCode::OK);
+    let draft = get_ok(&router, "/procedures/secret-draft").await;
     assert!(draft.body.contains("<strong>DRAFT.</strong>"));
     assert!(
         draft
@@ -192,9 +188,7 @@ async fn unknown_pages_get_a_kind_404_in_the_site_layout() {
         "/about/%00",
         "/stories/../etc/passwd",
     ] {
-        let response = get(&router, path).await;
-        assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(response.h1(), "Page not found", "{path}");
+        let response = get_not_found(&router, path).await;
         assert!(response.body.contains("Skip to main content"), "{path}");
         assert!(response.header("content-type").starts_with("text/html"));
     }

@@ -2,7 +2,7 @@
 //! sends (checked in-process and through a real nginx), validators give 304s, fingerprinted
 //! static files are immutable, Vary and HEAD are right.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -11,9 +11,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
-use http_body_util::BodyExt;
 use irinfo::web::cached::Encoding;
-use tower::ServiceExt;
 
 use crate::support::*;
 
@@ -43,24 +41,18 @@ async fn fetch(
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let response = router
-        .clone()
-        .oneshot(request.body(Body::empty()).expect("valid request"))
-        .await
-        .expect("infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
+    let (status, headers, body) =
+        send_bytes(router, request.body(Body::empty()).expect("valid request")).await;
     RawResponse {
         status,
         headers,
-        body: body.to_vec(),
+        body,
     }
+}
+
+/// A GET with the given headers.
+async fn get_raw(router: &Router, path: &str, headers: &[(&str, &str)]) -> RawResponse {
+    fetch(router, Method::GET, path, headers).await
 }
 
 /// What a browser sends to ask for each copy.
@@ -103,7 +95,7 @@ async fn every_exported_file_is_the_bytes_the_server_sends() {
     for path in site.paths() {
         let relative = irinfo::export::page_file(path).unwrap();
         for (encoding, accept) in ENCODINGS {
-            let response = fetch(&router, Method::GET, path, &[("accept-encoding", accept)]).await;
+            let response = get_raw(&router, path, &[("accept-encoding", accept)]).await;
             assert_eq!(response.status, StatusCode::OK, "{path}");
             assert_eq!(
                 response.header("content-encoding"),
@@ -126,7 +118,7 @@ async fn every_exported_file_is_the_bytes_the_server_sends() {
         ("/no/such/page", "404.html"),
     ] {
         for (encoding, accept) in ENCODINGS {
-            let response = fetch(&router, Method::GET, path, &[("accept-encoding", accept)]).await;
+            let response = get_raw(&router, path, &[("accept-encoding", accept)]).await;
             assert_eq!(
                 response.body,
                 exported(dir.path(), relative, encoding),
@@ -236,7 +228,7 @@ async fn pages_made_per_request_are_compressed_when_the_client_accepts_it() {
         // A form with its errors is made per request too.
         "/find?q=",
     ] {
-        let plain = fetch(&router, Method::GET, path, &[]).await;
+        let plain = get_raw(&router, path, &[]).await;
         assert!(plain.header("content-encoding").is_empty(), "{path}");
         assert!(plain.header("vary").contains("accept-encoding"), "{path}");
         // gzip whenever it is accepted (fast, and as small as brotli's fast levels), brotli
@@ -246,7 +238,7 @@ async fn pages_made_per_request_are_compressed_when_the_client_accepts_it() {
             ("gzip, deflate, br", "gzip"),
             ("br", "br"),
         ] {
-            let packed = fetch(&router, Method::GET, path, &[("accept-encoding", accept)]).await;
+            let packed = get_raw(&router, path, &[("accept-encoding", accept)]).await;
             assert_eq!(packed.status, plain.status, "{path}");
             assert_eq!(packed.header("content-encoding"), coding, "{path}");
             assert!(packed.header("vary").contains("accept-encoding"), "{path}");
@@ -269,13 +261,7 @@ async fn pages_made_per_request_are_compressed_when_the_client_accepts_it() {
             );
         }
         // Refusing every coding gets the page as it is.
-        let refused = fetch(
-            &router,
-            Method::GET,
-            path,
-            &[("accept-encoding", "br;q=0, gzip;q=0")],
-        )
-        .await;
+        let refused = get_raw(&router, path, &[("accept-encoding", "br;q=0, gzip;q=0")]).await;
         assert!(refused.header("content-encoding").is_empty());
     }
 }
@@ -284,13 +270,7 @@ async fn pages_made_per_request_are_compressed_when_the_client_accepts_it() {
 async fn the_contact_form_is_never_compressed() {
     // Its page holds the form token beside what the visitor typed: BREACH's precondition.
     let router = shipped_router();
-    let form = fetch(
-        &router,
-        Method::GET,
-        "/contact",
-        &[("accept-encoding", "gzip, br")],
-    )
-    .await;
+    let form = get_raw(&router, "/contact", &[("accept-encoding", "gzip, br")]).await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.header("content-encoding").is_empty());
     assert!(String::from_utf8_lossy(&form.body).contains("form_token"));
@@ -307,7 +287,7 @@ async fn pages_and_static_files_answer_304_to_their_etag() {
         &css,
         "/static/site.css",
     ] {
-        let first = fetch(&router, Method::GET, path, &[("accept-encoding", "gzip")]).await;
+        let first = get_raw(&router, path, &[("accept-encoding", "gzip")]).await;
         assert_eq!(first.status, StatusCode::OK, "{path}");
         let etag = first.header("etag").to_string();
         assert!(etag.starts_with('"') && etag.len() > 10, "{path}: {etag}");
@@ -318,9 +298,8 @@ async fn pages_and_static_files_answer_304_to_their_etag() {
             format!("\"other\", {etag}"),
         ] {
             // With the same Accept-Encoding: the ETag is the gzip body's.
-            let again = fetch(
+            let again = get_raw(
                 &router,
-                Method::GET,
                 path,
                 &[("if-none-match", &candidate), ("accept-encoding", "gzip")],
             )
@@ -329,13 +308,7 @@ async fn pages_and_static_files_answer_304_to_their_etag() {
             assert!(again.body.is_empty(), "{path}");
             assert_eq!(again.header("etag"), etag, "{path}");
         }
-        let stale = fetch(
-            &router,
-            Method::GET,
-            path,
-            &[("if-none-match", "\"stale\"")],
-        )
-        .await;
+        let stale = get_raw(&router, path, &[("if-none-match", "\"stale\"")]).await;
         assert_eq!(stale.status, StatusCode::OK, "{path}");
         assert!(!stale.body.is_empty(), "{path}");
     }
@@ -360,7 +333,7 @@ async fn fingerprinted_static_files_are_immutable_and_plain_names_are_not() {
     assert!(missing.body.contains(&format!("href=\"{css}\"")));
 
     let on_disk = std::fs::read(repo().join("static/site.css")).unwrap();
-    let fingerprinted = fetch(&router, Method::GET, &css, &[]).await;
+    let fingerprinted = get_raw(&router, &css, &[]).await;
     assert_eq!(fingerprinted.status, StatusCode::OK);
     assert_eq!(
         fingerprinted.header("cache-control"),
@@ -372,14 +345,14 @@ async fn fingerprinted_static_files_are_immutable_and_plain_names_are_not() {
     );
     assert_eq!(fingerprinted.body, on_disk);
 
-    let plain = fetch(&router, Method::GET, "/static/site.css", &[]).await;
+    let plain = get_raw(&router, "/static/site.css", &[]).await;
     assert_eq!(plain.status, StatusCode::OK);
     assert_eq!(plain.header("cache-control"), "public, max-age=3600");
     assert_eq!(plain.body, on_disk);
     assert_eq!(plain.header("etag"), fingerprinted.header("etag"));
 
     // A made-up fingerprint is not found, rather than served stale or fresh.
-    let wrong = fetch(&router, Method::GET, "/static/site.00000000.css", &[]).await;
+    let wrong = get_raw(&router, "/static/site.00000000.css", &[]).await;
     assert_eq!(wrong.status, StatusCode::NOT_FOUND);
 }
 
@@ -394,7 +367,7 @@ async fn responses_vary_on_accept_encoding_and_head_has_headers_but_no_body() {
         "/static/site.css",
     ] {
         for (encoding, accept) in ENCODINGS {
-            let get = fetch(&router, Method::GET, path, &[("accept-encoding", accept)]).await;
+            let get = get_raw(&router, path, &[("accept-encoding", accept)]).await;
             assert_eq!(get.header("vary"), "Accept-Encoding", "{path}");
             assert_eq!(
                 get.header("content-encoding"),
@@ -418,9 +391,8 @@ async fn responses_vary_on_accept_encoding_and_head_has_headers_but_no_body() {
         }
     }
     // A client that refuses every compression gets the plain bytes.
-    let refused = fetch(
+    let refused = get_raw(
         &router,
-        Method::GET,
         "/procedures/angioplasty",
         &[("accept-encoding", "br;q=0, gzip;q=0")],
     )
@@ -454,18 +426,12 @@ fn start_nginx(export: &Path) -> Nginx {
 
 /// One HTTP/1.1 request over a real socket, read to the end.
 fn http_get(port: u16, path: &str, accept_encoding: &str) -> (u16, String, Vec<u8>) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
     let mut request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
     if !accept_encoding.is_empty() {
         request.push_str(&format!("Accept-Encoding: {accept_encoding}\r\n"));
     }
     request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
+    let raw = http_exchange(("127.0.0.1", port), &request);
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -507,7 +473,7 @@ async fn nginx_serving_the_export_sends_the_same_bytes_as_irinfo() {
     ];
     for (path, status) in cases {
         for (encoding, accept) in ENCODINGS {
-            let ours = fetch(&router, Method::GET, path, &[("accept-encoding", accept)]).await;
+            let ours = get_raw(&router, path, &[("accept-encoding", accept)]).await;
             let (nginx_status, nginx_head, nginx_body) = http_get(nginx.port, path, accept);
             assert_eq!(ours.status.as_u16(), status, "irinfo {path}");
             assert_eq!(nginx_status, status, "nginx {path}\n{nginx_head}");
@@ -589,14 +555,6 @@ fn start_irinfo(port: u16, dir: &std::path::Path) -> Child {
         std::thread::sleep(Duration::from_millis(50));
     }
     child
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[test]

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::contact::free_port;
 use crate::contact::smtp::Aiosmtpd;
 use crate::support::*;
 
@@ -373,12 +372,18 @@ fn nginx_serves_the_export_itself_and_passes_the_rest_to_irinfo() {
     assert_eq!(proxy.fetch("127.0.0.1", "/search?q=stent", &[]).status, 502);
 }
 
-#[test]
-fn the_rate_limit_believes_the_forwarded_address_only_from_a_trusted_proxy() {
+/// A folder to work in, with an empty export in it (so that nginx sends every request on), and
+/// the minimal content for the instances to serve.
+fn work_with_empty_export() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let work = tempfile::tempdir().unwrap();
     let empty_export = work.path().join("export");
     std::fs::create_dir_all(&empty_export).unwrap();
-    let content = repo().join("tests/fixtures/minimal");
+    (work, empty_export, repo().join("tests/fixtures/minimal"))
+}
+
+#[test]
+fn the_rate_limit_believes_the_forwarded_address_only_from_a_trusted_proxy() {
+    let (work, empty_export, content) = work_with_empty_export();
     // Two submissions at once, then one an hour.
     let limits = "burst = 2\nrate_per_hour = 1";
 
@@ -418,10 +423,7 @@ fn the_rate_limit_believes_the_forwarded_address_only_from_a_trusted_proxy() {
 
 #[test]
 fn two_instances_behind_one_nginx_each_deliver_contact_messages() {
-    let work = tempfile::tempdir().unwrap();
-    let empty_export = work.path().join("export");
-    std::fs::create_dir_all(&empty_export).unwrap();
-    let content = repo().join("tests/fixtures/minimal");
+    let (work, empty_export, content) = work_with_empty_export();
     let maildir = work.path().join("maildir");
     let smtp = Aiosmtpd::start(free_port(), &maildir);
     // The same form key, so that a form one instance shows can be sent to the other.

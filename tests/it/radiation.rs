@@ -45,10 +45,8 @@ fn assert_accessible_chart(svg: &str) {
 
 #[tokio::test]
 async fn every_chart_on_the_doses_page_has_one_bar_per_row_and_a_text_alternative() {
-    let state = shipped_state();
-    let router = irinfo::web::router(state.clone());
-    let response = get(&router, "/radiation/doses").await;
-    assert_eq!(response.status, StatusCode::OK);
+    let (state, router) = shipped_state_and_router();
+    let response = get_ok(&router, "/radiation/doses").await;
     assert_eq!(response.h1(), "Typical radiation doses");
     assert!(
         !response.body.contains("style="),
@@ -214,8 +212,7 @@ async fn a_shared_comparison_address_shows_the_entries_side_by_side() {
     let router = shipped_router();
     // The address the angiogram's panel links to, as someone would share it.
     let path = "/radiation/compare?items=angiogram&items=chest-x-ray&items=ct-abdomen-pelvis";
-    let response = get(&router, path).await;
-    assert_eq!(response.status, StatusCode::OK);
+    let response = get_ok(&router, path).await;
     let body = &response.body;
     assert!(!body.contains("error-summary"), "{body}");
     assert!(!body.contains("style="));
@@ -283,8 +280,7 @@ async fn a_shared_comparison_address_shows_the_entries_side_by_side() {
 #[tokio::test]
 async fn the_first_visit_shows_the_form_without_errors() {
     let router = shipped_router();
-    let response = get(&router, "/radiation/compare").await;
-    assert_eq!(response.status, StatusCode::OK);
+    let response = get_ok(&router, "/radiation/compare").await;
     assert!(!response.body.contains("error-summary"));
     assert!(!response.body.contains("compare-results"));
     let entries = shipped_state().site().library.doses.entries.len();
@@ -355,22 +351,6 @@ async fn bad_comparisons_get_a_kind_message_and_a_400() {
         .await
         .body;
     assert!(body.contains("value=\"ct-head\" checked>"));
-}
-
-fn minimal_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&repo().join("tests/fixtures/minimal"), dir.path());
-    dir
-}
-
-fn assert_reported(report: &str, location: &str, message: &str) {
-    let found = report
-        .lines()
-        .any(|line| line.contains(location) && line.contains(message));
-    assert!(
-        found,
-        "expected `{location}` with `{message}` in:\n{report}"
-    );
 }
 
 /// Eight lines, so that the entries after it keep their line numbers; the sources are in the

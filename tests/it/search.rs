@@ -300,8 +300,7 @@ async fn awkward_queries_get_a_calm_page_never_an_error() {
     ];
     let router = shipped_router();
     for (query, expected) in cases {
-        let response = get(&router, &format!("/search{query}")).await;
-        assert_eq!(response.status, StatusCode::OK, "{query}");
+        let response = get_ok(&router, &format!("/search{query}")).await;
         assert!(
             response.body.contains("<header class=\"site-header\">"),
             "{query}: not in the site layout"
@@ -608,10 +607,8 @@ async fn a_search_whose_index_never_comes_gets_a_kind_503_not_a_hang() {
 
 #[tokio::test]
 async fn the_a_to_z_lists_every_procedure_and_condition_with_other_names() {
-    let state = shipped_state();
-    let router = irinfo::web::router(state.clone());
-    let response = get(&router, "/a-z").await;
-    assert_eq!(response.status, StatusCode::OK);
+    let (state, router) = shipped_state_and_router();
+    let response = get_ok(&router, "/a-z").await;
     assert_eq!(response.h1(), "A to Z of procedures and conditions");
     let body = &response.body;
     let site = state.site();
@@ -683,8 +680,7 @@ async fn suggestions_as_you_type_tolerate_misspelling_and_half_words() {
         ("angioplsty", "/procedures/angioplasty"),
     ];
     for (typed, wanted) in cases {
-        let response = get(&router, &format!("/search/suggest?q={typed}")).await;
-        assert_eq!(response.status, StatusCode::OK, "{typed}");
+        let response = get_ok(&router, &format!("/search/suggest?q={typed}")).await;
         assert_eq!(response.header("content-type"), "application/json");
         assert_eq!(response.header("cache-control"), "no-store");
         let answer: serde_json::Value = serde_json::from_str(&response.body).expect("JSON");
@@ -703,8 +699,7 @@ async fn suggestions_as_you_type_tolerate_misspelling_and_half_words() {
     // Nothing to look for, or too much: an empty list, never an error.
     let long = "a".repeat(500);
     for junk in ["", "%3F%3F%3F", "%00", long.as_str(), "zzqxv"] {
-        let response = get(&router, &format!("/search/suggest?q={junk}")).await;
-        assert_eq!(response.status, StatusCode::OK, "{junk}");
+        let response = get_ok(&router, &format!("/search/suggest?q={junk}")).await;
         let answer: serde_json::Value = serde_json::from_str(&response.body).expect("JSON");
         assert_eq!(
             answer["suggestions"].as_array().map(Vec::len),

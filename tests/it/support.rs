@@ -92,6 +92,13 @@ pub fn shipped_router() -> Router {
     irinfo::web::router(shipped_state())
 }
 
+/// The shipped state and a router on it, for tests that look at both.
+pub fn shipped_state_and_router() -> (AppState, Router) {
+    let state = shipped_state();
+    let router = irinfo::web::router(state.clone());
+    (state, router)
+}
+
 /// A response read whole.
 #[derive(Debug)]
 pub struct TestResponse {
@@ -125,8 +132,12 @@ pub fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
     Some(&text[from..to])
 }
 
-/// Sends one request through the router in-process.
-pub async fn send(router: &Router, request: Request<Body>) -> TestResponse {
+/// Sends one request through the router in-process: the status, the headers and the body as
+/// raw bytes (compressed bodies are not text).
+pub async fn send_bytes(
+    router: &Router,
+    request: Request<Body>,
+) -> (StatusCode, HeaderMap, Vec<u8>) {
     let response = router.clone().oneshot(request).await.expect("infallible");
     let status = response.status();
     let headers = response.headers().clone();
@@ -136,6 +147,12 @@ pub async fn send(router: &Router, request: Request<Body>) -> TestResponse {
         .await
         .expect("body")
         .to_bytes();
+    (status, headers, bytes.to_vec())
+}
+
+/// Sends one request through the router in-process.
+pub async fn send(router: &Router, request: Request<Body>) -> TestResponse {
+    let (status, headers, bytes) = send_bytes(router, request).await;
     TestResponse {
         status,
         headers,
@@ -148,12 +165,78 @@ pub async fn get(router: &Router, path: &str) -> TestResponse {
     send(router, request(Method::GET, path)).await
 }
 
+/// GET `path`, which must answer 200 OK.
+pub async fn get_ok(router: &Router, path: &str) -> TestResponse {
+    let response = get(router, path).await;
+    assert_eq!(response.status, StatusCode::OK, "{path}");
+    response
+}
+
+/// GET `path`, which must answer 404 with the site's "Page not found" page.
+pub async fn get_not_found(router: &Router, path: &str) -> TestResponse {
+    let response = get(router, path).await;
+    assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
+    assert_eq!(response.h1(), "Page not found", "{path}");
+    response
+}
+
 pub fn request(method: Method, path: &str) -> Request<Body> {
     Request::builder()
         .method(method)
         .uri(path)
         .body(Body::empty())
         .expect("valid request")
+}
+
+/// A copy of the content in `tests/fixtures/minimal`, for a test to break.
+pub fn minimal_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("tests/fixtures/minimal"), dir.path());
+    dir
+}
+
+/// Asserts that one line of the report has both `location` and `message`; else shows the report.
+pub fn assert_reported(report: &str, location: &str, message: &str) {
+    let found = report
+        .lines()
+        .any(|line| line.contains(location) && line.contains(message));
+    assert!(
+        found,
+        "expected `{location}` with `{message}` in:\n{report}"
+    );
+}
+
+/// Writes `request` as it is over a real socket to `addr` and reads the answer to its end,
+/// waiting 10 s at most for each read.
+pub fn http_exchange(addr: impl std::net::ToSocketAddrs, request: &str) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    raw
+}
+
+/// One HTTP/1.1 exchange over a fresh connection, for servers that may be starting or dying:
+/// the status and the whole answer, or the I/O error (refused, reset, timed out after 20 s).
+pub fn try_http(address: std::net::SocketAddr, request: &str) -> std::io::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let timeout = std::time::Duration::from_secs(2);
+    let mut stream = std::net::TcpStream::connect_timeout(&address, timeout)?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(20)))?;
+    stream.write_all(request.as_bytes())?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer)?;
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status line"))?;
+    Ok((status, text))
 }
 
 /// Copies a folder tree, for tests that break a copy of some content.
@@ -284,4 +367,12 @@ pub fn nginx_binary() -> PathBuf {
             require_installed("/usr/sbin/nginx", "nginx", PACKAGES);
             PathBuf::from("/usr/sbin/nginx")
         })
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
 }

@@ -12,6 +12,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::super::error::{AppError, ErrorPage};
+use super::super::pages::private_html;
 use super::super::views::Layout;
 use super::super::{App, AppState};
 use super::rate_limit::client_key;
@@ -106,15 +107,6 @@ fn form_page(
         token: service.issue_token(),
     };
     Ok(template.render()?)
-}
-
-/// A page that must not be stored: it holds a form token or what the visitor typed.
-pub(in crate::web) fn private_html(status: StatusCode, html: String) -> Response {
-    let mut response = (status, Html(html)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 pub(super) async fn show_form(State(state): State<AppState>) -> Result<Response, AppError> {

@@ -49,7 +49,7 @@ use std::collections::HashMap;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
@@ -127,9 +127,7 @@ impl OpenData {
 
     /// Every document's key, sorted; for the export and tests.
     pub fn keys(&self) -> Vec<&str> {
-        let mut keys: Vec<&str> = self.documents.keys().map(String::as_str).collect();
-        keys.sort_unstable();
-        keys
+        super::cached::sorted_keys(&self.documents)
     }
 
     /// How many pages the list at `path` has, if it is a list.
@@ -193,20 +191,27 @@ async fn api_document(State(state): State<AppState>, request: Request) -> Respon
 async fn preflight() -> Response {
     let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::NO_CONTENT;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET, HEAD, OPTIONS"),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("If-None-Match, If-Modified-Since, Accept"),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_MAX_AGE,
-        HeaderValue::from_static("86400"),
+    set_headers(
+        &mut response,
+        [
+            (header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, OPTIONS"),
+            (
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                "If-None-Match, If-Modified-Since, Accept",
+            ),
+            (header::ACCESS_CONTROL_MAX_AGE, "86400"),
+        ],
     );
     response
+}
+
+/// Sets each of `headers` on `response`, replacing any value it had.
+fn set_headers<const N: usize>(response: &mut Response, headers: [(HeaderName, &'static str); N]) {
+    for (name, value) in headers {
+        response
+            .headers_mut()
+            .insert(name, HeaderValue::from_static(value));
+    }
 }
 
 /// Lets any web page read the API (it is public and read-only, and sends no cookies), and
@@ -227,14 +232,12 @@ async fn cors(request: Request, next: Next) -> Response {
         );
         response
     };
-    let headers = response.headers_mut();
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static("ETag, Last-Modified"),
+    set_headers(
+        &mut response,
+        [
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (header::ACCESS_CONTROL_EXPOSE_HEADERS, "ETag, Last-Modified"),
+        ],
     );
     response
 }

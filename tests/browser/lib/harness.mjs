@@ -243,6 +243,20 @@ export function useSiteAndBrowser(options = {}) {
   return env;
 }
 
+/**
+ * Runs `fn` with a page in a new browser context made with `contextOptions` (a viewport, JavaScript
+ * off), and closes the context afterwards, whether `fn` passed or threw.
+ */
+export async function withPage(browser, contextOptions, fn) {
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  try {
+    await fn(page);
+  } finally {
+    await context.close();
+  }
+}
+
 /** Node's test options for one page of the table: skipped (with a notice) only without a browser. */
 export function testOptions() {
   return { skip: skipReason() };

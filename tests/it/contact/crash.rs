@@ -2,8 +2,7 @@
 //! that was answered with a 303 must be in the queue afterwards, whole.
 
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,24 +14,8 @@ use irinfo::mail::MailQueue;
 use super::*;
 use crate::support::*;
 
-/// One HTTP/1.1 exchange over a fresh connection; returns the status and the whole answer.
-fn http(address: SocketAddr, request: &str) -> std::io::Result<(u16, String)> {
-    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    stream.write_all(request.as_bytes())?;
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer)?;
-    let text = String::from_utf8_lossy(&answer).into_owned();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other("no status line"))?;
-    Ok((status, text))
-}
-
 fn get_form(address: SocketAddr) -> std::io::Result<String> {
-    let (status, page) = http(
+    let (status, page) = try_http(
         address,
         "GET /contact HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
     )?;
@@ -47,7 +30,7 @@ fn post(address: SocketAddr, body: &str) -> std::io::Result<u16> {
         "POST /contact HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    http(address, &request).map(|(status, _)| status)
+    try_http(address, &request).map(|(status, _)| status)
 }
 
 fn write_settings(dir: &Path, port: u16) -> std::path::PathBuf {

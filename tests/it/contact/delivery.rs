@@ -61,11 +61,33 @@ fn header<'a>(headers: &'a [String], name: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The contact settings with their spool in `dir/spool`, relaying to `port` on this machine.
+fn relaying_to(dir: &Path, port: u16) -> SiteConfig {
+    with_relay(contact_config(&dir.join("spool")), port)
+}
+
+/// A scripted SMTP peer answering `replies`, and settings in a new folder that relay to it.
+async fn relay_to_scripted_peer(
+    replies: &[Reply],
+) -> (tempfile::TempDir, ScriptedPeer, SiteConfig) {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = ScriptedPeer::start(replies).await;
+    let config = relaying_to(dir.path(), peer.port);
+    (dir, peer, config)
+}
+
+/// A real SMTP server keeping mail in `dir/maildir`, and settings that relay to it with their
+/// spool in `dir/spool`.
+fn relayed(dir: &Path) -> (Aiosmtpd, SiteConfig) {
+    let smtp = Aiosmtpd::start(free_port(), &dir.join("maildir"));
+    let config = relaying_to(dir, smtp.port);
+    (smtp, config)
+}
+
 #[tokio::test]
 async fn a_submitted_form_arrives_at_a_real_smtp_server_with_the_right_headers_and_body() {
     let dir = tempfile::tempdir().unwrap();
-    let smtp = Aiosmtpd::start(free_port(), &dir.path().join("maildir"));
-    let config = with_relay(contact_config(&dir.path().join("spool")), smtp.port);
+    let (smtp, config) = relayed(dir.path());
     let state = state_for(config.clone());
     let router = router_from(&state, "192.0.2.30:5000");
     let token = form_token(&router).await;
@@ -145,8 +167,7 @@ async fn a_submitted_form_arrives_at_a_real_smtp_server_with_the_right_headers_a
 #[tokio::test]
 async fn header_injection_attempts_never_add_a_header_on_the_wire() {
     let dir = tempfile::tempdir().unwrap();
-    let smtp = Aiosmtpd::start(free_port(), &dir.path().join("maildir"));
-    let config = with_relay(contact_config(&dir.path().join("spool")), smtp.port);
+    let (smtp, config) = relayed(dir.path());
     // Straight to the composer, past the form's checks, to prove the second line of defence.
     let names = [
         "Eve\r\nBcc: victim@example.net",
@@ -182,7 +203,7 @@ async fn header_injection_attempts_never_add_a_header_on_the_wire() {
 async fn with_the_relay_down_messages_wait_then_arrive_once_it_is_up() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let config = with_relay(contact_config(&dir.path().join("spool")), port);
+    let config = relaying_to(dir.path(), port);
     let clock = Arc::new(ManualClock::new(start_time()));
     let id = enqueue(&config, "Ann", 1, start_time());
     let worker = worker_for(&config, clock.clone());
@@ -226,9 +247,8 @@ async fn with_the_relay_down_messages_wait_then_arrive_once_it_is_up() {
 
 #[tokio::test]
 async fn a_4xx_defers_with_growing_backoff_then_250_delivers_with_the_same_message_id() {
-    let dir = tempfile::tempdir().unwrap();
-    let peer = ScriptedPeer::start(&[Reply::Defer, Reply::Defer, Reply::Accept]).await;
-    let config = with_relay(contact_config(&dir.path().join("spool")), peer.port);
+    let (_dir, peer, config) =
+        relay_to_scripted_peer(&[Reply::Defer, Reply::Defer, Reply::Accept]).await;
     let clock = Arc::new(ManualClock::new(start_time()));
     let id = enqueue(&config, "Ann", 1, start_time());
     let worker = worker_for(&config, clock.clone());
@@ -278,9 +298,7 @@ async fn a_4xx_defers_with_growing_backoff_then_250_delivers_with_the_same_messa
 
 #[tokio::test]
 async fn a_5xx_is_tried_once_then_moved_to_failed_and_can_be_retried() {
-    let dir = tempfile::tempdir().unwrap();
-    let peer = ScriptedPeer::start(&[Reply::Reject]).await;
-    let config = with_relay(contact_config(&dir.path().join("spool")), peer.port);
+    let (_dir, peer, config) = relay_to_scripted_peer(&[Reply::Reject]).await;
     let clock = Arc::new(ManualClock::new(start_time()));
     let id = enqueue(&config, "Ann", 1, start_time());
     let worker = worker_for(&config, clock.clone());
@@ -309,9 +327,7 @@ async fn a_5xx_is_tried_once_then_moved_to_failed_and_can_be_retried() {
 
 #[tokio::test]
 async fn a_connection_dropped_after_the_final_dot_is_retried_not_lost() {
-    let dir = tempfile::tempdir().unwrap();
-    let peer = ScriptedPeer::start(&[Reply::HangUp, Reply::Accept]).await;
-    let config = with_relay(contact_config(&dir.path().join("spool")), peer.port);
+    let (_dir, peer, config) = relay_to_scripted_peer(&[Reply::HangUp, Reply::Accept]).await;
     let clock = Arc::new(ManualClock::new(start_time()));
     let id = enqueue(&config, "Ann", 1, start_time());
     let worker = worker_for(&config, clock.clone());
@@ -337,7 +353,7 @@ async fn a_connection_dropped_after_the_final_dot_is_retried_not_lost() {
 #[tokio::test]
 async fn messages_older_than_the_age_limit_move_to_failed() {
     let dir = tempfile::tempdir().unwrap();
-    let config = with_relay(contact_config(&dir.path().join("spool")), free_port());
+    let config = relaying_to(dir.path(), free_port());
     let clock = Arc::new(ManualClock::new(start_time()));
     let id = enqueue(&config, "Ann", 1, start_time());
     let worker = worker_for(&config, clock.clone());
@@ -376,9 +392,7 @@ async fn messages_older_than_the_age_limit_move_to_failed() {
 
 #[tokio::test]
 async fn a_corrupt_queue_file_is_set_aside_and_the_rest_still_go() {
-    let dir = tempfile::tempdir().unwrap();
-    let peer = ScriptedPeer::start(&[]).await;
-    let config = with_relay(contact_config(&dir.path().join("spool")), peer.port);
+    let (_dir, peer, config) = relay_to_scripted_peer(&[]).await;
     let bad = enqueue(&config, "Ann", 1, start_time());
     let good = enqueue(&config, "Bob", 2, start_time());
     let bad_path = config.mail.spool.join("queue").join(format!("{bad}.msg"));
@@ -405,9 +419,7 @@ async fn a_corrupt_queue_file_is_set_aside_and_the_rest_still_go() {
 
 #[tokio::test]
 async fn stray_files_in_the_queue_folder_are_moved_to_corrupt_and_mail_still_goes() {
-    let dir = tempfile::tempdir().unwrap();
-    let peer = ScriptedPeer::start(&[]).await;
-    let config = with_relay(contact_config(&dir.path().join("spool")), peer.port);
+    let (_dir, _peer, config) = relay_to_scripted_peer(&[]).await;
     let good = enqueue(&config, "Ann", 1, start_time());
     let queue_dir = config.mail.spool.join("queue");
     let strays = [
@@ -436,8 +448,7 @@ async fn stray_files_in_the_queue_folder_are_moved_to_corrupt_and_mail_still_goe
 #[tokio::test]
 async fn the_server_delivers_in_the_background_and_wakes_for_new_mail() {
     let dir = tempfile::tempdir().unwrap();
-    let smtp = Aiosmtpd::start(free_port(), &dir.path().join("maildir"));
-    let config = with_relay(contact_config(&dir.path().join("spool")), smtp.port);
+    let (smtp, config) = relayed(dir.path());
     let state = state_for(config.clone());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mail = irinfo::start_mail(&state.0, stopped).expect("the spool is free");
@@ -468,9 +479,7 @@ async fn the_server_delivers_in_the_background_and_wakes_for_new_mail() {
 
 #[tokio::test]
 async fn shutdown_during_a_hung_send_abandons_it_and_the_message_stays_queued() {
-    let dir = tempfile::tempdir().unwrap();
-    let peer = ScriptedPeer::start(&[Reply::Stall]).await;
-    let mut config = with_relay(contact_config(&dir.path().join("spool")), peer.port);
+    let (_dir, peer, mut config) = relay_to_scripted_peer(&[Reply::Stall]).await;
     config.mail.send_timeout_secs = 60;
     let id = enqueue(&config, "Ann", 1, Timestamp::now());
     let worker = worker_for(&config, Arc::new(ManualClock::new(Timestamp::now())));
@@ -505,9 +514,7 @@ async fn shutdown_during_a_hung_send_abandons_it_and_the_message_stays_queued() 
 
 #[tokio::test]
 async fn with_keep_sent_days_zero_a_delivered_message_is_removed_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let peer = ScriptedPeer::start(&[]).await;
-    let mut config = with_relay(contact_config(&dir.path().join("spool")), peer.port);
+    let (_dir, peer, mut config) = relay_to_scripted_peer(&[]).await;
     config.mail.keep_sent_days = 0;
     let id = enqueue(&config, "Ann", 1, start_time());
     let report = worker_for(&config, Arc::new(ManualClock::new(start_time())))

@@ -8,11 +8,8 @@ use crate::support::*;
 
 #[tokio::test]
 async fn the_form_is_a_page_of_the_site_with_every_field_and_the_notices() {
-    let spool = tempfile::tempdir().unwrap();
-    let state = state_for(contact_config(spool.path()));
-    let router = router_from(&state, "192.0.2.10:5000");
-    let page = get(&router, "/contact").await;
-    assert_eq!(page.status, StatusCode::OK);
+    let (spool, router) = contact_router("192.0.2.10:5000");
+    let page = get_ok(&router, "/contact").await;
     assert_eq!(page.h1(), "Contact us");
     assert!(
         page.title().starts_with("Contact us - "),
@@ -49,17 +46,14 @@ async fn the_form_is_a_page_of_the_site_with_every_field_and_the_notices() {
     assert!(!page.body.contains("style="), "no inline styles");
     // Every visit gets its own token.
     assert_ne!(hidden_token(&page.body), form_token(&router).await);
-    let thanks = get(&router, "/contact/thank-you").await;
-    assert_eq!(thanks.status, StatusCode::OK);
+    let thanks = get_ok(&router, "/contact/thank-you").await;
     assert_eq!(thanks.h1(), "Thank you for your message");
     assert!(files_in(spool.path(), "queue").is_empty());
 }
 
 #[tokio::test]
 async fn a_valid_message_is_queued_before_the_redirect_and_only_once() {
-    let spool = tempfile::tempdir().unwrap();
-    let state = state_for(contact_config(spool.path()));
-    let router = router_from(&state, "192.0.2.11:5000");
+    let (spool, router) = contact_router("192.0.2.11:5000");
     let token = form_token(&router).await;
     let fields = valid_fields(&token, &[]);
     let response = post_form(&router, &fields).await;
@@ -111,9 +105,7 @@ async fn a_valid_message_is_queued_before_the_redirect_and_only_once() {
 
 #[tokio::test]
 async fn refused_submissions_get_the_right_status_and_message_and_queue_nothing() {
-    let spool = tempfile::tempdir().unwrap();
-    let state = state_for(contact_config(spool.path()));
-    let router = router_from(&state, "192.0.2.12:5000");
+    let (spool, router) = contact_router("192.0.2.12:5000");
     let token = form_token(&router).await;
     let other_key_state = state_for(contact_config(spool.path()));
     let foreign_token = form_token(&router_from(&other_key_state, "192.0.2.12:5000")).await;
@@ -220,9 +212,7 @@ async fn refused_submissions_get_the_right_status_and_message_and_queue_nothing(
 
 #[tokio::test]
 async fn errors_follow_the_gov_uk_pattern_and_keep_what_was_typed() {
-    let spool = tempfile::tempdir().unwrap();
-    let state = state_for(contact_config(spool.path()));
-    let router = router_from(&state, "192.0.2.13:5000");
+    let (spool, router) = contact_router("192.0.2.13:5000");
     let token = form_token(&router).await;
     let fields = valid_fields(
         &token,
@@ -268,9 +258,7 @@ async fn errors_follow_the_gov_uk_pattern_and_keep_what_was_typed() {
 
 #[tokio::test]
 async fn header_injection_in_any_field_is_refused_and_nothing_is_queued() {
-    let spool = tempfile::tempdir().unwrap();
-    let state = state_for(contact_config(spool.path()));
-    let router = router_from(&state, "192.0.2.14:5000");
+    let (spool, router) = contact_router("192.0.2.14:5000");
     let attacks = [
         ("name", "Eve\r\nBcc: victim@example.net"),
         ("name", "Eve\nBcc: victim@example.net"),
@@ -304,12 +292,7 @@ async fn header_injection_in_any_field_is_refused_and_nothing_is_queued() {
 
 #[tokio::test]
 async fn the_rate_limit_answers_429_with_retry_after_and_keeps_the_message() {
-    let spool = tempfile::tempdir().unwrap();
-    let mut config = contact_config(spool.path());
-    config.contact.burst = 2;
-    config.contact.rate_per_hour = 6;
-    let state = state_for(config);
-    let router = router_from(&state, "192.0.2.15:5000");
+    let (spool, state, router) = contact_router_limited("192.0.2.15:5000", 2, 6);
     for _ in 0..2 {
         let token = form_token(&router).await;
         assert_eq!(
@@ -356,12 +339,10 @@ async fn the_rate_limit_answers_429_with_retry_after_and_keeps_the_message() {
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_the_forwarded_client_is_limited() {
-    let spool = tempfile::tempdir().unwrap();
-    let mut config = contact_config(spool.path());
-    config.contact.burst = 1;
-    config.contact.trusted_proxies = vec!["10.0.0.1".parse().unwrap()];
-    let state = state_for(config);
-    let proxy = router_from(&state, "10.0.0.1:40000");
+    let (_spool, _state, proxy) = contact_router_with("10.0.0.1:40000", |c| {
+        c.contact.burst = 1;
+        c.contact.trusted_proxies = vec!["10.0.0.1".parse().unwrap()];
+    });
     let send_as = |client: &'static str| {
         let proxy = proxy.clone();
         async move {
@@ -399,9 +380,7 @@ async fn without_connection_info_the_form_still_works() {
 
 #[tokio::test]
 async fn oversize_bodies_wrong_types_and_cross_site_posts_are_refused() {
-    let spool = tempfile::tempdir().unwrap();
-    let state = state_for(contact_config(spool.path()));
-    let router = router_from(&state, "192.0.2.16:5000");
+    let (spool, router) = contact_router("192.0.2.16:5000");
     let token = form_token(&router).await;
     let huge = "x".repeat(40 * 1024);
     let response = post_form(&router, &valid_fields(&token, &[("message", &huge)])).await;

@@ -45,6 +45,39 @@ pub fn router_from(state: &AppState, peer: &str) -> Router {
     irinfo::web::router(state.clone()).layer(MockConnectInfo(peer))
 }
 
+/// A router for a visitor at `peer`, on the contact settings with their spool in a new folder:
+/// the spool (kept while the test runs) and the router.
+pub fn contact_router(peer: &str) -> (tempfile::TempDir, Router) {
+    let (spool, _state, router) = contact_router_with(peer, |_| {});
+    (spool, router)
+}
+
+/// As [`contact_router`], allowing `burst` messages at once and then `rate_per_hour`.
+pub fn contact_router_limited(
+    peer: &str,
+    burst: u32,
+    rate_per_hour: u32,
+) -> (tempfile::TempDir, AppState, Router) {
+    contact_router_with(peer, |config| {
+        config.contact.burst = burst;
+        config.contact.rate_per_hour = rate_per_hour;
+    })
+}
+
+/// As [`contact_router`], with the settings changed by `change` first (limits, trusted proxies),
+/// and the state too.
+pub fn contact_router_with(
+    peer: &str,
+    change: impl FnOnce(&mut SiteConfig),
+) -> (tempfile::TempDir, AppState, Router) {
+    let spool = tempfile::tempdir().unwrap();
+    let mut config = contact_config(spool.path());
+    change(&mut config);
+    let state = state_for(config);
+    let router = router_from(&state, peer);
+    (spool, state, router)
+}
+
 /// Fetches the form and returns its token.
 pub async fn form_token(router: &Router) -> String {
     let page = get(router, "/contact").await;
@@ -146,12 +179,4 @@ pub fn decode_quoted_printable(text: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-/// A port nothing listens on right now.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
 }

@@ -1,8 +1,7 @@
 //! kill -9 under load with the real binary: every answer the server acknowledged (a 303) is in
 //! the database afterwards, on SQLite and on PostgreSQL.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command};
 use std::sync::Arc;
@@ -10,7 +9,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::Db;
-use crate::contact::free_port;
 use crate::support::*;
 
 crate::both_databases!(sigkill_under_load_keeps_every_acknowledged_answer);
@@ -27,29 +25,13 @@ impl Drop for Server {
     }
 }
 
-/// One HTTP/1.1 exchange over a fresh connection: the status and the whole answer.
-pub fn http(address: SocketAddr, request: &str) -> std::io::Result<(u16, String)> {
-    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
-    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
-    stream.write_all(request.as_bytes())?;
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer)?;
-    let text = String::from_utf8_lossy(&answer).into_owned();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other("no status line"))?;
-    Ok((status, text))
-}
-
 pub fn post_answer(address: SocketAddr, page: &str, answer: &str) -> std::io::Result<u16> {
     let body = crate::contact::encode(&[("page", page), ("answer", answer)]);
     let request = format!(
         "POST /feedback HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    http(address, &request).map(|(status, _)| status)
+    try_http(address, &request).map(|(status, _)| status)
 }
 
 /// Starts the binary with `settings` and waits until it serves the home page.
@@ -66,7 +48,7 @@ pub fn start_server(settings: &Path, address: SocketAddr, log: &Path) -> Server 
     let mut server = Server(child);
     let deadline = Instant::now() + Duration::from_secs(60);
     let home = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    while !matches!(http(address, home), Ok((200, _))) {
+    while !matches!(try_http(address, home), Ok((200, _))) {
         if let Ok(Some(status)) = server.0.try_wait() {
             panic!("irinfo exited early with {status}");
         }

@@ -9,8 +9,9 @@ use irinfo::feedback::NewAnswer;
 
 use super::Db;
 use super::crash::{start_server, write_settings};
+use crate::contact::decode_quoted_printable;
 use crate::contact::smtp::Aiosmtpd;
-use crate::contact::{decode_quoted_printable, free_port};
+use crate::support::free_port;
 
 crate::both_databases!(the_digest_reaches_the_group_once_per_period_across_a_restart);
 
