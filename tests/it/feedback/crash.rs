@@ -41,6 +41,7 @@ pub fn start_server(settings: &Path, address: SocketAddr, log: &Path) -> Server 
         .arg("--config")
         .arg(settings)
         .arg("serve")
+        .args(ADMIN_ON_ANY_PORT)
         .stdout(log.try_clone().unwrap())
         .stderr(log)
         .spawn()
