@@ -440,6 +440,7 @@ mod tests {
             "{}",
             packed.resident_bytes()
         );
+        drop(stream);
         let short = AnalysedText::new("Blocked kidney", &mut analyser, &mut ids);
         assert!(matches!(short.text, StoredText::Plain(_)));
         assert_eq!(short.text(), "Blocked kidney");
