@@ -376,3 +376,40 @@ pub fn free_port() -> u16 {
         .expect("a free port")
         .port()
 }
+
+/// An `irinfo serve` process, killed if the test fails before it stops it.
+pub struct ServerProcess(pub std::process::Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// Starts `irinfo --config settings serve` (admin port of the system's choosing), its output in
+/// `log`, and waits up to 60 s until `ready` says it serves; panics if it exits first.
+pub fn start_server_until(settings: &Path, log: &Path, ready: impl Fn() -> bool) -> ServerProcess {
+    let log = std::fs::File::create(log).unwrap();
+    let child = std::process::Command::new(binary())
+        .arg("--config")
+        .arg(settings)
+        .arg("serve")
+        .args(ADMIN_ON_ANY_PORT)
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("the irinfo binary starts");
+    let mut server = ServerProcess(child);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !ready() {
+        if let Ok(Some(status)) = server.0.try_wait() {
+            panic!("irinfo exited early with {status}");
+        }
+        assert!(std::time::Instant::now() < deadline, "irinfo did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    server
+}

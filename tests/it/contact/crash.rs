@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -45,41 +45,9 @@ fn write_settings(dir: &Path, port: u16) -> std::path::PathBuf {
     settings
 }
 
-/// A server process that is killed if the test fails before it stops it.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
 /// Starts the binary and waits until it serves the form.
-fn start_server(settings: &Path, address: SocketAddr, log: &Path) -> Server {
-    let log = std::fs::File::create(log).unwrap();
-    let child = Command::new(binary())
-        .arg("--config")
-        .arg(settings)
-        .arg("serve")
-        .args(ADMIN_ON_ANY_PORT)
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .expect("the irinfo binary starts");
-    let mut server = Server(child);
-    let child = &mut server.0;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while get_form(address).is_err() {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("irinfo exited early with {status}");
-        }
-        assert!(Instant::now() < deadline, "irinfo did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
+fn start_server(settings: &Path, address: SocketAddr, log: &Path) -> ServerProcess {
+    start_server_until(settings, log, || get_form(address).is_ok())
 }
 
 #[test]

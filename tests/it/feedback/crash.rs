@@ -3,7 +3,6 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -12,18 +11,6 @@ use super::Db;
 use crate::support::*;
 
 crate::both_databases!(sigkill_under_load_keeps_every_acknowledged_answer);
-
-/// A server process, killed if the test fails before it stops it.
-pub struct Server(pub Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
 
 pub fn post_answer(address: SocketAddr, page: &str, answer: &str) -> std::io::Result<u16> {
     let body = crate::contact::encode(&[("page", page), ("answer", answer)]);
@@ -35,28 +22,11 @@ pub fn post_answer(address: SocketAddr, page: &str, answer: &str) -> std::io::Re
 }
 
 /// Starts the binary with `settings` and waits until it serves the home page.
-pub fn start_server(settings: &Path, address: SocketAddr, log: &Path) -> Server {
-    let log = std::fs::File::create(log).unwrap();
-    let child = Command::new(binary())
-        .arg("--config")
-        .arg(settings)
-        .arg("serve")
-        .args(ADMIN_ON_ANY_PORT)
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .expect("the irinfo binary starts");
-    let mut server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(60);
+pub fn start_server(settings: &Path, address: SocketAddr, log: &Path) -> ServerProcess {
     let home = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    while !matches!(try_http(address, home), Ok((200, _))) {
-        if let Ok(Some(status)) = server.0.try_wait() {
-            panic!("irinfo exited early with {status}");
-        }
-        assert!(Instant::now() < deadline, "irinfo did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
+    start_server_until(settings, log, || {
+        matches!(try_http(address, home), Ok((200, _)))
+    })
 }
 
 /// Settings for a server on `port` with `content` and this database; `mail` is added to

@@ -11,11 +11,11 @@ use super::Db;
 use super::crash::{start_server, write_settings};
 use crate::contact::decode_quoted_printable;
 use crate::contact::smtp::Aiosmtpd;
-use crate::support::free_port;
+use crate::support::{ServerProcess, free_port};
 
 crate::both_databases!(the_digest_reaches_the_group_once_per_period_across_a_restart);
 
-fn stop(server: &mut super::crash::Server) {
+fn stop(server: &mut ServerProcess) {
     let status = Command::new("kill")
         .args(["-TERM", &server.0.id().to_string()])
         .status()
