@@ -414,6 +414,12 @@ impl IdentityCache {
     /// Keeps `body`, dropping the oldest entries to make room; a body over the whole budget is
     /// not kept.
     fn insert(&mut self, digest: [u8; 16], body: Bytes) {
+        self.clock += 1;
+        // The same digest is the same bytes: one kept already only needs its use noted.
+        if let Some((_, used)) = self.entries.get_mut(&digest) {
+            *used = self.clock;
+            return;
+        }
         if body.len() > self.budget {
             return;
         }
@@ -430,11 +436,8 @@ impl IdentityCache {
                 self.bytes -= dropped.len();
             }
         }
-        self.clock += 1;
         self.bytes += body.len();
-        if let Some((replaced, _)) = self.entries.insert(digest, (body, self.clock)) {
-            self.bytes -= replaced.len();
-        }
+        self.entries.insert(digest, (body, self.clock));
     }
 }
 
@@ -753,7 +756,7 @@ mod tests {
         assert_eq!(cache.get(&[1; 16]), Some(body(1)));
         assert_eq!(cache.get(&[3; 16]), Some(body(3)));
         assert_eq!(cache.bytes, 80);
-        // The same body again replaces itself; one over the budget is not kept at all.
+        // The same body again is kept once; one over the budget is not kept at all.
         cache.insert([3; 16], body(3));
         assert_eq!(cache.bytes, 80);
         cache.insert([4; 16], Bytes::from(vec![4; 101]));
