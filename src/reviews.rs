@@ -424,16 +424,8 @@ pub fn send_due_digests(
     }
     let start = period_start(now.as_second(), every);
     let length = i64::from(every) * 86_400;
-    let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
     // The digest at the start of a period covers the period that has just ended.
-    let digests = build_digests(
-        config,
-        library,
-        store,
-        today,
-        start - length,
-        now.as_second(),
-    )?;
+    let digests = digests_since(config, library, store, start - length, now)?;
     let mut sent = Vec::new();
     for digest in digests {
         if !store.claim_digest(&digest.group, start, now.as_second())? {
@@ -456,6 +448,26 @@ pub fn send_due_digests(
     Ok(sent)
 }
 
+/// Every group's digest over the answers from `from` (unix seconds) until `now`, with the
+/// reviews due as of today.
+fn digests_since(
+    config: &SiteConfig,
+    library: &Library,
+    store: &FeedbackStore,
+    from: i64,
+    now: jiff::Timestamp,
+) -> Result<Vec<Digest>, DigestError> {
+    let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    Ok(build_digests(
+        config,
+        library,
+        store,
+        today,
+        from,
+        now.as_second(),
+    )?)
+}
+
 /// Queues every group's digest now, over the last period, whatever has been sent
 /// (`irinfo reviews --send-now`). It does not count as the period's scheduled digest.
 pub fn send_digests_now(
@@ -466,15 +478,7 @@ pub fn send_digests_now(
     now: jiff::Timestamp,
 ) -> Result<Vec<String>, DigestError> {
     let length = i64::from(config.feedback.digest_every_days.max(1)) * 86_400;
-    let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-    let digests = build_digests(
-        config,
-        library,
-        store,
-        today,
-        now.as_second() - length,
-        now.as_second(),
-    )?;
+    let digests = digests_since(config, library, store, now.as_second() - length, now)?;
     let mut sent = Vec::new();
     for digest in digests {
         let mut nonce = [0u8; 16];

@@ -413,3 +413,17 @@ pub fn start_server_until(settings: &Path, log: &Path, ready: impl Fn() -> bool)
     }
     server
 }
+
+/// Kills the server with SIGKILL, then tells the client threads to stop and waits for them.
+pub fn kill_without_warning(
+    server: &mut ServerProcess,
+    stop: &std::sync::atomic::AtomicBool,
+    clients: Vec<std::thread::JoinHandle<()>>,
+) {
+    server.0.kill().expect("SIGKILL");
+    server.0.wait().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for client in clients {
+        client.join().expect("a client thread failed");
+    }
+}

@@ -92,12 +92,7 @@ fn sigkill_under_concurrent_submissions_loses_and_corrupts_nothing() {
     while accepted.lock().unwrap().len() < 60 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
-    server.0.kill().expect("SIGKILL");
-    server.0.wait().unwrap();
-    stop.store(true, Ordering::Relaxed);
-    for client in clients {
-        client.join().expect("a client thread failed");
-    }
+    kill_without_warning(&mut server, &stop, clients);
     let accepted = accepted.lock().unwrap().clone();
     assert!(
         accepted.len() >= 60,

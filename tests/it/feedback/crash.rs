@@ -105,12 +105,7 @@ fn sigkill_under_load_keeps_every_acknowledged_answer(db: &Db) {
     while total(&acknowledged) < 200 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
-    server.0.kill().expect("SIGKILL");
-    server.0.wait().unwrap();
-    stop.store(true, Ordering::Relaxed);
-    for client in clients {
-        client.join().expect("a client thread failed");
-    }
+    kill_without_warning(&mut server, &stop, clients);
     let acknowledged_total = total(&acknowledged);
     assert!(
         acknowledged_total >= 100,
