@@ -147,7 +147,7 @@ fn write_copies(
         file.push(encoding.file_suffix().unwrap_or_default());
         let file = PathBuf::from(file);
         let bytes = page.bytes_for(encoding);
-        std::fs::write(&file, bytes).map_err(|source| ExportError::Io {
+        std::fs::write(&file, &bytes).map_err(|source| ExportError::Io {
             path: file.clone(),
             source,
         })?;

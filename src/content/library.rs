@@ -1,5 +1,8 @@
 //! The `Library`: every page of content, parsed, rendered and cross-checked, built once and then
-//! only read. A new Library is built whole and swapped in whole; it is never edited in place.
+//! only read. A new Library is built whole and swapped in whole; it is never edited in place,
+//! with one exception: a Site, once it has rendered every page, takes the plain texts out and
+//! drops the Markdown sources and rendered bodies ([`Library::take_plain_texts`]). Nothing that
+//! answers a request reads them, and at 10,000 sheets they were 300 MB (issue 22).
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -95,6 +98,8 @@ pub struct Library {
     pub bibliography: Bibliography,
     /// Whether drafts were included when this Library was built.
     pub includes_drafts: bool,
+    /// Whether [`Library::take_plain_texts`] has emptied the pages' sources and bodies.
+    texts_taken: bool,
 }
 
 /// The pages of one kind, in list order, with their positions by slug so that following a link
@@ -172,6 +177,7 @@ impl Library {
             doses,
             bibliography,
             includes_drafts: options.include_drafts,
+            texts_taken: false,
         }
     }
 
@@ -206,6 +212,45 @@ impl Library {
             super::proofread::check_pages(&self.all_pages(), options.today, diagnostics);
         }
         complete
+    }
+
+    /// Drops each page's Markdown source, which only loading and checking read (to point at a
+    /// line): a Site calls this before it renders, to lower its peak (see
+    /// [`Library::take_plain_texts`]).
+    pub fn drop_sources(&mut self) {
+        self.texts_taken = true;
+        for page in self
+            .sections
+            .iter_mut()
+            .flat_map(|section| &mut section.pages)
+        {
+            page.source.text = String::new();
+        }
+    }
+
+    /// Takes each page's plain text out (for the search index), in the order of
+    /// [`Library::all_pages`], and drops what only loading, checking and rendering use: each
+    /// page's Markdown source and the rest of its rendered body (HTML, headings, links). A Site
+    /// calls this once every page is rendered: nothing answered per request reads them, and
+    /// they were a third of the memory a page held (issue 22). Metadata, front matter, the
+    /// doses and the bibliography stay. Afterwards [`Library::has_texts`] is false, and
+    /// every page's `body` and `source.text` are empty.
+    pub fn take_plain_texts(&mut self) -> Vec<String> {
+        self.texts_taken = true;
+        self.sections
+            .iter_mut()
+            .flat_map(|section| &mut section.pages)
+            .map(|page| {
+                page.source.text = String::new();
+                std::mem::take(&mut page.body).plain_text
+            })
+            .collect()
+    }
+
+    /// Whether the pages still have their Markdown source and rendered bodies (see
+    /// [`Library::take_plain_texts`]).
+    pub fn has_texts(&self) -> bool {
+        !self.texts_taken
     }
 
     /// The pages of one kind, in its list order.

@@ -75,8 +75,20 @@ impl SearchDocument {
     /// Every searchable page of the library: all kinds except the home page, which only
     /// points to the others.
     pub fn all_from(library: &Library) -> Vec<SearchDocument> {
+        debug_assert!(library.has_texts(), "a Site's library has no bodies left");
+        let bodies = library
+            .all_pages()
+            .into_iter()
+            .map(|page| page.body.plain_text.clone())
+            .collect();
+        Self::with_bodies(library, bodies)
+    }
+
+    /// Like [`SearchDocument::all_from`], with each page's plain text given, in the order of
+    /// [`Library::all_pages`]: those [`Library::take_plain_texts`] took out of the library.
+    pub fn with_bodies(library: &Library, bodies: Vec<String>) -> Vec<SearchDocument> {
         let mut docs = Vec::new();
-        for page in library.all_pages() {
+        for (page, body) in library.all_pages().into_iter().zip(bodies) {
             if page.kind == PageKind::Home {
                 continue;
             }
@@ -89,7 +101,7 @@ impl SearchDocument {
                 // Words searchers type that the page does not show, such as US spellings.
                 names: page.meta.search_terms.clone(),
                 conditions: Vec::new(),
-                body: page.body.plain_text.clone(),
+                body,
             };
             if let Some(sheet) = page.front::<ProcedureFrontMatter>() {
                 doc.names = [sheet.also_known_as.clone(), doc.names].concat();
@@ -115,7 +127,7 @@ impl SearchDocument {
                     .chain(condition.also_known_as.iter().cloned())
                     .chain(std::mem::take(&mut doc.names))
                     .collect();
-                doc.body = format!("{}\n\n{}", page.body.plain_text, condition.other_treatments);
+                doc.body = format!("{}\n\n{}", doc.body, condition.other_treatments);
             }
             if let Some(statement) = page.front::<StatementFrontMatter>() {
                 if statement.status != StatementStatus::Current {
@@ -341,7 +353,8 @@ impl SearchIndex {
         let mut prepared = Vec::with_capacity(documents.len());
         // One thread: the pages are few, and the server's cores are for requests.
         let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
-        for (ordinal, d) in documents.iter().enumerate() {
+        // Each document is dropped once indexed: only its packed form stays (see `passage`).
+        for (ordinal, d) in documents.into_iter().enumerate() {
             let mut document = doc!(
                 fields.ordinal => ordinal as u64,
                 fields.title => d.title.as_str(),
@@ -365,8 +378,8 @@ impl SearchIndex {
 
             let mut analyse = |text: &str| AnalysedText::new(text, &mut analyser, &mut term_ids);
             prepared.push(PreparedDocument {
-                label: d.label.clone(),
-                path: d.path.clone(),
+                label: d.label,
+                path: d.path,
                 title: analyse(&d.title),
                 summary: analyse(&d.summary),
                 body: analyse(&d.body),
@@ -637,7 +650,7 @@ impl SearchIndex {
             .or_else(|| marked(&document.summary, &highlight))
             .unwrap_or_else(|| {
                 vec![SnippetPart {
-                    text: document.summary.text.clone(),
+                    text: document.summary.text().into_owned(),
                     matched: false,
                 }]
             });
@@ -678,7 +691,7 @@ impl SearchIndex {
             };
             hits.push(SearchHit {
                 label: document.label.clone(),
-                title: document.title.text.clone(),
+                title: document.title.text().into_owned(),
                 path: document.path.clone(),
                 snippet,
                 also_called,
@@ -713,7 +726,7 @@ fn matched_condition(names: &[AnalysedText], highlight: &Highlight) -> Option<Ve
         .filter(|name| name.distinct_matches(highlight) == most)
         .find_map(|name| marked(name, highlight))?;
     let mut parts = vec![SnippetPart {
-        text: format!("{} (", title.text),
+        text: format!("{} (", title.text()),
         matched: false,
     }];
     parts.extend(other);
@@ -785,13 +798,13 @@ impl SearchIndex {
                     .all(|t| words.iter().any(|w| w.starts_with(t.as_str())))
             };
             for document in &self.documents {
-                if starts_each(&document.title.text)
-                    || document.names.iter().any(|n| starts_each(&n.text))
+                if starts_each(&document.title.text())
+                    || document.names.iter().any(|n| starts_each(&n.text()))
                 {
                     add(
                         &mut found,
                         &document.label,
-                        &document.title.text,
+                        &document.title.text(),
                         &document.path,
                     );
                 }

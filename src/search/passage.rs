@@ -4,9 +4,22 @@
 //! byte range and term of each word. Finding a passage is then a scan of those terms, with no
 //! stemming per request: analysing a long body on every search cost milliseconds (measured in
 //! `benches/search.rs`), scanning its terms costs microseconds.
+//!
+//! # Memory
+//!
+//! Every page's body is held here as well as in the index, so it is held small (issue 22):
+//! each word is three LEB128 numbers (the bytes since the previous word, its length, its term's
+//! number), about 4 bytes where a struct of three `u32`s took 12, and a text longer than
+//! [`DEFLATE_ABOVE_BYTES`] is deflated (libdeflate), about a third of its size. A search inflates
+//! only the bodies whose passage it shows (ten at most, some microseconds each), and counts
+//! matches straight from the packed words.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
 
 use std::collections::HashMap;
 
+use libdeflater::{CompressionLvl, Compressor, Decompressor};
 use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
@@ -15,6 +28,13 @@ pub const PASSAGE_BYTES: usize = 220;
 
 /// How much text to show before the first marked word, so it reads in context.
 const LEAD_IN_BYTES: usize = 50;
+
+/// Texts longer than this are kept deflated: page bodies, not titles, names or summaries, which
+/// are shown on every result and would gain little.
+pub const DEFLATE_ABOVE_BYTES: usize = 1024;
+
+/// libdeflate's level for the bodies: made once per build, on the background thread.
+const DEFLATE_LEVEL: i32 = 6;
 
 /// Each distinct term gets a number, so texts store numbers rather than strings.
 #[derive(Debug, Default)]
@@ -46,17 +66,27 @@ struct WordAt {
     term: u32,
 }
 
-/// A text with its words analysed.
-#[derive(Debug, Clone, Default)]
+/// A text with its words analysed, packed (see the module documentation).
+#[derive(Debug, Clone)]
 pub struct AnalysedText {
-    pub text: String,
-    words: Vec<WordAt>,
+    text: StoredText,
+    /// Per word: bytes from the end of the previous word to its start, its length in bytes and
+    /// its term's number, each as LEB128.
+    words: Box<[u8]>,
+}
+
+/// A text as kept: as it is, or deflated.
+#[derive(Debug, Clone)]
+enum StoredText {
+    Plain(Box<str>),
+    Deflated { bytes: Box<[u8]>, len: usize },
 }
 
 impl AnalysedText {
     /// Analyses `text` with `analyser` (the one the index uses), numbering terms in `ids`.
     pub fn new(text: &str, analyser: &mut TextAnalyzer, ids: &mut TermIds) -> Self {
         let mut words = Vec::new();
+        let mut end = 0;
         let mut stream = analyser.token_stream(text);
         while stream.advance() {
             let token = stream.token();
@@ -66,29 +96,148 @@ impl AnalysedText {
             ) else {
                 break;
             };
-            words.push(WordAt {
-                from,
-                to,
-                term: ids.id_or_insert(&token.text),
-            });
+            // Tokens come in order and do not overlap; one that did would not fit the format.
+            if from < end || to < from {
+                break;
+            }
+            push_leb128(&mut words, from - end);
+            push_leb128(&mut words, to - from);
+            push_leb128(&mut words, ids.id_or_insert(&token.text));
+            end = to;
         }
         Self {
-            text: text.to_string(),
-            words,
+            text: StoredText::new(text),
+            words: words.into_boxed_slice(),
         }
     }
-}
 
-impl AnalysedText {
+    /// The text, inflated if it is kept deflated (an empty text if it could not be: a bug).
+    pub fn text(&self) -> Cow<'_, str> {
+        match &self.text {
+            StoredText::Plain(text) => Cow::Borrowed(text),
+            StoredText::Deflated { bytes, len } => Cow::Owned(inflate(bytes, *len)),
+        }
+    }
+
+    /// The text's length in bytes.
+    fn len(&self) -> usize {
+        match &self.text {
+            StoredText::Plain(text) => text.len(),
+            StoredText::Deflated { len, .. } => *len,
+        }
+    }
+
+    /// The bytes this text holds.
+    #[cfg(test)]
+    fn resident_bytes(&self) -> usize {
+        self.words.len()
+            + match &self.text {
+                StoredText::Plain(text) => text.len(),
+                StoredText::Deflated { bytes, .. } => bytes.len(),
+            }
+    }
+
+    /// The words, in order.
+    fn words(&self) -> Words<'_> {
+        Words {
+            bytes: &self.words,
+            end: 0,
+        }
+    }
+
     /// How many of the highlighted terms occur in the text, each counted once.
     pub fn distinct_matches(&self, highlight: &Highlight) -> usize {
         let mut seen: Vec<u32> = Vec::new();
-        for word in &self.words {
+        for word in self.words() {
             if highlight.contains_key(&word.term) && !seen.contains(&word.term) {
                 seen.push(word.term);
             }
         }
         seen.len()
+    }
+}
+
+impl StoredText {
+    fn new(text: &str) -> Self {
+        if text.len() <= DEFLATE_ABOVE_BYTES {
+            return Self::Plain(text.into());
+        }
+        thread_local! {
+            static DEFLATE: RefCell<Compressor> = RefCell::new(Compressor::new(
+                CompressionLvl::new(DEFLATE_LEVEL).unwrap_or_default(),
+            ));
+        }
+        let deflated = DEFLATE.with_borrow_mut(|compressor| {
+            let mut out = vec![0; compressor.deflate_compress_bound(text.len())];
+            let written = compressor
+                .deflate_compress(text.as_bytes(), &mut out)
+                .ok()?;
+            out.truncate(written);
+            Some(out)
+        });
+        match deflated {
+            Some(bytes) if bytes.len() < text.len() => Self::Deflated {
+                bytes: bytes.into_boxed_slice(),
+                len: text.len(),
+            },
+            _ => Self::Plain(text.into()),
+        }
+    }
+}
+
+/// `bytes` inflated to the `len` bytes of text they were deflated from, or an empty text.
+fn inflate(bytes: &[u8], len: usize) -> String {
+    thread_local! {
+        static INFLATE: RefCell<Decompressor> = RefCell::new(Decompressor::new());
+    }
+    let mut out = vec![0; len];
+    let written = INFLATE.with_borrow_mut(|d| d.deflate_decompress(bytes, &mut out));
+    match written {
+        Ok(written) if written == len => String::from_utf8(out).unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+fn push_leb128(out: &mut Vec<u8>, mut value: u32) {
+    while value >= 0x80 {
+        out.push((value & 0x7f) as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// Reads one LEB128 number from the front of `bytes`.
+fn take_leb128(bytes: &mut &[u8]) -> Option<u32> {
+    let mut value: u32 = 0;
+    for shift in (0..35).step_by(7) {
+        let (&byte, rest) = bytes.split_first()?;
+        *bytes = rest;
+        value |= u32::from(byte & 0x7f).checked_shl(shift)?;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// The words of a packed text, decoded as they are read.
+struct Words<'a> {
+    bytes: &'a [u8],
+    /// Where the previous word ended.
+    end: u32,
+}
+
+impl Iterator for Words<'_> {
+    type Item = WordAt;
+
+    fn next(&mut self) -> Option<WordAt> {
+        let gap = take_leb128(&mut self.bytes)?;
+        let len = take_leb128(&mut self.bytes)?;
+        let term = take_leb128(&mut self.bytes)?;
+        let from = self.end.checked_add(gap)?;
+        let to = from.checked_add(len)?;
+        self.end = to;
+        Some(WordAt { from, to, term })
     }
 }
 
@@ -104,27 +253,41 @@ pub struct SnippetPart {
 
 /// The best passage of `text` with the highlighted words marked, or None if none occur in it.
 /// A short text (a title, a name) is shown whole.
-pub fn marked(text: &AnalysedText, highlight: &Highlight) -> Option<Vec<SnippetPart>> {
-    let matches: Vec<usize> = (0..text.words.len())
-        .filter(|&i| highlight.contains_key(&text.words[i].term))
-        .collect();
-    if matches.is_empty() {
+pub fn marked(analysed: &AnalysedText, highlight: &Highlight) -> Option<Vec<SnippetPart>> {
+    if !analysed
+        .words()
+        .any(|word| highlight.contains_key(&word.term))
+    {
         return None;
     }
-    let (start, end) = if text.text.len() <= PASSAGE_BYTES {
-        (0, text.words.len())
+    let words: Vec<WordAt> = analysed.words().collect();
+    let text = analysed.text();
+    // Each word must lie in the text on character boundaries; a text that could not be inflated
+    // (a bug) shows no passage rather than a wrong one.
+    let fits = text.len() == analysed.len()
+        && words.iter().all(|w| {
+            text.is_char_boundary(w.from as usize) && text.is_char_boundary(w.to as usize)
+        });
+    if !fits {
+        return None;
+    }
+    let matches: Vec<usize> = (0..words.len())
+        .filter(|&i| highlight.contains_key(&words[i].term))
+        .collect();
+    let (start, end) = if text.len() <= PASSAGE_BYTES {
+        (0, words.len())
     } else {
-        best_window(text, highlight, &matches)
+        best_window(&words, highlight, &matches)
     };
     let from = if start == 0 {
         0
     } else {
-        text.words[start].from as usize
+        words[start].from as usize
     };
-    let to = if end == text.words.len() {
-        text.text.len()
+    let to = if end == words.len() {
+        text.len()
     } else {
-        text.words[end - 1].to as usize
+        words[end - 1].to as usize
     };
 
     let mut parts = Vec::new();
@@ -142,13 +305,13 @@ pub fn marked(text: &AnalysedText, highlight: &Highlight) -> Option<Vec<SnippetP
     }
     // Marked words with only spaces between them are marked as one: "[blocked kidney]".
     let mut marks: Vec<(usize, usize)> = Vec::new();
-    for word in &text.words[start..end] {
+    for word in &words[start..end] {
         if !highlight.contains_key(&word.term) {
             continue;
         }
         let (word_from, word_to) = (word.from as usize, word.to as usize);
         match marks.last_mut() {
-            Some(last) if text.text[last.1..word_from].chars().all(|c| c == ' ') => {
+            Some(last) if text[last.1..word_from].chars().all(|c| c == ' ') => {
                 last.1 = word_to;
             }
             _ => marks.push((word_from, word_to)),
@@ -156,12 +319,12 @@ pub fn marked(text: &AnalysedText, highlight: &Highlight) -> Option<Vec<SnippetP
     }
     let mut at = from;
     for (mark_from, mark_to) in marks {
-        push(&text.text[at..mark_from], false);
-        push(&text.text[mark_from..mark_to], true);
+        push(&text[at..mark_from], false);
+        push(&text[mark_from..mark_to], true);
         at = mark_to;
     }
-    push(&text.text[at..to], false);
-    if to < text.text.len() {
+    push(&text[at..to], false);
+    if to < text.len() {
         push(" …", false);
     }
     Some(parts)
@@ -170,8 +333,7 @@ pub fn marked(text: &AnalysedText, highlight: &Highlight) -> Option<Vec<SnippetP
 /// The words `start..end` of the passage that shows the most of the highlighted terms: each
 /// distinct term counts its weight once, and repeats a little, so a passage with both "blocked"
 /// and "kidney" beats one that says "kidney" three times. Ties go to the earlier passage.
-fn best_window(text: &AnalysedText, highlight: &Highlight, matches: &[usize]) -> (usize, usize) {
-    let words = &text.words;
+fn best_window(words: &[WordAt], highlight: &Highlight, matches: &[usize]) -> (usize, usize) {
     let mut best = (f32::MIN, 0, words.len());
     // Bounded: a page that uses the word a hundred times is judged on its first fifty.
     for &anchor in matches.iter().take(50) {
@@ -246,6 +408,54 @@ mod tests {
         assert_eq!(text.distinct_matches(&highlight), 2);
         let (text, highlight) = setup("Nothing here", &["kidney"]);
         assert!(marked(&text, &highlight).is_none());
+    }
+
+    #[test]
+    fn packed_texts_read_back_as_they_were_analysed() {
+        let body = "Blocked kidneys, a stent: ünïcode words & more. ".repeat(60);
+        let mut ids = TermIds::default();
+        let mut analyser = content_analyser();
+        let packed = AnalysedText::new(&body, &mut analyser, &mut ids);
+        assert!(matches!(packed.text, StoredText::Deflated { .. }));
+        assert_eq!(packed.text(), body);
+        // The words decoded are the tokens the analyser gives, with their terms' numbers.
+        let mut stream = analyser.token_stream(&body);
+        let mut words = packed.words();
+        let mut count = 0;
+        while stream.advance() {
+            let token = stream.token();
+            let word = words.next().expect("as many words as tokens");
+            assert_eq!(
+                (word.from as usize, word.to as usize),
+                (token.offset_from, token.offset_to)
+            );
+            assert_eq!(Some(word.term), ids.get(&token.text));
+            count += 1;
+        }
+        assert!(words.next().is_none());
+        assert!(count > 400, "{count}");
+        // Packed, the text and its words take well under the text alone (3 u32s a word before).
+        assert!(
+            packed.resident_bytes() < body.len() / 2,
+            "{}",
+            packed.resident_bytes()
+        );
+        drop(stream);
+        let short = AnalysedText::new("Blocked kidney", &mut analyser, &mut ids);
+        assert!(matches!(short.text, StoredText::Plain(_)));
+        assert_eq!(short.text(), "Blocked kidney");
+    }
+
+    #[test]
+    fn leb128_round_trips_every_width() {
+        for value in [0, 1, 127, 128, 16_383, 16_384, 1 << 21, u32::MAX] {
+            let mut bytes = Vec::new();
+            push_leb128(&mut bytes, value);
+            let mut rest = &bytes[..];
+            assert_eq!(take_leb128(&mut rest), Some(value));
+            assert!(rest.is_empty());
+        }
+        assert_eq!(take_leb128(&mut &[0x80][..]), None);
     }
 
     #[test]

@@ -3,6 +3,30 @@
 //! A page that does not depend on the request is the same for every visitor, so it is rendered
 //! when the site is built and then served from memory. This keeps per-request work to a map
 //! lookup and a header check, as cheap as a web server sending a static file.
+//!
+//! # Memory: the uncompressed body is not kept
+//!
+//! A page is kept as its gzip copy and its brotli copy only. The uncompressed (identity) body
+//! is made again from the gzip copy when a client that accepts neither coding asks for it, and
+//! each serving thread keeps the last few it made in a small cache ([`IDENTITY_CACHE_BYTES`]),
+//! so a page asked for again and again (a load test, a monitor) is decompressed once. Why:
+//!
+//! - The identity body of an HTML page or API document is 3 to 6 times its compressed copies,
+//!   so it was most of the memory the server held for each page (issue 22; the figures are in
+//!   benches/README.md, "Memory at scale"). Browsers, crawlers and CDNs all accept gzip or
+//!   brotli; identity clients are scripts and monitors.
+//! - Making identity again is cheap and exact: libdeflate inflates a 30 KB page in tens of
+//!   microseconds, and the bytes are the ones the page was compressed from, so the ETag (a hash
+//!   of them, taken before they are dropped), the Content-Length and the body are exactly what
+//!   they were when identity was kept. Brotli is made later from the gzip copy the same way.
+//! - Keeping identity and making the compressed copies on demand instead would cost every
+//!   browser request a compression (a brotli copy takes about a millisecond), not a rare client
+//!   a decompression.
+//! - The cache is per thread because the server runs one thread per core with its own
+//!   connections (`serve_per_core`): no lock, no shared counter, nothing for the cores to wait on.
+//!
+//! A body that gzip does not make smaller (an image, a tiny file) has no gzip copy and is kept
+//! as it is.
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
@@ -10,7 +34,8 @@ use std::sync::OnceLock;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use bytes::Bytes;
-use libdeflater::{CompressionLvl, Compressor};
+use libdeflater::{CompressionLvl, Compressor, Decompressor};
+use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
 /// How long browsers and caches may reuse a page before checking it again.
@@ -33,11 +58,23 @@ pub(crate) fn sorted_keys(pages: &std::collections::HashMap<String, CachedPage>)
     keys
 }
 
+/// How many bytes of identity bodies each thread keeps after making them from the gzip copy
+/// (see the module documentation): a few dozen pages, so that a page asked for uncompressed
+/// many times is decompressed once, while a crawl of every page costs no more than this.
+pub const IDENTITY_CACHE_BYTES: usize = 2 * 1024 * 1024;
+
 /// One response body in every encoding the server offers, with its validators.
 #[derive(Debug, Clone)]
 pub struct CachedPage {
     pub content_type: &'static str,
-    pub identity: Bytes,
+    /// The uncompressed body, kept only when there is no gzip copy to make it from; otherwise
+    /// empty, and [`CachedPage::identity`] inflates the gzip copy.
+    kept_identity: Bytes,
+    /// The length of the uncompressed body.
+    identity_len: usize,
+    /// The first 16 bytes of the SHA-256 of the uncompressed body: the ETag's hash, and the key
+    /// of the identity cache.
+    digest: [u8; 16],
     /// Empty when gzip would not make the body smaller (an image, a tiny file).
     pub gzip: Bytes,
     /// Made with the page, or just after the site is built for pages made with
@@ -113,6 +150,7 @@ impl CachedPage {
 
     /// Gzips and hashes `body`, leaving the brotli copy to [`CachedPage::make_brotli`]. Brotli
     /// costs several times what gzip does, so the site is built (and served) without it first.
+    /// `body` itself is kept only if gzip does not make it smaller.
     pub(crate) fn brotli_later(content_type: &'static str, body: impl Into<Bytes>) -> Self {
         let identity: Bytes = body.into();
         let gzip = if is_compressible(content_type) {
@@ -120,7 +158,9 @@ impl CachedPage {
         } else {
             Bytes::new()
         };
-        let hash = &hex::encode(Sha256::digest(&identity))[..32];
+        let mut digest = [0; 16];
+        digest.copy_from_slice(&Sha256::digest(&identity)[..16]);
+        let hash = &hex::encode(digest);
         let etag = format!("\"{hash}\"");
         let tag = |suffix: &str| {
             HeaderValue::from_str(&format!("\"{hash}{suffix}\""))
@@ -134,11 +174,20 @@ impl CachedPage {
             content_type: HeaderValue::from_static(content_type),
             lengths: [length(&gzip), length(&identity)],
         };
+        let identity_len = identity.len();
+        // With a gzip copy to make it from, the body itself is dropped here.
+        let kept_identity = if gzip.is_empty() {
+            identity
+        } else {
+            Bytes::new()
+        };
         Self {
             content_type,
             gzip,
             brotli: OnceLock::new(),
-            identity,
+            kept_identity,
+            identity_len,
+            digest,
             etag,
             last_modified: None,
             modified_at: None,
@@ -157,17 +206,57 @@ impl CachedPage {
         Self::brotli_later("text/html; charset=utf-8", body)
     }
 
-    /// Makes the brotli copy if it is not made yet. Safe to call from several threads.
+    /// Makes the brotli copy if it is not made yet, from the gzip copy. Safe to call from
+    /// several threads.
     pub fn make_brotli(&self) {
         self.brotli.get_or_init(|| {
             let copy = if is_compressible(self.content_type) {
-                smaller_than(brotli(&self.identity), &self.identity)
+                // Not through the identity cache: a whole site passes through here once.
+                let identity = self.inflate();
+                smaller_than(brotli(&identity), &identity)
             } else {
                 Bytes::new()
             };
             let length = HeaderValue::from(copy.len());
             (copy, length)
         });
+    }
+
+    /// The uncompressed body: the one kept, or the gzip copy inflated, through this thread's
+    /// cache of recent ones (see the module documentation).
+    pub fn identity(&self) -> Bytes {
+        if self.gzip.is_empty() {
+            return self.kept_identity.clone();
+        }
+        IDENTITY_CACHE.with_borrow_mut(|cache| {
+            if let Some(body) = cache.get(&self.digest) {
+                return body;
+            }
+            let body = self.inflate();
+            cache.insert(self.digest, body.clone());
+            body
+        })
+    }
+
+    /// The uncompressed body made from the gzip copy, not cached.
+    fn inflate(&self) -> Bytes {
+        if self.gzip.is_empty() {
+            return self.kept_identity.clone();
+        }
+        thread_local! {
+            static GUNZIP: RefCell<Decompressor> = RefCell::new(Decompressor::new());
+        }
+        let mut out = vec![0; self.identity_len];
+        let written = GUNZIP
+            .with_borrow_mut(|decompressor| decompressor.gzip_decompress(&self.gzip, &mut out));
+        // The copy was made by this process from a body of exactly this length: anything else
+        // is a bug, and sending a wrong body under the page's ETag would be worse than failing.
+        assert_eq!(
+            written.ok(),
+            Some(self.identity_len),
+            "the gzip copy of a page inflates to its body"
+        );
+        Bytes::from(out)
     }
 
     /// The brotli copy; empty while it is not made, or when it would not be smaller.
@@ -228,7 +317,7 @@ impl CachedPage {
     }
 
     fn respond_with(&self, status: StatusCode, encoding: Encoding) -> Response<Body> {
-        let body = self.bytes_for(encoding).clone();
+        let body = self.bytes_for(encoding);
         let mut response = Response::new(Body::from(body));
         *response.status_mut() = status;
         let headers = response.headers_mut();
@@ -259,17 +348,28 @@ impl CachedPage {
     }
 
     /// The copy a client with this `Accept-Encoding` gets; may be empty if it is not offered.
-    pub fn bytes_for(&self, encoding: Encoding) -> &Bytes {
+    /// Identity is made from the gzip copy if it is not kept (see [`CachedPage::identity`]).
+    pub fn bytes_for(&self, encoding: Encoding) -> Bytes {
         match encoding {
-            Encoding::Brotli => self.brotli(),
-            Encoding::Gzip => &self.gzip,
-            Encoding::Identity => &self.identity,
+            Encoding::Brotli => self.brotli().clone(),
+            Encoding::Gzip => self.gzip.clone(),
+            Encoding::Identity => self.identity(),
         }
     }
 
     /// Whether this page has a copy in `encoding`. Identity always exists.
     pub fn offers(&self, encoding: Encoding) -> bool {
-        encoding == Encoding::Identity || !self.bytes_for(encoding).is_empty()
+        match encoding {
+            Encoding::Brotli => !self.brotli().is_empty(),
+            Encoding::Gzip => !self.gzip.is_empty(),
+            Encoding::Identity => true,
+        }
+    }
+
+    /// The bytes this page holds in memory: its compressed copies, and its body when that is
+    /// kept. For the memory figures in the log and in tests.
+    pub fn resident_bytes(&self) -> usize {
+        self.kept_identity.len() + self.gzip.len() + self.brotli().len()
     }
 
     /// The copy actually sent to a client whose best accepted coding is `accepted`: a client
@@ -280,6 +380,71 @@ impl CachedPage {
             .skip(accepted.index())
             .find(|&encoding| self.offers(encoding))
             .unwrap_or(Encoding::Identity)
+    }
+}
+
+thread_local! {
+    /// The identity bodies this thread made lately (see the module documentation).
+    static IDENTITY_CACHE: RefCell<IdentityCache> =
+        RefCell::new(IdentityCache::new(IDENTITY_CACHE_BYTES));
+}
+
+/// Bodies by the digest of their bytes, the least recently used dropped first once they add up
+/// to more than `budget` bytes. Small enough (a few dozen entries) that finding the oldest by
+/// looking at each is cheaper than keeping them in order on every hit.
+#[derive(Debug)]
+struct IdentityCache {
+    entries: FxHashMap<[u8; 16], (Bytes, u64)>,
+    bytes: usize,
+    budget: usize,
+    /// Counts uses, to tell which entry was used longest ago.
+    clock: u64,
+}
+
+impl IdentityCache {
+    fn new(budget: usize) -> Self {
+        Self {
+            entries: FxHashMap::default(),
+            bytes: 0,
+            budget,
+            clock: 0,
+        }
+    }
+
+    fn get(&mut self, digest: &[u8; 16]) -> Option<Bytes> {
+        self.clock += 1;
+        let (body, used) = self.entries.get_mut(digest)?;
+        *used = self.clock;
+        Some(body.clone())
+    }
+
+    /// Keeps `body`, dropping the oldest entries to make room; a body over the whole budget is
+    /// not kept.
+    fn insert(&mut self, digest: [u8; 16], body: Bytes) {
+        self.clock += 1;
+        // The same digest is the same bytes: one kept already only needs its use noted.
+        if let Some((_, used)) = self.entries.get_mut(&digest) {
+            *used = self.clock;
+            return;
+        }
+        if body.len() > self.budget {
+            return;
+        }
+        while self.bytes + body.len() > self.budget {
+            let Some(oldest) = self
+                .entries
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(digest, _)| *digest)
+            else {
+                break;
+            };
+            if let Some((dropped, _)) = self.entries.remove(&oldest) {
+                self.bytes -= dropped.len();
+            }
+        }
+        self.bytes += body.len();
+        self.entries.insert(digest, (body, self.clock));
     }
 }
 
@@ -532,9 +697,78 @@ mod tests {
             &mut decoded,
         )
         .unwrap();
-        assert_eq!(decoded, page.identity);
+        assert_eq!(decoded, page.identity());
         let mut decoded = Vec::new();
         brotli::BrotliDecompress(&mut &page.brotli()[..], &mut decoded).unwrap();
-        assert_eq!(decoded, page.identity);
+        assert_eq!(decoded, page.identity());
+    }
+
+    async fn body_of(response: Response<Body>) -> Vec<u8> {
+        http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec()
+    }
+
+    #[tokio::test]
+    async fn identity_made_from_gzip_is_the_original_body_with_its_etag_and_length() {
+        let body = (0..400)
+            .map(|i| format!("<li>line {i}</li>"))
+            .collect::<String>();
+        let hash = hex::encode(Sha256::digest(body.as_bytes()));
+        let page = CachedPage::html(body.clone());
+        assert!(!page.gzip.is_empty());
+        assert_eq!(
+            page.kept_identity.len(),
+            0,
+            "only the compressed copies are kept"
+        );
+        assert_eq!(page.resident_bytes(), page.gzip.len() + page.brotli().len());
+        // Made twice: once inflated, once from this thread's cache.
+        for _ in 0..2 {
+            let response = page.respond(StatusCode::OK, &HeaderMap::new());
+            assert_eq!(response.status(), StatusCode::OK);
+            let headers = response.headers().clone();
+            assert!(!headers.contains_key(header::CONTENT_ENCODING));
+            assert_eq!(headers[header::ETAG], format!("\"{}\"", &hash[..32]));
+            assert_eq!(headers[header::CONTENT_LENGTH], body.len().to_string());
+            assert_eq!(body_of(response).await, body.as_bytes());
+        }
+        assert_eq!(page.identity(), body.as_bytes());
+        assert_eq!(page.inflate(), body.as_bytes());
+    }
+
+    #[test]
+    fn a_body_gzip_does_not_shrink_is_kept_as_it_is() {
+        let page = CachedPage::html("<p>hi</p>".to_string());
+        assert!(page.gzip.is_empty());
+        assert_eq!(page.identity(), "<p>hi</p>".as_bytes());
+        assert_eq!(page.resident_bytes(), "<p>hi</p>".len());
+        let png = CachedPage::new("image/png", vec![7; 4000]);
+        assert!(png.gzip.is_empty() && !png.offers(Encoding::Brotli));
+        assert_eq!(png.identity(), vec![7; 4000]);
+    }
+
+    #[test]
+    fn the_identity_cache_keeps_the_recently_used_within_its_budget() {
+        let mut cache = IdentityCache::new(100);
+        let body = |n: u8| Bytes::from(vec![n; 40]);
+        cache.insert([1; 16], body(1));
+        cache.insert([2; 16], body(2));
+        // 1 is used, so 2 is the oldest when 3 needs room.
+        assert_eq!(cache.get(&[1; 16]), Some(body(1)));
+        cache.insert([3; 16], body(3));
+        assert_eq!(cache.get(&[2; 16]), None);
+        assert_eq!(cache.get(&[1; 16]), Some(body(1)));
+        assert_eq!(cache.get(&[3; 16]), Some(body(3)));
+        assert_eq!(cache.bytes, 80);
+        // The same body again is kept once; one over the budget is not kept at all.
+        cache.insert([3; 16], body(3));
+        assert_eq!(cache.bytes, 80);
+        cache.insert([4; 16], Bytes::from(vec![4; 101]));
+        assert_eq!(cache.get(&[4; 16]), None);
+        assert_eq!(cache.bytes, 80);
+        assert!(cache.bytes <= cache.budget);
     }
 }

@@ -1,6 +1,16 @@
 //! The `Site`: a Library together with every page rendered from it, ready to serve.
 //!
 //! Built whole from a Library and swapped in whole, so a request sees one consistent site.
+//!
+//! # Memory
+//!
+//! What a Site keeps for each page is what requests need, once (issue 22, benches/README.md
+//! "Memory at scale"): the page's compressed copies ([`CachedPage`] keeps no uncompressed body),
+//! its API document the same way, its entry in the search index, and the Library's metadata and
+//! front matter, which the finder, the dose comparison and the search suggestions read per
+//! request. The Markdown source and the rendered body (HTML, plain text, headings, links) are
+//! dropped as soon as every page is rendered ([`Library::take_plain_texts`]): the plain text
+//! goes to the search index, which is built from it in the background and then drops it too.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock, PoisonError};
@@ -25,7 +35,7 @@ use crate::content::front_matter::{
 use crate::content::kinds::KindFiles;
 use crate::content::{KINDS, Library, Page, PageKind, TypedPage};
 use crate::finder::Finder;
-use crate::search::{SearchError, SearchIndex};
+use crate::search::{SearchDocument, SearchError, SearchIndex};
 
 /// The stylesheet under `static/` that every page links to.
 const STYLESHEET: &str = "site.css";
@@ -33,6 +43,9 @@ const STYLESHEET: &str = "site.css";
 /// A Library and its rendered pages.
 #[derive(Debug)]
 pub struct Site {
+    /// The content's metadata and front matter. Its pages' Markdown sources and rendered bodies
+    /// are gone once the Site is built ([`Library::take_plain_texts`]): read bodies from a
+    /// Library of your own ([`crate::load_content`]).
     pub library: Library,
     /// The finder's places and directory of services.
     pub finder: Finder,
@@ -40,6 +53,8 @@ pub struct Site {
     /// [`Site::build_search_index`], so that a server can start serving pages sooner; a search
     /// that arrives before it is ready waits for it ([`Site::search_index`]).
     search: OnceLock<Result<SearchIndex, SearchError>>,
+    /// What the index is built from, until it is built.
+    search_documents: Mutex<Vec<SearchDocument>>,
     /// Wakes the searches waiting for the index.
     search_built: Notify,
     /// The files under `static/`, by plain and fingerprinted address.
@@ -73,10 +88,12 @@ impl Site {
     /// Reads the static files and renders every page of `library`. The search index is built
     /// separately, by [`Site::build_search_index`].
     pub fn build(
-        library: Library,
+        mut library: Library,
         finder: Finder,
         config: &SiteConfig,
     ) -> Result<Self, BuildError> {
+        // Rendering reads bodies, never sources: they go first, to lower the peak.
+        library.drop_sources();
         let assets = StaticAssets::load(&config.paths.static_files)?;
         let stylesheet = assets
             .url(STYLESHEET)
@@ -133,10 +150,13 @@ impl Site {
             "Sorry, something went wrong",
             "There is a problem with this website. Please try again in a few minutes.",
         )?;
+        let bodies = library.take_plain_texts();
+        let search_documents = Mutex::new(SearchDocument::with_bodies(&library, bodies));
         Ok(Self {
             library,
             finder,
             search: OnceLock::new(),
+            search_documents,
             search_built: Notify::new(),
             assets,
             pages,
@@ -150,9 +170,15 @@ impl Site {
     /// Builds the search index of this Site's pages, unless it is built already. It takes a
     /// few hundred milliseconds for a thousand pages, so call it where blocking is fine.
     pub fn build_search_index(&self) -> &Result<SearchIndex, SearchError> {
-        let built = self
-            .search
-            .get_or_init(|| SearchIndex::build(&self.library));
+        let built = self.search.get_or_init(|| {
+            let documents = std::mem::take(
+                &mut *self
+                    .search_documents
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner),
+            );
+            SearchIndex::from_documents(documents)
+        });
         self.search_built.notify_waiters();
         built
     }

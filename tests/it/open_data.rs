@@ -286,7 +286,11 @@ fn the_export_writes_the_open_data_documents_with_the_bytes_the_server_sends() {
     ] {
         let written =
             std::fs::read(dir.path().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
-        assert_eq!(written, site.open_data.get(key).unwrap().identity, "{file}");
+        assert_eq!(
+            written,
+            site.open_data.get(key).unwrap().identity(),
+            "{file}"
+        );
     }
 }
 

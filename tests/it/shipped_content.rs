@@ -4,7 +4,15 @@ use irinfo::content::PageKind;
 use irinfo::content::front_matter::StatementStatus;
 use irinfo::content::library::PROCEDURE_SECTIONS;
 
-use crate::support::shipped_state;
+use crate::support::{load_published, repo, shipped_state};
+
+/// The shipped content as loaded, bodies and all: a Site's own Library keeps no bodies once its
+/// pages are rendered.
+fn shipped_library() -> irinfo::content::Library {
+    load_published(&repo().join("content"))
+        .library
+        .expect("the shipped content loads")
+}
 
 /// The procedures a UK patient is most likely to be offered; each must have a sheet.
 const REQUIRED_PROCEDURES: [&str; 30] = [
@@ -42,9 +50,7 @@ const REQUIRED_PROCEDURES: [&str; 30] = [
 
 #[test]
 fn every_required_procedure_has_a_complete_sheet() {
-    let state = shipped_state();
-    let site = state.site();
-    let library = &site.library;
+    let library = &shipped_library();
     for slug in REQUIRED_PROCEDURES {
         let sheet = library
             .procedure(slug)
@@ -135,9 +141,7 @@ fn every_page_is_reviewed_within_three_years_and_claims_no_clinical_review() {
 /// in release builds too, that the sanitiser would have removed nothing from any of them.
 #[test]
 fn the_sanitiser_would_remove_nothing_from_any_shipped_page() {
-    let state = shipped_state();
-    let site = state.site();
-    let library = &site.library;
+    let library = &shipped_library();
     let bodies = library.all_pages().into_iter().map(|p| {
         let name = if p.kind == PageKind::Home {
             String::from("home")
@@ -156,4 +160,34 @@ fn the_sanitiser_would_remove_nothing_from_any_shipped_page() {
         checked += 1;
     }
     assert!(checked > 80, "{checked}");
+}
+
+#[test]
+fn a_built_site_keeps_no_markdown_source_or_body_yet_searches_them() {
+    let state = shipped_state();
+    let site = state.site();
+    assert!(!site.library.has_texts());
+    let mut pages = 0;
+    for page in site.library.all_pages() {
+        assert!(page.source.text.is_empty(), "{}", page.path());
+        assert!(page.body.html.is_empty(), "{}", page.path());
+        assert!(page.body.plain_text.is_empty(), "{}", page.path());
+        pages += 1;
+    }
+    assert!(pages > 80, "{pages}");
+    // The bodies went to the search index first: a word found only in a body still finds it.
+    let library = shipped_library();
+    let sheet = library.procedure("angioplasty").expect("a sheet");
+    assert!(sheet.body.plain_text.contains("balloon"));
+    assert!(!sheet.meta.title.to_lowercase().contains("balloon"));
+    let index = site
+        .search_index_if_built()
+        .expect("build_site builds the index")
+        .as_ref()
+        .expect("the index builds");
+    let found = index.ranked_paths("balloon", 10);
+    assert!(
+        found.iter().any(|p| p == "/procedures/angioplasty"),
+        "{found:?}"
+    );
 }
