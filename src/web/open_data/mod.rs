@@ -87,33 +87,37 @@ impl OpenData {
         html_paths: &[&str],
     ) -> Self {
         let base = config.site.base_url.as_str();
-        let mut documents = HashMap::new();
+        // Every document is written first, then all are compressed at once in rayon's pool:
+        // compressing is most of the cost, and one thread doing it for ten thousand API
+        // documents kept the server from serving for seconds (issue 22).
+        let mut written: Vec<(String, &'static str, String)> = Vec::new();
         let urls = sitemap::entries(library, html_paths);
         for (path, xml) in sitemap::documents(base, &urls, sitemap::URL_LIMIT) {
-            documents.insert(path, later("application/xml; charset=utf-8", xml));
+            written.push((path, "application/xml; charset=utf-8", xml));
         }
-        documents.insert(
+        written.push((
             "/robots.txt".to_string(),
-            later("text/plain; charset=utf-8", sitemap::robots(base)),
-        );
-        documents.insert(
+            "text/plain; charset=utf-8",
+            sitemap::robots(base),
+        ));
+        written.push((
             "/feed.xml".to_string(),
-            later(
-                "application/atom+xml; charset=utf-8",
-                feed::atom(config, library),
-            ),
-        );
+            "application/atom+xml; charset=utf-8",
+            feed::atom(config, library),
+        ));
         let built = api::documents(config, library, finder);
         for (path, json) in built.documents {
-            documents.insert(path, later("application/json", json));
+            written.push((path, "application/json", json));
         }
-        documents.insert(
+        written.push((
             format!("{API_ROOT}/openapi.json"),
-            later(
-                "application/json",
-                openapi::document(config, library, finder),
-            ),
-        );
+            "application/json",
+            openapi::document(config, library, finder),
+        ));
+        let documents: HashMap<String, CachedPage> = written
+            .into_par_iter()
+            .map(|(path, content_type, body)| (path, later(content_type, body)))
+            .collect();
         Self {
             documents,
             list_pages: built.list_pages,
