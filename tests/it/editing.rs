@@ -14,7 +14,7 @@ use irinfo::watch::Rebuild;
 
 use crate::support::{
     ADMIN_ON_ANY_PORT, binary, copy_dir, fixture_config, get, http_exchange, minimal_copy, repo,
-    run_irinfo, shipped_settings_with_spool_in, state_for,
+    run_irinfo, send_signal, shipped_settings_with_spool_in, state_for,
 };
 
 /// The date the check tests are run as of, so review warnings do not depend on the calendar.
@@ -1030,11 +1030,7 @@ fn the_content_guide_documents_every_front_matter_field() {
 
 /// Sends SIGHUP to the server, as `systemctl reload` or `kill -HUP` does.
 fn hang_up(server: &WatchedServer) {
-    let sent = Command::new("kill")
-        .args(["-HUP", &server.child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(sent.success());
+    send_signal(&server.child, "-HUP");
 }
 
 #[test]

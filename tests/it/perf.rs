@@ -569,19 +569,7 @@ fn the_server_answers_on_every_core_and_stops_cleanly_on_sigterm() {
         assert!(head.contains("content-encoding: gzip"), "{head}");
         assert!(!body.is_empty());
     }
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "irinfo did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = stop_on_sigterm(&mut child, Duration::from_secs(20));
     assert!(status.success(), "{status}");
     assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
 }

@@ -418,8 +418,7 @@ source = \"test-survey\"
     );
     std::fs::write(dir.path().join("radiation/doses.toml"), doses).unwrap();
     let outcome = load_published(dir.path());
-    let report = outcome.diagnostics.to_string();
-    assert!(outcome.library.is_none(), "{report}");
+    let report = refused_report(&outcome, "the broken copy");
     let cases = [
         (
             "radiation/doses.toml:14:7",
@@ -467,9 +466,7 @@ procedure = \"balloon\"
 "
     );
     std::fs::write(dir.path().join("radiation/doses.toml"), doses).unwrap();
-    let outcome = load_published(dir.path());
-    let report = outcome.diagnostics.to_string();
-    assert!(outcome.library.is_none(), "{report}");
+    let report = refused_report(&load_published(dir.path()), "the broken copy");
     assert_reported(
         &report,
         "radiation/doses.toml:10:1",
@@ -509,8 +506,7 @@ procedure = \"coil\"
     )
     .unwrap();
     let outcome = load_published(dir.path());
-    let report = outcome.diagnostics.to_string();
-    assert!(outcome.library.is_none(), "{report}");
+    let report = refused_report(&outcome, "the broken copy");
     assert_reported(
         &report,
         "procedures/coil.md:7:20",
