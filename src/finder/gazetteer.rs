@@ -117,11 +117,7 @@ impl Gazetteer {
                 .entry(normalise_name(&area.name))
                 .or_insert(NamedPlace::Area(i));
         }
-        let area_index = areas
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.code.clone(), i))
-            .collect();
+        let area_index = super::positions_by(&areas, |a| &a.code);
         Self {
             areas,
             area_index,
