@@ -60,6 +60,15 @@ pub fn load_published(dir: &Path) -> irinfo::content::LoadOutcome {
     )
 }
 
+/// A page of each pre-rendered kind (home, list, sheet) and a static file: for tests of what
+/// every response does.
+pub const SAMPLE_PATHS: [&str; 4] = [
+    "/",
+    "/procedures",
+    "/procedures/angioplasty",
+    "/static/site.css",
+];
+
 /// Settings that read the shipped content and static files.
 pub fn shipped_config() -> SiteConfig {
     let mut config = SiteConfig::default();
