@@ -212,6 +212,14 @@ pub fn refused_report(outcome: &irinfo::content::LoadOutcome, what: &str) -> Str
     report
 }
 
+/// As [`refused_report`], checking too that the report has exactly `errors` errors.
+pub fn refused_with(outcome: &irinfo::content::LoadOutcome, errors: usize, what: &str) -> String {
+    let report = refused_report(outcome, what);
+    let found = outcome.diagnostics.error_count();
+    assert_eq!(found, errors, "{what}: {report}");
+    report
+}
+
 /// Asserts that one line of the report has both `location` and `message`; else shows the report.
 pub fn assert_reported(report: &str, location: &str, message: &str) {
     let found = report
