@@ -374,8 +374,7 @@ fn a_dose_can_be_a_range_and_the_table_and_panel_show_it() {
 #[tokio::test]
 async fn a_sheet_shows_its_risks_scale_care_cards_sources_and_review_status() {
     let router = irinfo::web::router(state_for(fixture_config("minimal")));
-    let page = get(&router, "/procedures/balloon").await;
-    let body = &page.body;
+    let body = get(&router, "/procedures/balloon").await.body;
     for expected in [
         // Each risk with its band and its number in words, and its sources.
         "<dt>Bruising where the tube went in</dt>",
