@@ -211,6 +211,30 @@ impl IdleTimeout {
             Poll::Pending => Poll::Pending,
         }
     }
+
+    /// What a read or write of the inner stream comes to: one that `moved` bytes puts the
+    /// deadline off; one that is not ready fails once the deadline has passed.
+    fn after_io<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        poll: Poll<io::Result<T>>,
+        moved: impl FnOnce(&io::Result<T>) -> bool,
+    ) -> Poll<io::Result<T>> {
+        match poll {
+            Poll::Ready(outcome) => {
+                if moved(&outcome) {
+                    self.moved();
+                }
+                Poll::Ready(outcome)
+            }
+            Poll::Pending => self.check_idle(cx),
+        }
+    }
+}
+
+/// Whether a write wrote anything.
+fn wrote(outcome: &io::Result<usize>) -> bool {
+    outcome.as_ref().is_ok_and(|&written| written > 0)
 }
 
 impl AsyncRead for IdleTimeout {
@@ -221,15 +245,8 @@ impl AsyncRead for IdleTimeout {
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let before = buf.filled().len();
-        match Pin::new(&mut this.inner).poll_read(cx, buf) {
-            Poll::Ready(outcome) => {
-                if buf.filled().len() > before {
-                    this.moved();
-                }
-                Poll::Ready(outcome)
-            }
-            Poll::Pending => this.check_idle(cx),
-        }
+        let poll = Pin::new(&mut this.inner).poll_read(cx, buf);
+        this.after_io(cx, poll, |_| buf.filled().len() > before)
     }
 }
 
@@ -240,15 +257,8 @@ impl AsyncWrite for IdleTimeout {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.inner).poll_write(cx, buf) {
-            Poll::Ready(outcome) => {
-                if outcome.as_ref().is_ok_and(|&written| written > 0) {
-                    this.moved();
-                }
-                Poll::Ready(outcome)
-            }
-            Poll::Pending => this.check_idle(cx),
-        }
+        let poll = Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.after_io(cx, poll, wrote)
     }
 
     fn poll_write_vectored(
@@ -257,15 +267,8 @@ impl AsyncWrite for IdleTimeout {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.inner).poll_write_vectored(cx, bufs) {
-            Poll::Ready(outcome) => {
-                if outcome.as_ref().is_ok_and(|&written| written > 0) {
-                    this.moved();
-                }
-                Poll::Ready(outcome)
-            }
-            Poll::Pending => this.check_idle(cx),
-        }
+        let poll = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.after_io(cx, poll, wrote)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -274,18 +277,14 @@ impl AsyncWrite for IdleTimeout {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.inner).poll_flush(cx) {
-            Poll::Ready(outcome) => Poll::Ready(outcome),
-            Poll::Pending => this.check_idle(cx),
-        }
+        let poll = Pin::new(&mut this.inner).poll_flush(cx);
+        this.after_io(cx, poll, |_| false)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.inner).poll_shutdown(cx) {
-            Poll::Ready(outcome) => Poll::Ready(outcome),
-            Poll::Pending => this.check_idle(cx),
-        }
+        let poll = Pin::new(&mut this.inner).poll_shutdown(cx);
+        this.after_io(cx, poll, |_| false)
     }
 }
 

@@ -296,8 +296,13 @@ fn feedback_tick(app: &App) -> anyhow::Result<(String, usize)> {
         );
     }
     let site = app.site();
-    let queued =
-        reviews::send_due_digests(&app.config, &site.library, &store, &app.contact.queue, now)?;
+    let post = reviews::DigestPost {
+        config: &app.config,
+        library: &site.library,
+        store: &store,
+        queue: &app.contact.queue,
+    };
+    let queued = post.send_due(now)?;
     Ok((store.description().to_string(), queued.len()))
 }
 

@@ -355,8 +355,13 @@ fn reviews_command(common: &CommonArgs, args: &ReviewsArgs) -> anyhow::Result<()
     let store = open_store(&config)?;
     if args.send_now {
         let queue = irinfo::mail::MailQueue::new(config.mail.spool.clone());
-        let sent =
-            irinfo::reviews::send_digests_now(&config, &content.library, &store, &queue, now)?;
+        let post = irinfo::reviews::DigestPost {
+            config: &config,
+            library: &content.library,
+            store: &store,
+            queue: &queue,
+        };
+        let sent = post.send_now(now)?;
         if sent.is_empty() {
             println!("No review group has an address in feedback.review_groups: nothing sent.");
             return Ok(());

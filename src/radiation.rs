@@ -215,6 +215,17 @@ mod tests {
     const UK_BACKGROUND: f64 = 2.7;
     const ICRP_103: f64 = 0.05;
 
+    /// Checks the phrase for each dose against the UK background rate.
+    fn assert_background_phrases(cases: &[(f64, &str)]) {
+        for &(dose, expected) in cases {
+            assert_eq!(
+                background_equivalent(dose, UK_BACKGROUND),
+                expected,
+                "{dose} mSv"
+            );
+        }
+    }
+
     #[test]
     fn background_equivalents_at_the_boundaries() {
         let cases = [
@@ -235,13 +246,7 @@ mod tests {
             (55.0, "about 20 years"),
             (70.0, "about 26 years"),
         ];
-        for (dose, expected) in cases {
-            assert_eq!(
-                background_equivalent(dose, UK_BACKGROUND),
-                expected,
-                "{dose} mSv"
-            );
-        }
+        assert_background_phrases(&cases);
     }
 
     #[test]
@@ -264,13 +269,7 @@ mod tests {
             (10.4 * UK_BACKGROUND, "about 10 years"),
             (10.6 * UK_BACKGROUND, "about 11 years"),
         ];
-        for (dose, expected) in cases {
-            assert_eq!(
-                background_equivalent(dose, UK_BACKGROUND),
-                expected,
-                "{dose} mSv"
-            );
-        }
+        assert_background_phrases(&cases);
     }
 
     #[test]
@@ -281,32 +280,23 @@ mod tests {
     }
 
     #[test]
-    fn risk_bands_for_the_boundary_doses() {
+    fn risk_bands_for_doses_and_risks_with_edges_in_the_band_above() {
+        // With 5% per sievert, 1 in a million is 0.02 mSv, and each band is ten times the last.
         let cases = [
             (0.0, RiskBand::Negligible),
             (0.001, RiskBand::Negligible),
             (0.014, RiskBand::Negligible),
-            (2.7, RiskBand::Low),
-            (10.0, RiskBand::Low),
-            (55.0, RiskBand::Moderate),
-        ];
-        for (dose, expected) in cases {
-            assert_eq!(RiskBand::for_dose(dose, ICRP_103), expected, "{dose} mSv");
-        }
-    }
-
-    #[test]
-    fn band_edges_belong_to_the_band_above() {
-        // With 5% per sievert, 1 in a million is 0.02 mSv, and each band is ten times the last.
-        let cases = [
             (0.0199, RiskBand::Negligible),
             (0.02, RiskBand::Minimal),
             (0.1999, RiskBand::Minimal),
             (0.2, RiskBand::VeryLow),
             (1.999, RiskBand::VeryLow),
             (2.0, RiskBand::Low),
+            (2.7, RiskBand::Low),
+            (10.0, RiskBand::Low),
             (19.99, RiskBand::Low),
             (20.0, RiskBand::Moderate),
+            (55.0, RiskBand::Moderate),
             (1000.0, RiskBand::Moderate),
         ];
         for (dose, expected) in cases {

@@ -409,85 +409,82 @@ fn digest_id(group: &str, period_start: i64) -> QueueId {
     QueueId::new(issued, &nonce)
 }
 
-/// Queues the digest of each review group whose digest for the current period has not been
-/// sent; returns the groups queued. Blocks (database and spool).
-pub fn send_due_digests(
-    config: &SiteConfig,
-    library: &Library,
-    store: &FeedbackStore,
-    queue: &MailQueue,
-    now: jiff::Timestamp,
-) -> Result<Vec<String>, DigestError> {
-    let every = config.feedback.digest_every_days;
-    if every == 0 {
-        return Ok(Vec::new());
-    }
-    let start = period_start(now.as_second(), every);
-    let length = i64::from(every) * 86_400;
-    // The digest at the start of a period covers the period that has just ended.
-    let digests = digests_since(config, library, store, start - length, now)?;
-    let mut sent = Vec::new();
-    for digest in digests {
-        if !store.claim_digest(&digest.group, start, now.as_second())? {
-            continue;
-        }
-        let queued = digest
-            .compose(config, &digest_id(&digest.group, start), now)
-            .and_then(|message| Ok(queue.enqueue(&message)?));
-        match queued {
-            Ok(Enqueued::New | Enqueued::Duplicate) => {
-                tracing::info!(group = %digest.group, "review digest queued");
-                sent.push(digest.group);
-            }
-            Err(e) => {
-                let _ = store.release_digest(&digest.group, start);
-                return Err(e);
-            }
-        }
-    }
-    Ok(sent)
+/// What review digests are made from and sent through: the settings, the content, the feedback
+/// answers and the mail queue.
+#[derive(Debug, Clone, Copy)]
+pub struct DigestPost<'a> {
+    pub config: &'a SiteConfig,
+    pub library: &'a Library,
+    pub store: &'a FeedbackStore,
+    pub queue: &'a MailQueue,
 }
 
-/// Every group's digest over the answers from `from` (unix seconds) until `now`, with the
-/// reviews due as of today.
-fn digests_since(
-    config: &SiteConfig,
-    library: &Library,
-    store: &FeedbackStore,
-    from: i64,
-    now: jiff::Timestamp,
-) -> Result<Vec<Digest>, DigestError> {
-    let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-    Ok(build_digests(
-        config,
-        library,
-        store,
-        today,
-        from,
-        now.as_second(),
-    )?)
-}
-
-/// Queues every group's digest now, over the last period, whatever has been sent
-/// (`irinfo reviews --send-now`). It does not count as the period's scheduled digest.
-pub fn send_digests_now(
-    config: &SiteConfig,
-    library: &Library,
-    store: &FeedbackStore,
-    queue: &MailQueue,
-    now: jiff::Timestamp,
-) -> Result<Vec<String>, DigestError> {
-    let length = i64::from(config.feedback.digest_every_days.max(1)) * 86_400;
-    let digests = digests_since(config, library, store, now.as_second() - length, now)?;
-    let mut sent = Vec::new();
-    for digest in digests {
-        let mut nonce = [0u8; 16];
-        crate::mail::queue::fill_random(&mut nonce);
-        let message = digest.compose(config, &QueueId::new(now, &nonce), now)?;
-        queue.enqueue(&message)?;
-        sent.push(digest.group);
+impl DigestPost<'_> {
+    /// Queues the digest of each review group whose digest for the current period has not been
+    /// sent; returns the groups queued. Blocks (database and spool).
+    pub fn send_due(&self, now: jiff::Timestamp) -> Result<Vec<String>, DigestError> {
+        let every = self.config.feedback.digest_every_days;
+        if every == 0 {
+            return Ok(Vec::new());
+        }
+        let start = period_start(now.as_second(), every);
+        let length = i64::from(every) * 86_400;
+        // The digest at the start of a period covers the period that has just ended.
+        let digests = self.digests_since(start - length, now)?;
+        let mut sent = Vec::new();
+        for digest in digests {
+            if !self
+                .store
+                .claim_digest(&digest.group, start, now.as_second())?
+            {
+                continue;
+            }
+            let queued = digest
+                .compose(self.config, &digest_id(&digest.group, start), now)
+                .and_then(|message| Ok(self.queue.enqueue(&message)?));
+            match queued {
+                Ok(Enqueued::New | Enqueued::Duplicate) => {
+                    tracing::info!(group = %digest.group, "review digest queued");
+                    sent.push(digest.group);
+                }
+                Err(e) => {
+                    let _ = self.store.release_digest(&digest.group, start);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(sent)
     }
-    Ok(sent)
+
+    /// Queues every group's digest now, over the last period, whatever has been sent
+    /// (`irinfo reviews --send-now`). It does not count as the period's scheduled digest.
+    pub fn send_now(&self, now: jiff::Timestamp) -> Result<Vec<String>, DigestError> {
+        let length = i64::from(self.config.feedback.digest_every_days.max(1)) * 86_400;
+        let digests = self.digests_since(now.as_second() - length, now)?;
+        let mut sent = Vec::new();
+        for digest in digests {
+            let mut nonce = [0u8; 16];
+            crate::mail::queue::fill_random(&mut nonce);
+            let message = digest.compose(self.config, &QueueId::new(now, &nonce), now)?;
+            self.queue.enqueue(&message)?;
+            sent.push(digest.group);
+        }
+        Ok(sent)
+    }
+
+    /// Every group's digest over the answers from `from` (unix seconds) until `now`, with the
+    /// reviews due as of today.
+    fn digests_since(&self, from: i64, now: jiff::Timestamp) -> Result<Vec<Digest>, DigestError> {
+        let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+        Ok(build_digests(
+            self.config,
+            self.library,
+            self.store,
+            today,
+            from,
+            now.as_second(),
+        )?)
+    }
 }
 
 /// The time before which answers are deleted: `keep_months` before `now`.

@@ -189,12 +189,10 @@ fn is_editor_noise(path: &Path) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    name.starts_with('.')
-        || name.starts_with('#')
-        || name.ends_with('~')
-        || name.ends_with(".swp")
-        || name.ends_with(".swx")
-        || name.ends_with(".tmp")
+    name.starts_with(['.', '#'])
+        || ["~", ".swp", ".swx", ".tmp"]
+            .iter()
+            .any(|end| name.ends_with(end))
         || name == "4913"
 }
 

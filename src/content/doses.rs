@@ -17,7 +17,7 @@ use toml::Spanned;
 use super::diagnostics::Diagnostics;
 use super::front_matter::XRays;
 use super::kinds::{ProcedureSheet, is_valid_slug};
-use super::review::{self, ClinicalReviewRow, HistoryRow, ReviewFields, ReviewStatus};
+use super::review::{self, ClinicalReviewRow, HistoryRow, ReviewStatus};
 use super::sources::Bibliography;
 use super::values::ContentDate;
 
@@ -205,17 +205,7 @@ impl DoseTable {
                 "`[sources.*]` has moved: sources are in content/sources/*.toml, and each entry's `source` is a bibliography id".to_string(),
             );
         }
-        let (review, problems) = review::check(
-            &ReviewFields {
-                review_group: file.review_group.as_ref(),
-                clinical_review: file.clinical_review.as_ref(),
-                history: &file.history,
-                last_reviewed: file.last_reviewed.as_ref().map(Spanned::span),
-                reviewed_by: file.reviewed_by.as_ref().map(Spanned::span),
-                next_review: &file.next_review,
-            },
-            today,
-        );
+        let (review, problems) = review::check(&review::written_review_fields!(file), today);
         let mut sources: BTreeMap<String, DoseSource> = BTreeMap::new();
 
         let mut ids: HashMap<&str, usize> = HashMap::new();

@@ -12,7 +12,9 @@ use toml::Spanned;
 
 pub use super::values::{ContentDate, SlugRef};
 
-use super::review::{ClinicalReviewRow, HistoryRow, ReviewFields, ReviewStatus};
+use super::review::{
+    ClinicalReviewRow, HistoryRow, ReviewFields, ReviewStatus, written_review_fields,
+};
 use super::risks::{GetHelp, Risk};
 
 /// A content file cut into its parts. Offsets are byte offsets into the whole file.
@@ -148,14 +150,7 @@ macro_rules! front_matter {
             }
 
             fn review_fields(&self) -> ReviewFields<'_> {
-                ReviewFields {
-                    review_group: self.review_group.as_ref(),
-                    clinical_review: self.clinical_review.as_ref(),
-                    history: &self.history,
-                    last_reviewed: self.last_reviewed.as_ref().map(Spanned::span),
-                    reviewed_by: self.reviewed_by.as_ref().map(Spanned::span),
-                    next_review: &self.next_review,
-                }
+                written_review_fields!(self)
             }
         }
     };

@@ -66,6 +66,22 @@ pub struct ReviewFields<'a> {
     pub next_review: &'a Spanned<ContentDate>,
 }
 
+/// The [`ReviewFields`] of a file's fields as written (front matter, `doses.toml`): each that
+/// carries them names them alike, so this one mapping serves them all.
+macro_rules! written_review_fields {
+    ($written:expr) => {
+        $crate::content::review::ReviewFields {
+            review_group: $written.review_group.as_ref(),
+            clinical_review: $written.clinical_review.as_ref(),
+            history: &$written.history,
+            last_reviewed: $written.last_reviewed.as_ref().map(::toml::Spanned::span),
+            reviewed_by: $written.reviewed_by.as_ref().map(::toml::Spanned::span),
+            next_review: &$written.next_review,
+        }
+    };
+}
+pub(crate) use written_review_fields;
+
 /// What the checked review fields give a page.
 #[derive(Debug, Clone, Default)]
 pub struct ReviewStatus {

@@ -126,11 +126,7 @@ impl Directory {
                 }
             }
         }
-        let by_slug = entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.slug.clone(), i))
-            .collect();
+        let by_slug = super::positions_by(&entries, |e| &e.slug);
         Self {
             entries,
             positions,

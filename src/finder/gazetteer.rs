@@ -117,11 +117,7 @@ impl Gazetteer {
                 .entry(normalise_name(&area.name))
                 .or_insert(NamedPlace::Area(i));
         }
-        let area_index = areas
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.code.clone(), i))
-            .collect();
+        let area_index = super::positions_by(&areas, |a| &a.code);
         Self {
             areas,
             area_index,
@@ -309,27 +305,16 @@ mod tests {
                 point: LatLon::new(53.99, -1.54),
             },
         ];
+        let town = |name: &str, also: &[&str], lat: f64, lon: f64| Town {
+            name: name.into(),
+            also: also.iter().map(|&a| a.into()).collect(),
+            point: LatLon::new(lat, lon),
+        };
         let towns = vec![
-            Town {
-                name: "Kingston upon Hull".into(),
-                also: vec!["Hull".into()],
-                point: LatLon::new(53.74, -0.33),
-            },
-            Town {
-                name: "St Albans".into(),
-                also: vec![],
-                point: LatLon::new(51.75, -0.34),
-            },
-            Town {
-                name: "Stoke-on-Trent".into(),
-                also: vec!["Stoke".into()],
-                point: LatLon::new(53.00, -2.18),
-            },
-            Town {
-                name: "Leek".into(),
-                also: vec![],
-                point: LatLon::new(53.10, -2.02),
-            },
+            town("Kingston upon Hull", &["Hull"], 53.74, -0.33),
+            town("St Albans", &[], 51.75, -0.34),
+            town("Stoke-on-Trent", &["Stoke"], 53.00, -2.18),
+            town("Leek", &[], 53.10, -2.02),
         ];
         Gazetteer::new(
             areas,

@@ -24,3 +24,16 @@ pub struct Finder {
     pub gazetteer: Gazetteer,
     pub directory: Directory,
 }
+
+/// Where each item stands in `items`, by its `key`: the index the directory keeps by slug and
+/// the gazetteer by postcode area.
+fn positions_by<T>(
+    items: &[T],
+    key: impl Fn(&T) -> &String,
+) -> std::collections::HashMap<String, usize> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (key(item).clone(), i))
+        .collect()
+}

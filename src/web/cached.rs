@@ -448,15 +448,22 @@ impl IdentityCache {
     }
 }
 
+/// The starts of the content types worth compressing.
+const COMPRESSIBLE_TYPES: [&str; 7] = [
+    "text/",
+    "image/svg+xml",
+    "application/javascript",
+    "application/json",
+    "application/xml",
+    "application/atom+xml",
+    "application/manifest+json",
+];
+
 /// Text compresses well; images, fonts and archives are compressed already.
 fn is_compressible(content_type: &str) -> bool {
-    content_type.starts_with("text/")
-        || content_type.starts_with("image/svg+xml")
-        || content_type.starts_with("application/javascript")
-        || content_type.starts_with("application/json")
-        || content_type.starts_with("application/xml")
-        || content_type.starts_with("application/atom+xml")
-        || content_type.starts_with("application/manifest+json")
+    COMPRESSIBLE_TYPES
+        .iter()
+        .any(|start| content_type.starts_with(start))
 }
 
 /// The compressed copy, or nothing if it is no smaller than the original.

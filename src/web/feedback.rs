@@ -29,7 +29,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use askama::Template;
 use axum::Router;
@@ -108,11 +108,7 @@ impl FeedbackService {
         Ok(Self {
             settings: settings.clone(),
             store: Mutex::new(None),
-            tokens: FormTokens::new(
-                &config.contact.form_key,
-                "irinfo-feedback-comment",
-                Duration::from_secs(config.contact.form_valid_minutes.saturating_mul(60)),
-            )?,
+            tokens: FormTokens::for_form(&config.contact, "irinfo-feedback-comment")?,
             limiter: RateLimiter::new(settings.rate_per_hour, settings.burst),
             clock,
         })

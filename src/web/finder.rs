@@ -138,32 +138,23 @@ pub struct ProcedureLink {
     pub searched: bool,
 }
 
-/// One listing as shown in results and lists.
+/// One listing as shown in results and lists: the listing as written, and what the site works
+/// out for it.
 #[derive(Debug, Clone)]
-pub struct EntryCard {
+pub struct EntryCard<'a> {
+    /// Its name, role, hospital, address, phone, website and services, as written.
+    pub entry: &'a Entry,
     /// The id of the card's heading.
     pub id: String,
     pub href: String,
-    pub name: String,
-    pub role: String,
-    pub hospital: String,
-    pub address: String,
-    pub town: String,
-    pub postcode: String,
-    pub region_name: String,
     pub region_href: String,
     /// "2.3 miles (3.7 km)" in search results.
     pub distance: Option<String>,
     pub procedures: Vec<ProcedureLink>,
-    pub emergency_24_7: bool,
-    pub outpatient_clinic: bool,
-    pub phone: String,
     pub phone_href: String,
-    pub website: Option<String>,
     /// The website as shown: without `https://`, in pieces that may break after `/` and `.`
     /// (the template puts a `<wbr>` between them), so a long address wraps where it reads well.
     pub website_parts: Vec<String>,
-    pub sample: bool,
     /// Placed by its postcode area, so its distance is approximate.
     pub approximate: bool,
 }
@@ -178,10 +169,10 @@ pub struct PageLink {
 
 /// What a search found, ready to show.
 #[derive(Debug, Clone)]
-pub struct ResultsView {
+pub struct ResultsView<'a> {
     pub heading: String,
     pub precision_note: String,
-    pub cards: Vec<EntryCard>,
+    pub cards: Vec<EntryCard<'a>>,
     /// Nothing was within the radius: `cards` are the nearest beyond it.
     pub beyond_radius: bool,
     /// Set when nothing at all matched the filters.
@@ -213,9 +204,9 @@ pub struct NationGroup {
 
 /// Listings in one town, on a region page.
 #[derive(Debug, Clone)]
-pub struct TownGroup {
+pub struct TownGroup<'a> {
     pub name: String,
-    pub cards: Vec<EntryCard>,
+    pub cards: Vec<EntryCard<'a>>,
 }
 
 /// The script that fills in the visitor's location when they ask for it, in `static/`.
@@ -223,7 +214,7 @@ pub(crate) const LOCATION_SCRIPT: &str = "finder-location.js";
 
 #[derive(Template)]
 #[template(path = "find.html")]
-pub struct FindTemplate {
+pub struct FindTemplate<'a> {
     pub layout: Layout,
     /// [`LOCATION_SCRIPT`]'s fingerprinted address (kept for a year), when `static/` has it;
     /// without it the form still works, with no "use my location" button.
@@ -232,7 +223,7 @@ pub struct FindTemplate {
     pub form: SearchForm,
     pub procedures: Vec<ProcedureOption>,
     pub radii: [u32; 4],
-    pub results: Option<ResultsView>,
+    pub results: Option<ResultsView<'a>>,
     pub nations: Vec<NationGroup>,
 }
 
@@ -247,21 +238,21 @@ pub struct FindRegionsTemplate {
 
 #[derive(Template)]
 #[template(path = "find_region.html")]
-pub struct FindRegionTemplate {
+pub struct FindRegionTemplate<'a> {
     pub layout: Layout,
     pub sample: bool,
     pub region_name: String,
     pub nation_name: String,
-    pub towns: Vec<TownGroup>,
+    pub towns: Vec<TownGroup<'a>>,
     pub count: usize,
 }
 
 #[derive(Template)]
 #[template(path = "find_service.html")]
-pub struct FindServiceTemplate {
+pub struct FindServiceTemplate<'a> {
     pub layout: Layout,
     pub sample: bool,
-    pub card: EntryCard,
+    pub card: EntryCard<'a>,
     /// A search from this listing's postcode.
     pub nearby_href: String,
 }
@@ -410,22 +401,16 @@ fn nation_groups(finder: &Finder) -> Vec<NationGroup> {
 }
 
 /// A listing as shown on the site; `distance_km` when it is a search result.
-fn entry_card(
+fn entry_card<'a>(
     library: &Library,
-    entry: &Entry,
+    entry: &'a Entry,
     distance_km: Option<f64>,
     searched: Option<&str>,
-) -> EntryCard {
+) -> EntryCard<'a> {
     EntryCard {
+        entry,
         id: format!("entry-{}", entry.slug),
         href: entry.path(),
-        name: entry.name.clone(),
-        role: entry.role.clone(),
-        hospital: entry.hospital.clone(),
-        address: entry.address.clone(),
-        town: entry.town.clone(),
-        postcode: entry.postcode.clone(),
-        region_name: entry.region.name.to_string(),
         region_href: entry.region.path(),
         distance: distance_km.map(format_distance),
         procedures: {
@@ -442,17 +427,12 @@ fn entry_card(
             links.sort_by_key(|link| link.title.to_lowercase());
             links
         },
-        emergency_24_7: entry.emergency_24_7,
-        outpatient_clinic: entry.outpatient_clinic,
-        phone: entry.phone.clone(),
         phone_href: entry.phone_href(),
-        website: entry.website.clone(),
         website_parts: entry
             .website
             .as_deref()
             .map(web_address_parts)
             .unwrap_or_default(),
-        sample: entry.sample,
         approximate: entry.located == Located::Area,
     }
 }
@@ -609,26 +589,18 @@ fn check(raw: RawSearch, library: &Library) -> Checked {
 
     let coordinates = match (raw.lat.as_deref(), raw.lon.as_deref()) {
         (None, None) => None,
-        (Some(lat), Some(lon)) => match (lat.trim().parse::<f64>(), lon.trim().parse::<f64>()) {
-            (Ok(lat), Ok(lon)) if lat.is_finite() && lon.is_finite() => {
-                Some(geo::LatLon::new(lat, lon))
-            }
-            _ => {
+        (lat, lon) => {
+            let read = lat
+                .zip(lon)
+                .and_then(|(lat, lon)| read_coordinates(lat, lon));
+            if read.is_none() {
                 form.error(
                     "q",
                     "Your location could not be read. Enter a postcode or town instead.",
                 );
                 bad_request = true;
-                None
             }
-        },
-        _ => {
-            form.error(
-                "q",
-                "Your location could not be read. Enter a postcode or town instead.",
-            );
-            bad_request = true;
-            None
+            read
         }
     };
 
@@ -654,6 +626,13 @@ fn check(raw: RawSearch, library: &Library) -> Checked {
         origin,
         page,
     }
+}
+
+/// The point the browser gave, when both figures are finite numbers.
+fn read_coordinates(lat: &str, lon: &str) -> Option<geo::LatLon> {
+    let lat: f64 = lat.trim().parse().ok()?;
+    let lon: f64 = lon.trim().parse().ok()?;
+    (lat.is_finite() && lon.is_finite()).then(|| geo::LatLon::new(lat, lon))
 }
 
 /// Letters (in any alphabet, for Welsh and Gaelic names), digits, spaces and the punctuation
@@ -800,13 +779,13 @@ fn render_search(
     template.render()
 }
 
-fn search_results(
+fn search_results<'a>(
     library: &Library,
-    finder: &Finder,
+    finder: &'a Finder,
     form: &SearchForm,
     place: &Place,
     page: usize,
-) -> ResultsView {
+) -> ResultsView<'a> {
     let directory = &finder.directory;
     let procedure = (!form.procedure.is_empty()).then_some(form.procedure.as_str());
     let found = directory.search(&Search {

@@ -14,7 +14,7 @@ use irinfo::watch::Rebuild;
 
 use crate::support::{
     ADMIN_ON_ANY_PORT, binary, copy_dir, fixture_config, get, http_exchange, minimal_copy, repo,
-    run_irinfo, shipped_settings_with_spool_in, state_for,
+    run_irinfo, send_signal, shipped_settings_with_spool_in, state_for,
 };
 
 /// The date the check tests are run as of, so review warnings do not depend on the calendar.
@@ -142,6 +142,20 @@ impl WatchedServer {
         }
         panic!("{what} within {limit:?}; the log:\n{}", self.log());
     }
+
+    /// Polls until the page at `path` has a title starting with `title`, or panics after
+    /// `limit`. Returns how long it took.
+    fn wait_for_title(&self, limit: Duration, path: &str, title: &str) -> Duration {
+        let what = format!("{path} was not served with the title {title:?}");
+        self.wait_for(limit, &what, || {
+            title_of(&self.get(path).1).starts_with(title)
+        })
+    }
+
+    /// Polls until the log has `text`, or panics after `limit` saying `what` did not happen.
+    fn wait_for_log(&self, limit: Duration, what: &str, text: &str) -> Duration {
+        self.wait_for(limit, what, || self.log().contains(text))
+    }
 }
 
 impl Drop for WatchedServer {
@@ -177,17 +191,17 @@ fn with_watch_an_edited_title_is_served_without_a_restart() {
     );
     // Usually well under a second (the watcher waits for 100 ms of quiet after the last save);
     // the limit leaves room for a loaded machine, as speed is measured, not asserted here.
-    let took = server.wait_for(
+    let took = server.wait_for_title(
         Duration::from_secs(10),
-        "the new title was not served",
-        || title_of(&server.get("/procedures/balloon").1).starts_with("Balloon widening"),
+        "/procedures/balloon",
+        "Balloon widening",
     );
     // The list pages are rebuilt with it: one consistent site.
     assert!(server.get("/procedures").1.contains("Balloon widening"));
-    server.wait_for(
+    server.wait_for_log(
         Duration::from_secs(5),
         "the rebuild time was not logged",
-        || server.log().contains("rebuild_ms="),
+        "rebuild_ms=",
     );
     eprintln!("the new title was served {took:?} after the save");
 }
@@ -203,10 +217,10 @@ fn with_watch_broken_front_matter_keeps_the_last_good_page_and_logs_the_line() {
     assert_ne!(broken, good);
     std::fs::write(&sheet, &broken).unwrap();
     let location = format!("{}:", sheet.display());
-    server.wait_for(
+    server.wait_for_log(
         Duration::from_secs(20),
         "the refused rebuild was not logged",
-        || server.log().contains("still serving the last good version"),
+        "still serving the last good version",
     );
     let log = server.log();
     let error_line = log
@@ -223,9 +237,7 @@ fn with_watch_broken_front_matter_keeps_the_last_good_page_and_logs_the_line() {
 
     // Fixing the file publishes the fix.
     std::fs::write(&sheet, good.replacen("Coil procedure", "Coil fixed", 1)).unwrap();
-    server.wait_for(Duration::from_secs(20), "the fix was not served", || {
-        title_of(&server.get("/procedures/coil").1).starts_with("Coil fixed")
-    });
+    server.wait_for_title(Duration::from_secs(20), "/procedures/coil", "Coil fixed");
 }
 
 #[test]
@@ -235,10 +247,10 @@ fn with_watch_a_hard_to_read_page_is_published_with_a_readability_warning() {
     let page = dir.path().join("pages/hard-to-read.md");
     std::fs::copy(repo().join("tests/fixtures/check/hard-to-read.md"), &page).unwrap();
     let warning = format!("{}:11:1: this page is hard to read", page.display());
-    server.wait_for(
+    server.wait_for_log(
         Duration::from_secs(20),
         "the readability warning was not logged",
-        || server.log().contains(&warning),
+        &warning,
     );
     assert_eq!(
         server.get("/about/hard-to-read").0,
@@ -266,10 +278,10 @@ fn watch_can_be_switched_on_in_site_toml() {
         "Coil procedure",
         "Coil from settings",
     );
-    server.wait_for(
+    server.wait_for_title(
         Duration::from_secs(10),
-        "the new title was not served",
-        || title_of(&server.get("/procedures/coil").1).starts_with("Coil from settings"),
+        "/procedures/coil",
+        "Coil from settings",
     );
 }
 
@@ -287,17 +299,17 @@ fn with_watch_an_edit_to_the_shipped_content_is_served_and_its_rebuild_time_logg
     // numbers): a debug build of all the shipped content takes about 300 ms alone but over a
     // second while the other tests run in parallel, so the limit here only catches a rebuild
     // that never comes.
-    let took = server.wait_for(
+    let took = server.wait_for_title(
         Duration::from_secs(30),
-        "the new title was not served",
-        || title_of(&server.get("/procedures/angioplasty").1).starts_with("Angioplasty (edited)"),
+        "/procedures/angioplasty",
+        "Angioplasty (edited)",
     );
     eprintln!("the new title was served {took:?} after the save");
     // The log line follows the swap by a moment.
-    server.wait_for(
+    server.wait_for_log(
         Duration::from_secs(5),
         "the rebuild time was not logged",
-        || server.log().contains("content rebuilt in "),
+        "content rebuilt in ",
     );
     let log = server.log();
     let rebuilt = log
@@ -1030,11 +1042,7 @@ fn the_content_guide_documents_every_front_matter_field() {
 
 /// Sends SIGHUP to the server, as `systemctl reload` or `kill -HUP` does.
 fn hang_up(server: &WatchedServer) {
-    let sent = Command::new("kill")
-        .args(["-HUP", &server.child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(sent.success());
+    send_signal(&server.child, "-HUP");
 }
 
 #[test]
@@ -1051,10 +1059,10 @@ fn sighup_publishes_an_edit_without_watching_or_restarting() {
     assert!(title_of(&server.get("/procedures/balloon").1).starts_with("Balloon procedure"));
 
     hang_up(&server);
-    server.wait_for(
+    server.wait_for_title(
         Duration::from_secs(20),
-        "the edit was not served after SIGHUP",
-        || title_of(&server.get("/procedures/balloon").1).starts_with("Balloon widening"),
+        "/procedures/balloon",
+        "Balloon widening",
     );
     assert!(server.get("/procedures").1.contains("Balloon widening"));
     assert!(server.log().contains("SIGHUP: rebuilding the content"));
@@ -1081,10 +1089,10 @@ fn sighup_with_broken_content_keeps_the_old_site_and_logs_every_problem() {
     std::fs::write(&balloon, text.replacen("title = ", "titel = ", 1)).unwrap();
 
     hang_up(&server);
-    server.wait_for(
+    server.wait_for_log(
         Duration::from_secs(20),
         "the refused rebuild was not logged",
-        || server.log().contains("still serving the last good version"),
+        "still serving the last good version",
     );
     let log = server.log();
     for (file, position) in [(&coil, "2:9:"), (&balloon, "")] {
@@ -1104,7 +1112,5 @@ fn sighup_with_broken_content_keeps_the_old_site_and_logs_every_problem() {
     std::fs::write(&coil, good.replacen("Coil procedure", "Coil fixed", 1)).unwrap();
     std::fs::write(&balloon, text).unwrap();
     hang_up(&server);
-    server.wait_for(Duration::from_secs(20), "the fix was not served", || {
-        title_of(&server.get("/procedures/coil").1).starts_with("Coil fixed")
-    });
+    server.wait_for_title(Duration::from_secs(20), "/procedures/coil", "Coil fixed");
 }

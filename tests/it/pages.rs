@@ -136,12 +136,7 @@ async fn drafts_are_never_served_without_the_flag() {
 #[tokio::test]
 async fn head_works_and_has_no_body() {
     let router = shipped_router();
-    for path in [
-        "/",
-        "/procedures",
-        "/procedures/angioplasty",
-        "/static/site.css",
-    ] {
+    for path in SAMPLE_PATHS {
         let response = send(&router, request(Method::HEAD, path)).await;
         assert_eq!(response.status, StatusCode::OK, "{path}");
         assert!(response.body.is_empty(), "{path}");

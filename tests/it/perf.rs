@@ -280,13 +280,8 @@ async fn the_contact_form_is_never_compressed() {
 async fn pages_and_static_files_answer_304_to_their_etag() {
     let router = shipped_router();
     let css = stylesheet_href(&router).await;
-    for path in [
-        "/",
-        "/procedures",
-        "/procedures/angioplasty",
-        &css,
-        "/static/site.css",
-    ] {
+    // The stylesheet by its fingerprinted address too.
+    for path in SAMPLE_PATHS.into_iter().chain([css.as_str()]) {
         let first = get_raw(&router, path, &[("accept-encoding", "gzip")]).await;
         assert_eq!(first.status, StatusCode::OK, "{path}");
         let etag = first.header("etag").to_string();
@@ -360,12 +355,7 @@ async fn fingerprinted_static_files_are_immutable_and_plain_names_are_not() {
 async fn responses_vary_on_accept_encoding_and_head_has_headers_but_no_body() {
     let router = shipped_router();
     let css = stylesheet_href(&router).await;
-    for path in [
-        "/",
-        "/procedures/angioplasty",
-        css.as_str(),
-        "/static/site.css",
-    ] {
+    for path in SAMPLE_PATHS.into_iter().chain([css.as_str()]) {
         for (encoding, accept) in ENCODINGS {
             let get = get_raw(&router, path, &[("accept-encoding", accept)]).await;
             assert_eq!(get.header("vary"), "Accept-Encoding", "{path}");
@@ -569,33 +559,26 @@ fn the_server_answers_on_every_core_and_stops_cleanly_on_sigterm() {
         assert!(head.contains("content-encoding: gzip"), "{head}");
         assert!(!body.is_empty());
     }
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "irinfo did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = stop_on_sigterm(&mut child, Duration::from_secs(20));
     assert!(status.success(), "{status}");
     assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+/// Runs `irinfo serve` on `port` to its end, as a second server on a taken port would.
+fn serve_to_the_end(port: u16) -> std::process::Output {
+    Command::new(binary())
+        .current_dir(repo())
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .args(ADMIN_ON_ANY_PORT)
+        .output()
+        .expect("run irinfo")
 }
 
 #[test]
 fn an_address_in_use_is_a_clear_error_not_a_shared_port() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
-    let output = Command::new(binary())
-        .current_dir(repo())
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .args(ADMIN_ON_ANY_PORT)
-        .output()
-        .expect("run irinfo");
+    let output = serve_to_the_end(port);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cannot listen on"), "{stderr}");
@@ -604,12 +587,7 @@ fn an_address_in_use_is_a_clear_error_not_a_shared_port() {
     let port = free_port();
     let dir = tempfile::tempdir().unwrap();
     let mut first = start_irinfo(port, dir.path());
-    let second = Command::new(binary())
-        .current_dir(repo())
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .args(ADMIN_ON_ANY_PORT)
-        .output()
-        .expect("run irinfo");
+    let second = serve_to_the_end(port);
     let _ = first.kill();
     let _ = first.wait();
     assert!(!second.status.success());

@@ -332,22 +332,30 @@ async fn what_was_typed_is_escaped_everywhere_it_is_shown() {
 
 #[test]
 fn snippets_escape_the_page_text_and_mark_only_matched_words() {
-    let index = SearchIndex::from_documents(vec![document(
-        "Tubes and drains",
-        "Keep the <bag> below the kidney & empty it. A nephrostomy tube drains urine.",
-    )])
-    .unwrap();
-    let results = index.search("nephrostomy bag", 1).unwrap();
-    let snippet = &results.hits[0].snippet;
-    let marked: Vec<&str> = snippet
-        .iter()
-        .filter(|p| p.matched)
-        .map(|p| p.text.as_str())
-        .collect();
-    assert_eq!(marked, ["bag", "nephrostomy"]);
-    // The parts are text; askama escapes them when the page is rendered.
-    let text: String = snippet.iter().map(|p| p.text.as_str()).collect();
-    assert!(text.contains("<bag> below the kidney & empty"), "{text}");
+    // (body, query, the words marked, markup the snippet keeps as text)
+    let cases = [
+        (
+            "Keep the <bag> below the kidney & empty it. A nephrostomy tube drains urine.",
+            "nephrostomy bag",
+            ["bag", "nephrostomy"],
+            "<bag> below the kidney & empty",
+        ),
+        (
+            "A <b>nephrostomy</b> & a stent. The tube drains your kidney.",
+            "kidney tube",
+            ["tube", "kidney"],
+            "<b>nephrostomy</b> &",
+        ),
+    ];
+    for (body, query, marked, kept) in cases {
+        let index = SearchIndex::from_documents(vec![document("Tubes and drains", body)]).unwrap();
+        let results = index.search(query, 1).unwrap();
+        let hit = &results.hits[0];
+        assert_eq!(hit.marked_words(), marked, "{query}");
+        // The parts are text; askama escapes them when the page is rendered.
+        let text = hit.snippet_text();
+        assert!(text.contains(kept), "{query}: {text}");
+    }
 }
 
 #[tokio::test]

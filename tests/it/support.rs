@@ -60,6 +60,15 @@ pub fn load_published(dir: &Path) -> irinfo::content::LoadOutcome {
     )
 }
 
+/// A page of each pre-rendered kind (home, list, sheet) and a static file: for tests of what
+/// every response does.
+pub const SAMPLE_PATHS: [&str; 4] = [
+    "/",
+    "/procedures",
+    "/procedures/angioplasty",
+    "/static/site.css",
+];
+
 /// Settings that read the shipped content and static files.
 pub fn shipped_config() -> SiteConfig {
     let mut config = SiteConfig::default();
@@ -193,6 +202,22 @@ pub fn minimal_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("tests/fixtures/minimal"), dir.path());
     dir
+}
+
+/// The report of loading content that must be refused; fails, naming `what` was loaded and
+/// showing the report, if the content built.
+pub fn refused_report(outcome: &irinfo::content::LoadOutcome, what: &str) -> String {
+    let report = outcome.diagnostics.to_string();
+    assert!(outcome.library.is_none(), "{what} built: {report}");
+    report
+}
+
+/// As [`refused_report`], checking too that the report has exactly `errors` errors.
+pub fn refused_with(outcome: &irinfo::content::LoadOutcome, errors: usize, what: &str) -> String {
+    let report = refused_report(outcome, what);
+    let found = outcome.diagnostics.error_count();
+    assert_eq!(found, errors, "{what}: {report}");
+    report
 }
 
 /// Asserts that one line of the report has both `location` and `message`; else shows the report.
@@ -412,6 +437,34 @@ pub fn start_server_until(settings: &Path, log: &Path, ready: impl Fn() -> bool)
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     server
+}
+
+/// Sends `signal` (such as `-HUP`) to `child`, as `kill` does.
+pub fn send_signal(child: &std::process::Child, signal: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success(), "kill {signal} failed");
+}
+
+/// Sends SIGTERM to `child` and waits up to `within` for it to stop; how it exited.
+pub fn stop_on_sigterm(
+    child: &mut std::process::Child,
+    within: std::time::Duration,
+) -> std::process::ExitStatus {
+    send_signal(child, "-TERM");
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "irinfo did not stop on SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// Kills the server with SIGKILL, then tells the client threads to stop and waits for them.

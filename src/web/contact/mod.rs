@@ -18,7 +18,6 @@ mod validation;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -101,11 +100,7 @@ impl ContactService {
         Ok(Self {
             queue: MailQueue::new(config.mail.spool.clone()),
             new_mail: Arc::new(Notify::new()),
-            tokens: FormTokens::new(
-                &settings.form_key,
-                "irinfo-contact-form",
-                Duration::from_secs(settings.form_valid_minutes.saturating_mul(60)),
-            )?,
+            tokens: FormTokens::for_form(settings, "irinfo-contact-form")?,
             limiter: RateLimiter::new(settings.rate_per_hour, settings.burst),
             recently_queued: Mutex::new(HashMap::new()),
             clock,

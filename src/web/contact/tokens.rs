@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use sha2::Sha256;
 
 use super::RandomSourceError;
+use crate::config::ContactSettings;
 use crate::mail::QueueId;
 use crate::mail::queue::fill_random;
 
@@ -53,6 +54,19 @@ impl FormTokens {
             purpose,
             valid_for,
         })
+    }
+
+    /// Tokens for one of the site's forms, `purpose`, with the key and lifetime every form
+    /// takes from the `[contact]` settings.
+    pub(in crate::web) fn for_form(
+        settings: &ContactSettings,
+        purpose: &'static str,
+    ) -> Result<Self, RandomSourceError> {
+        Self::new(
+            &settings.form_key,
+            purpose,
+            Duration::from_secs(settings.form_valid_minutes.saturating_mul(60)),
+        )
     }
 
     fn mac(&self, issued: i64, nonce: &str) -> HmacSha256 {

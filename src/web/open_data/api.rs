@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::{API_ROOT, OpenData, Problem};
 use crate::config::SiteConfig;
@@ -270,17 +270,7 @@ impl<'a> Writer<'a> {
                     .directory
                     .entries()
                     .iter()
-                    .map(|e| {
-                        json!({
-                            "slug": e.slug,
-                            "name": e.name,
-                            "hospital": e.hospital,
-                            "town": e.town,
-                            "sample": e.sample,
-                            "url": self.page_url(&e.path()),
-                            "api_url": self.api(&format!("directory/{}", e.slug)),
-                        })
-                    })
+                    .map(|e| Value::Object(self.directory_summary(e)))
                     .collect(),
             };
             let path = collection.path();
@@ -661,36 +651,53 @@ impl<'a> Writer<'a> {
         })
     }
 
+    /// What the directory's list gives of a listing: who and where, and its addresses.
+    fn directory_summary(&self, entry: &Entry) -> Map<String, Value> {
+        let mut summary = Map::new();
+        extend(
+            &mut summary,
+            json!({
+                "slug": entry.slug,
+                "name": entry.name,
+                "hospital": entry.hospital,
+                "town": entry.town,
+                "sample": entry.sample,
+                "url": self.page_url(&entry.path()),
+                "api_url": self.api(&format!("directory/{}", entry.slug)),
+            }),
+        );
+        summary
+    }
+
+    /// A listing's own record: its summary and everything else about it.
     fn directory_entry(&self, entry: &Entry) -> Value {
-        json!({
-            "slug": entry.slug,
-            "name": entry.name,
-            "role": entry.role,
-            "hospital": entry.hospital,
-            "address": entry.address,
-            "town": entry.town,
-            "postcode": entry.postcode,
-            "region": { "slug": entry.region.slug, "name": entry.region.name },
-            "latitude": entry.point.lat,
-            "longitude": entry.point.lon,
-            "location_precision": match entry.located {
-                Located::Given => "given",
-                Located::District => "postcode-district",
-                Located::Area => "postcode-area",
-            },
-            "procedures": entry.procedures.iter().filter_map(|p| self.procedure_link(p)).collect::<Vec<_>>(),
-            "emergency_24_7": entry.emergency_24_7,
-            "outpatient_clinic": entry.outpatient_clinic,
-            "phone": entry.phone,
-            "website": entry.website,
-            "sample": entry.sample,
-            "url": self.page_url(&entry.path()),
-            "api_url": self.api(&format!("directory/{}", entry.slug)),
-        })
+        let mut record = self.directory_summary(entry);
+        extend(
+            &mut record,
+            json!({
+                "role": entry.role,
+                "address": entry.address,
+                "postcode": entry.postcode,
+                "region": { "slug": entry.region.slug, "name": entry.region.name },
+                "latitude": entry.point.lat,
+                "longitude": entry.point.lon,
+                "location_precision": match entry.located {
+                    Located::Given => "given",
+                    Located::District => "postcode-district",
+                    Located::Area => "postcode-area",
+                },
+                "procedures": entry.procedures.iter().filter_map(|p| self.procedure_link(p)).collect::<Vec<_>>(),
+                "emergency_24_7": entry.emergency_24_7,
+                "outpatient_clinic": entry.outpatient_clinic,
+                "phone": entry.phone,
+                "website": entry.website,
+            }),
+        );
+        Value::Object(record)
     }
 }
 
-fn extend(map: &mut serde_json::Map<String, Value>, extra: Value) {
+fn extend(map: &mut Map<String, Value>, extra: Value) {
     if let Value::Object(extra) = extra {
         map.extend(extra);
     }

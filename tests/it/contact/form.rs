@@ -89,17 +89,11 @@ async fn a_valid_message_is_queued_before_the_redirect_and_only_once() {
     let router = router_from(&first, "192.0.2.11:5000");
     let token = form_token(&router).await;
     let fields = valid_fields(&token, &[]);
-    assert_eq!(
-        post_form(&router, &fields).await.status,
-        StatusCode::SEE_OTHER
-    );
+    assert_sent(&router, &fields).await;
     assert_eq!(queued(spool.path()).len(), 2);
     let restarted = state_for(config);
     let router = router_from(&restarted, "192.0.2.11:5000");
-    assert_eq!(
-        post_form(&router, &fields).await.status,
-        StatusCode::SEE_OTHER
-    );
+    assert_sent(&router, &fields).await;
     assert_eq!(queued(spool.path()).len(), 2);
 }
 
@@ -249,10 +243,7 @@ async fn errors_follow_the_gov_uk_pattern_and_keep_what_was_typed() {
     // A fresh token comes with the form shown again, and it works.
     let token = hidden_token(body);
     let fixed = valid_fields(&token, &[("topic", "other")]);
-    assert_eq!(
-        post_form(&router, &fixed).await.status,
-        StatusCode::SEE_OTHER
-    );
+    assert_sent(&router, &fixed).await;
     assert_eq!(queued(spool.path()).len(), 1);
 }
 
@@ -295,10 +286,7 @@ async fn the_rate_limit_answers_429_with_retry_after_and_keeps_the_message() {
     let (spool, state, router) = contact_router_limited("192.0.2.15:5000", 2, 6);
     for _ in 0..2 {
         let token = form_token(&router).await;
-        assert_eq!(
-            post_form(&router, &valid_fields(&token, &[])).await.status,
-            StatusCode::SEE_OTHER
-        );
+        assert_sent(&router, &valid_fields(&token, &[])).await;
     }
     let token = form_token(&router).await;
     let limited = post_form(&router, &valid_fields(&token, &[("message", "Third one")])).await;
@@ -321,10 +309,7 @@ async fn the_rate_limit_answers_429_with_retry_after_and_keeps_the_message() {
     // Another client is not affected.
     let other = router_from(&state, "198.51.100.20:5000");
     let token = form_token(&other).await;
-    assert_eq!(
-        post_form(&other, &valid_fields(&token, &[])).await.status,
-        StatusCode::SEE_OTHER
-    );
+    assert_sent(&other, &valid_fields(&token, &[])).await;
     // A spoofed X-Forwarded-For does not get round it: no proxy is trusted.
     let token = form_token(&router).await;
     let spoofed = post_raw(
@@ -373,8 +358,7 @@ async fn without_connection_info_the_form_still_works() {
     // No MockConnectInfo layer: as when the router is driven in-process.
     let router = irinfo::web::router(state.clone());
     let token = form_token(&router).await;
-    let response = post_form(&router, &valid_fields(&token, &[])).await;
-    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
+    assert_sent(&router, &valid_fields(&token, &[])).await;
     assert_eq!(queued(spool.path()).len(), 1);
 }
 
@@ -671,9 +655,6 @@ async fn an_expired_form_is_shown_again_with_what_was_typed() {
     // The form shown again carries a fresh token that works.
     let fresh = hidden_token(&response.body);
     let fields = valid_fields(&fresh, &[("message", "Written slowly")]);
-    assert_eq!(
-        post_form(&router, &fields).await.status,
-        StatusCode::SEE_OTHER
-    );
+    assert_sent(&router, &fields).await;
     assert_eq!(queued(spool.path()).len(), 1);
 }

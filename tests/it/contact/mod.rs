@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
-use axum::http::{Method, Request};
+use axum::http::{Method, Request, StatusCode};
 use irinfo::AppState;
 use irinfo::config::{RelayTls, SiteConfig};
 use irinfo::mail::MailQueue;
@@ -123,6 +123,12 @@ pub fn valid_fields<'a>(token: &'a str, changes: &[(&'a str, &'a str)]) -> Vec<(
 /// POSTs a form body to `/contact`.
 pub async fn post_form(router: &Router, fields: &[(&str, &str)]) -> TestResponse {
     post_raw(router, encode(fields), &[]).await
+}
+
+/// Posts the form and checks it was accepted: a 303 to the thank-you page, else the page shown.
+pub async fn assert_sent(router: &Router, fields: &[(&str, &str)]) {
+    let response = post_form(router, fields).await;
+    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
 }
 
 pub async fn post_raw(router: &Router, body: String, headers: &[(&str, &str)]) -> TestResponse {

@@ -173,6 +173,15 @@ impl Drop for ScriptedPeer {
     }
 }
 
+/// Reads the client's next line into `line`, emptied first; false once the client has hung up.
+async fn next_line(
+    lines: &mut (impl tokio::io::AsyncBufRead + Unpin),
+    line: &mut String,
+) -> std::io::Result<bool> {
+    line.clear();
+    Ok(lines.read_line(line).await? > 0)
+}
+
 async fn serve_one(
     stream: tokio::net::TcpStream,
     log: Arc<Mutex<PeerLog>>,
@@ -183,8 +192,7 @@ async fn serve_one(
     write.write_all(b"220 scripted.test ESMTP\r\n").await?;
     let mut line = String::new();
     loop {
-        line.clear();
-        if lines.read_line(&mut line).await? == 0 {
+        if !next_line(&mut lines, &mut line).await? {
             return Ok(());
         }
         let command = line.trim_end().to_ascii_uppercase();
@@ -206,8 +214,7 @@ async fn serve_one(
             write.write_all(b"354 go ahead\r\n").await?;
             let mut data = String::new();
             loop {
-                line.clear();
-                if lines.read_line(&mut line).await? == 0 {
+                if !next_line(&mut lines, &mut line).await? {
                     return Ok(());
                 }
                 if line == ".\r\n" {

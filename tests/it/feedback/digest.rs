@@ -2,7 +2,6 @@
 //! review group with the right pages, and is sent once per period, across a restart.
 
 use std::net::SocketAddr;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use irinfo::feedback::NewAnswer;
@@ -11,22 +10,9 @@ use super::Db;
 use super::crash::{start_server, write_settings};
 use crate::contact::decode_quoted_printable;
 use crate::contact::smtp::Aiosmtpd;
-use crate::support::{ServerProcess, free_port};
+use crate::support::{free_port, stop_on_sigterm};
 
 crate::both_databases!(the_digest_reaches_the_group_once_per_period_across_a_restart);
-
-fn stop(server: &mut ServerProcess) {
-    let status = Command::new("kill")
-        .args(["-TERM", &server.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while server.0.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "irinfo did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 /// Waits until the server's log shows that its first round of feedback upkeep is done.
 fn wait_for_upkeep(log: &std::path::Path) {
@@ -157,7 +143,7 @@ fn the_digest_reaches_the_group_once_per_period_across_a_restart(db: &Db) {
     );
     assert!(!message.contains("second group only"), "{message}");
     assert!(!message.contains(&format!("{base}/procedures/coil")));
-    stop(&mut server);
+    stop_on_sigterm(&mut server.0, Duration::from_secs(20));
 
     // A restart in the same period sends nothing new.
     let second_log = dir.path().join("second.log");
@@ -173,7 +159,7 @@ fn the_digest_reaches_the_group_once_per_period_across_a_restart(db: &Db) {
             || first.contains("Second group"),
         "{first}"
     );
-    stop(&mut server);
+    stop_on_sigterm(&mut server.0, Duration::from_secs(20));
     let sent = db.open().digests_sent().unwrap();
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0].0, "Test group");
