@@ -255,8 +255,10 @@ const SCALE_HEIGHT: u32 = 26;
 const LABEL_ROW: u32 = 22;
 const BAR_HEIGHT: u32 = 22;
 const ROW_GAP: u32 = 10;
-/// The extra row under a bar whose value fits nowhere beside it.
-const VALUE_ROW: u32 = 22;
+/// The extra row under a bar whose value fits nowhere beside it. Its text's baseline is at the
+/// row's foot, so that even a font with tall ascenders (Noto Sans, Android's Roboto) keeps the
+/// text clear of the lines that end just under the bar.
+const VALUE_ROW: u32 = 24;
 const VALUE_SIZE: f64 = 15.0;
 /// A bar is never thinner than this, so even the smallest dose is visible.
 const MIN_BAR: f64 = 2.0;
@@ -357,7 +359,7 @@ pub fn bar_chart(
                 });
             }
             let value_y = if place == ValuePlace::Below {
-                bar_y + BAR_HEIGHT + VALUE_ROW - 4
+                bar_y + BAR_HEIGHT + VALUE_ROW
             } else {
                 bar_y + 16
             };
