@@ -431,3 +431,66 @@ async fn a_leaflet_for_a_hospital_has_its_details_on_the_first_page() {
     assert_eq!(body_again, body);
     assert_eq!(state.0.hospital.cached_count(), 1);
 }
+
+fn stdout_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn check_warns_when_a_sheets_text_changes_but_its_version_does_not() {
+    let dir = minimal_copy();
+    let sheet = dir.path().join("procedures/balloon.md");
+    let today = ["check", "--today", "2026-06-01"];
+    // Without a lock, nothing is compared (a new site, a fixture).
+    let before = stdout_of(&run_irinfo(&today, dir.path()));
+    assert!(!before.contains("versions.lock"), "{before}");
+
+    let update = run_irinfo(&["versions", "--update"], dir.path());
+    assert!(update.status.success(), "{}", stdout_of(&update));
+    let lock = std::fs::read_to_string(dir.path().join("versions.lock")).unwrap();
+    assert!(lock.lines().any(|l| l.starts_with("balloon ")), "{lock}");
+    let clean = stdout_of(&run_irinfo(&today, dir.path()));
+    assert!(!clean.contains("versions.lock"), "{clean}");
+    assert!(run_irinfo(&["versions"], dir.path()).status.success());
+
+    // The text changes, the version does not: a warning at the sheet's history.
+    let text = std::fs::read_to_string(&sheet).unwrap();
+    let edited = format!("{}\nOne more sentence at the end.\n", text.trim_end());
+    std::fs::write(&sheet, &edited).unwrap();
+    let changed = stdout_of(&run_irinfo(&today, dir.path()));
+    let line = changed
+        .lines()
+        .find(|l| l.contains("balloon.md:") && l.contains("the text has changed since version 1.1"))
+        .unwrap_or_else(|| panic!("no warning in:\n{changed}"));
+    assert!(line.contains(": warning: "), "{line}");
+    let history_line = edited[..edited.find("\nhistory = ").unwrap()]
+        .lines()
+        .count()
+        + 1;
+    assert!(
+        line.contains(&format!("balloon.md:{history_line}:1:")),
+        "{line}"
+    );
+    assert!(!run_irinfo(&["versions"], dir.path()).status.success());
+
+    // A new version is written: the lock must record it.
+    let versioned = edited.replacen(
+        "history = [{ version = \"1.1\"",
+        "history = [{ version = \"1.2\", date = 2026-05-01, change = \"A sentence added.\" }, { version = \"1.1\"",
+        1,
+    );
+    assert_ne!(versioned, edited);
+    std::fs::write(&sheet, &versioned).unwrap();
+    let unrecorded = stdout_of(&run_irinfo(&today, dir.path()));
+    assert!(
+        unrecorded.contains("version 1.2 is not recorded in versions.lock yet"),
+        "{unrecorded}"
+    );
+    assert!(
+        run_irinfo(&["versions", "--update"], dir.path())
+            .status
+            .success()
+    );
+    let recorded = stdout_of(&run_irinfo(&today, dir.path()));
+    assert!(!recorded.contains("versions.lock"), "{recorded}");
+}
