@@ -22,7 +22,7 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use askama::Template;
@@ -352,7 +352,7 @@ pub fn is_uk_phone(text: &str) -> bool {
 /// Lives in `App`.
 pub struct HospitalLeaflets {
     limiter: RateLimiter,
-    at_once: Semaphore,
+    at_once: Arc<Semaphore>,
     /// Newest first: (sheet slug, its leaflet's version, the details) and the PDF.
     cache: Mutex<VecDeque<(CacheKey, CachedPage)>>,
 }
@@ -369,7 +369,7 @@ impl Default for HospitalLeaflets {
     fn default() -> Self {
         Self {
             limiter: RateLimiter::new(TYPESET_PER_HOUR, TYPESET_BURST),
-            at_once: Semaphore::new(TYPESET_AT_ONCE),
+            at_once: Arc::new(Semaphore::new(TYPESET_AT_ONCE)),
             cache: Mutex::new(VecDeque::new()),
         }
     }
@@ -435,19 +435,26 @@ pub(crate) async fn leaflet_for_hospital(
             retry_after_secs: wait.as_secs(),
         });
     }
-    let _permit = service
+    let permit = service
         .at_once
-        .acquire()
+        .clone()
+        .acquire_owned()
         .await
         .map_err(|e| AppError::internal("waiting to typeset a leaflet", e))?;
-    let details = key.2.clone();
-    let bytes =
-        tokio::task::spawn_blocking(move || leaflet.typeset(Some(&details)).map(Bytes::from))
-            .await
-            .map_err(|e| AppError::internal("typesetting a leaflet", e))?
-            .map_err(|e| AppError::internal("typesetting a leaflet", e))?;
-    let page = CachedPage::new(crate::leaflet::MEDIA_TYPE, bytes);
-    service.keep(key, page.clone());
+    // The work holds the permit and ends in the cache even if the client has gone by then (a
+    // timeout): asked again, the leaflet is there, and abandoned requests cannot pile up
+    // typesetting beyond the limit.
+    let app = state.0.clone();
+    let page = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let bytes = leaflet.typeset(Some(&key.2))?;
+        let page = CachedPage::new(crate::leaflet::MEDIA_TYPE, Bytes::from(bytes));
+        app.hospital.keep(key, page.clone());
+        Ok::<_, crate::leaflet::LeafletError>(page)
+    })
+    .await
+    .map_err(|e| AppError::internal("typesetting a leaflet", e))?
+    .map_err(|e| AppError::internal("typesetting a leaflet", e))?;
     Ok(private_pdf(&page, &request))
 }
 

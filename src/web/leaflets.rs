@@ -96,6 +96,29 @@ fn made() -> std::sync::MutexGuard<'static, HashMap<[u8; 32], CachedPage>> {
     MADE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The threads the leaflets are typeset on in the background: a pool of their own, so that a
+/// rebuild (`--watch`, a reload) or a page compressed per request never waits behind them in
+/// rayon's shared pool (whose threads finish their own queued work before anything sent to
+/// them), and at the lowest CPU priority (nice 19, on Linux), so that typesetting only takes
+/// time nothing else wants. `None` if the threads cannot be started: then the shared pool.
+static POOL: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
+    rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("leaflet-{i}"))
+        .start_handler(|_| lowest_priority())
+        .build()
+        .ok()
+});
+
+/// Makes the calling thread the last to get the CPU.
+fn lowest_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority reads and writes no memory of ours; on Linux `PRIO_PROCESS` with 0
+    // names the calling thread only. Failing leaves the priority as it was, which is harmless.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+    }
+}
+
 /// One sheet's leaflet: what it shows, and its PDF once made.
 #[derive(Debug)]
 struct SheetLeaflet {
@@ -144,14 +167,21 @@ impl Leaflets {
         Some(made.as_ref().map_err(Clone::clone))
     }
 
-    /// Makes every leaflet that is not made yet, on every core.
+    /// Makes every leaflet that is not made yet, on every core, in the leaflets' own pool of
+    /// threads at the lowest priority ([`POOL`]).
     pub fn make_all(&self) {
         let slugs = self.slugs();
-        slugs.par_iter().for_each(|slug| {
-            if let Some(Err(error)) = self.pdf(slug) {
-                tracing::error!(slug, "{error}");
-            }
-        });
+        let make = || {
+            slugs.par_iter().for_each(|slug| {
+                if let Some(Err(error)) = self.pdf(slug) {
+                    tracing::error!(slug, "{error}");
+                }
+            })
+        };
+        match &*POOL {
+            Some(pool) => pool.install(make),
+            None => make(),
+        }
     }
 
     /// How many leaflets there are.
