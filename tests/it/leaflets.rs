@@ -494,3 +494,32 @@ fn check_warns_when_a_sheets_text_changes_but_its_version_does_not() {
     let recorded = stdout_of(&run_irinfo(&today, dir.path()));
     assert!(!recorded.contains("versions.lock"), "{recorded}");
 }
+
+#[tokio::test]
+async fn each_client_may_have_only_a_few_leaflets_typeset_and_the_cache_serves_the_rest() {
+    use irinfo::web::hospital::{CACHE_ENTRIES, TYPESET_BURST};
+    let state = state_for(shipped_config());
+    let router = irinfo::web::router(state.clone());
+    // Without a connection (the router driven in-process) every request is the same client.
+    let variant = |n: u32| {
+        format!(
+            "/procedures/ivc-filter/leaflet.pdf?hospital=Hospital+{n}&phone_in_hours=020+7946+0000"
+        )
+    };
+    for n in 0..TYPESET_BURST {
+        let (status, headers, _) = send_bytes(&router, request(Method::GET, &variant(n))).await;
+        assert_eq!(status, StatusCode::OK, "variant {n}");
+        assert_eq!(headers["content-type"], "application/pdf");
+    }
+    assert_eq!(state.0.hospital.cached_count(), TYPESET_BURST as usize);
+    assert!(TYPESET_BURST as usize <= CACHE_ENTRIES);
+    // One more variant is refused, kindly, with when to try again; nothing is typeset.
+    let refused = get(&router, &variant(TYPESET_BURST)).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(!refused.header("retry-after").is_empty());
+    assert!(refused.header("content-type").starts_with("text/html"));
+    assert_eq!(state.0.hospital.cached_count(), TYPESET_BURST as usize);
+    // A variant already made still comes from the cache.
+    let (status, _, _) = send_bytes(&router, request(Method::GET, &variant(0))).await;
+    assert_eq!(status, StatusCode::OK);
+}
