@@ -142,7 +142,7 @@ pub fn finish_site_in_background(site: Arc<Site>) {
             "brotli copies made"
         );
         let started = std::time::Instant::now();
-        site.make_leaflets();
+        site.make_leaflets_in_background();
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             leaflets = site.leaflets.len(),

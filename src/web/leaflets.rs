@@ -167,20 +167,21 @@ impl Leaflets {
         Some(made.as_ref().map_err(Clone::clone))
     }
 
-    /// Makes every leaflet that is not made yet, on every core, in the leaflets' own pool of
-    /// threads at the lowest priority ([`POOL`]).
+    /// Makes every leaflet that is not made yet, on every core (the export waits for this).
     pub fn make_all(&self) {
-        let slugs = self.slugs();
-        let make = || {
-            slugs.par_iter().for_each(|slug| {
-                if let Some(Err(error)) = self.pdf(slug) {
-                    tracing::error!(slug, "{error}");
-                }
-            })
-        };
+        self.slugs().par_iter().for_each(|slug| {
+            if let Some(Err(error)) = self.pdf(slug) {
+                tracing::error!(slug, "{error}");
+            }
+        });
+    }
+
+    /// Like [`Leaflets::make_all`], in the leaflets' own pool of threads at the lowest
+    /// priority ([`POOL`]): what a serving process does after it starts.
+    pub fn make_all_in_background(&self) {
         match &*POOL {
-            Some(pool) => pool.install(make),
-            None => make(),
+            Some(pool) => pool.install(|| self.make_all()),
+            None => self.make_all(),
         }
     }
 

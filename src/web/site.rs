@@ -242,11 +242,17 @@ impl Site {
         self.open_data.make_brotli_copies();
     }
 
-    /// Typesets every sheet's leaflet that is not made yet, on every core. Until then a leaflet
-    /// asked for is typeset for that request. The server calls this in the background, after
-    /// the brotli copies; the export calls it before it writes.
+    /// Typesets every sheet's leaflet that is not made yet, on every core; the export calls
+    /// this before it writes. Until then a leaflet asked for is typeset for that request.
     pub fn make_leaflets(&self) {
         self.leaflets.make_all();
+    }
+
+    /// Like [`Site::make_leaflets`], at the lowest priority in a pool of its own, so that
+    /// nothing else waits for it: the server calls this in the background, after the brotli
+    /// copies.
+    pub fn make_leaflets_in_background(&self) {
+        self.leaflets.make_all_in_background();
     }
 
     /// The address of the stylesheet, fingerprinted; for layouts of pages rendered per request.
