@@ -19,6 +19,7 @@ use jiff::civil::Date;
 
 use crate::config::SiteConfig;
 use crate::content::proofread::{self, PageReadability, REVIEW_DUE_SOON_DAYS, ReadabilityLimits};
+use crate::content::versions::{self, VersionLock};
 use crate::content::{Diagnostic, Library, Severity};
 
 /// Everything `check` found.
@@ -61,6 +62,14 @@ pub fn run(config: &SiteConfig, strict: bool, today: Date) -> CheckReport {
             d
         })
         .collect();
+    if let Some(content) = &published.content {
+        diagnostics.extend(version_warnings(&config.paths.content, &content.library));
+    }
+    if strict {
+        for d in &mut diagnostics {
+            d.severity = Severity::Error;
+        }
+    }
     diagnostics.sort_by(|a, b| {
         (&a.path, a.line, a.col, b.severity, &a.message)
             .cmp(&(&b.path, b.line, b.col, a.severity, &b.message))
@@ -76,6 +85,22 @@ pub fn run(config: &SiteConfig, strict: bool, today: Date) -> CheckReport {
         preview: preview.content.map(|content| content.library),
         strict,
         today,
+    }
+}
+
+/// The sheets whose text changed without a new version, or whose version is not recorded yet
+/// (see [`crate::content::versions`]); nothing when the content has no lock.
+fn version_warnings(content_dir: &Path, library: &Library) -> Vec<Diagnostic> {
+    match VersionLock::read(content_dir) {
+        Ok(Some(lock)) => lock.check(library),
+        Ok(None) => Vec::new(),
+        Err(error) => vec![Diagnostic {
+            path: content_dir.join(versions::LOCK_FILE),
+            line: 1,
+            col: 1,
+            severity: Severity::Error,
+            message: error.to_string(),
+        }],
     }
 }
 

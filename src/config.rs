@@ -546,7 +546,7 @@ impl SiteConfig {
 
 /// Whether an address's host is this machine only: a loopback IP address, `localhost` or a name
 /// under `.localhost` (which resolvers keep on the machine, RFC 6761).
-fn names_this_machine(base_url: &str) -> bool {
+pub fn names_this_machine(base_url: &str) -> bool {
     let Ok(parsed) = url::Url::parse(base_url) else {
         return false;
     };

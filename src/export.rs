@@ -4,7 +4,8 @@
 //! (the names nginx's `gzip_static` and `brotli_static` look for). A page at `/procedures/tips`
 //! becomes `procedures/tips.html`, which nginx (`try_files $uri.html`), Netlify, Cloudflare Pages
 //! and GitHub Pages all serve at the address without `.html`. Static files are written under both
-//! their plain and their fingerprinted names, and the 404 page as `404.html`.
+//! their plain and their fingerprinted names, and the 404 page as `404.html`. Each sheet's
+//! leaflet is typeset and written at its address (`procedures/tips/leaflet.pdf`).
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,8 @@ pub struct ExportSummary {
     pub static_files: usize,
     /// Sitemap, robots file, feed and API documents (see [`crate::web::open_data`]).
     pub documents: usize,
+    /// The sheets' PDF leaflets (see [`crate::web::leaflets`]).
+    pub leaflets: usize,
     /// Files written, compressed copies included.
     pub files: usize,
     pub bytes: u64,
@@ -30,6 +33,8 @@ pub enum ExportError {
     NotEmpty(PathBuf),
     #[error("the page address {0:?} cannot be a file name")]
     UnsafePath(String),
+    #[error(transparent)]
+    Leaflet(#[from] crate::leaflet::LeafletError),
     #[error("writing {path}: {source}")]
     Io {
         path: PathBuf,
@@ -58,6 +63,7 @@ pub fn export(site: &Site, dir: &Path) -> Result<ExportSummary, ExportError> {
     }
 
     site.make_brotli_copies();
+    site.make_leaflets();
     let mut summary = ExportSummary::default();
     for path in site.paths() {
         let page = site.page(path).expect("listed by paths()");
@@ -72,6 +78,14 @@ pub fn export(site: &Site, dir: &Path) -> Result<ExportSummary, ExportError> {
         let document = site.open_data.get(key).expect("listed by keys()");
         write_copies(dir, &document_file(key)?, document, &mut summary)?;
         summary.documents += 1;
+    }
+    for slug in site.leaflets.slugs() {
+        let pdf = site.leaflets.pdf(slug).expect("listed by slugs()")?;
+        let path = crate::web::leaflets::leaflet_path(slug);
+        let relative = path.strip_prefix('/').unwrap_or(&path);
+        check_relative(relative, &path)?;
+        write_copies(dir, relative, pdf, &mut summary)?;
+        summary.leaflets += 1;
     }
     write_copies(dir, "404.html", site.not_found(), &mut summary)?;
     for path in site.assets.paths() {

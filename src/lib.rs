@@ -14,6 +14,7 @@ pub mod content;
 pub mod export;
 pub mod feedback;
 pub mod finder;
+pub mod leaflet;
 pub mod logging;
 pub mod mail;
 pub mod radiation;
@@ -119,8 +120,9 @@ pub fn build_servable_site(config: &SiteConfig) -> Result<(Site, Diagnostics), B
     Ok((site, outcome.diagnostics))
 }
 
-/// Builds a served Site's search index and then its brotli copies, in rayon's pool.
-/// Meanwhile searches wait for the index, and brotli clients get gzip.
+/// Builds a served Site's search index, then its brotli copies, then its leaflets, in rayon's
+/// pool. Meanwhile searches wait for the index, brotli clients get gzip, and a leaflet asked
+/// for is typeset for that request.
 pub fn finish_site_in_background(site: Arc<Site>) {
     rayon::spawn(move || {
         let started = std::time::Instant::now();
@@ -138,6 +140,13 @@ pub fn finish_site_in_background(site: Arc<Site>) {
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             "brotli copies made"
+        );
+        let started = std::time::Instant::now();
+        site.make_leaflets_in_background();
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            leaflets = site.leaflets.len(),
+            "leaflets made"
         );
         release_freed_memory();
     });

@@ -54,6 +54,8 @@ enum Command {
     /// Pages by next review (overdue, due within 30, 60, 90 days), with their review group
     /// and feedback.
     Reviews(ReviewsArgs),
+    /// Each sheet's version against content/versions.lock; `--update` records the content's.
+    Versions(VersionsArgs),
 }
 
 #[derive(Subcommand)]
@@ -172,6 +174,13 @@ impl ValueEnum for NewKind {
 }
 
 #[derive(Args)]
+struct VersionsArgs {
+    /// Write content/versions.lock from the content as it is now.
+    #[arg(long)]
+    update: bool,
+}
+
+#[derive(Args)]
 struct ExportArgs {
     /// The folder to write into; it must be empty or not exist yet.
     dir: PathBuf,
@@ -227,6 +236,13 @@ fn main() -> ExitCode {
             }
         }
         Command::Check(args) => check(&cli.common, &args),
+        Command::Versions(args) => match versions(&cli.common, &args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("irinfo: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::New(args) => new_page(&cli.common, &args),
         Command::Export(args) => match export(&cli.common, &args) {
             Ok(()) => ExitCode::SUCCESS,
@@ -489,9 +505,10 @@ fn export(common: &CommonArgs, args: &ExportArgs) -> anyhow::Result<()> {
     let summary = irinfo::export::export(&site, &args.dir)
         .with_context(|| format!("exporting to {}", args.dir.display()))?;
     println!(
-        "exported {} pages and {} static files ({} files, {} KiB) to {} \
+        "exported {} pages, {} leaflets and {} static files ({} files, {} KiB) to {} \
          (site built in {} ms, written in {} ms)",
         summary.pages,
+        summary.leaflets,
         summary.static_files,
         summary.files,
         summary.bytes / 1024,
@@ -504,6 +521,50 @@ fn export(common: &CommonArgs, args: &ExportArgs) -> anyhow::Result<()> {
         summary.documents
     );
     Ok(())
+}
+
+/// `irinfo versions [--update]`: lists the sheets whose text or version is not recorded in
+/// content/versions.lock (exit 1 when there are any), or records them all.
+fn versions(common: &CommonArgs, args: &VersionsArgs) -> anyhow::Result<ExitCode> {
+    use irinfo::content::versions::VersionLock;
+    let config = load_config(common)?;
+    let mut options = irinfo::load_options(&config);
+    options.include_drafts = true;
+    let outcome = irinfo::load_content(&options);
+    let Some(content) = outcome.content else {
+        anyhow::bail!(
+            "the content has errors (run `irinfo check`):\n{}",
+            outcome.diagnostics
+        );
+    };
+    let dir = &config.paths.content;
+    if args.update {
+        let lock = VersionLock::of(&content.library);
+        let path = lock
+            .write(dir)
+            .with_context(|| format!("writing the lock in {}", dir.display()))?;
+        println!(
+            "recorded {} sheets' versions in {}",
+            lock.sheets.len(),
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let lock = VersionLock::read(dir)?.unwrap_or_default();
+    let warnings = lock.check(&content.library);
+    for warning in &warnings {
+        println!("{warning}");
+    }
+    println!(
+        "{} sheets, {} not recorded as they are",
+        content.library.procedures().len(),
+        warnings.len()
+    );
+    Ok(if warnings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn check(common: &CommonArgs, args: &CheckArgs) -> ExitCode {

@@ -15,6 +15,7 @@ pub mod review;
 pub mod risks;
 pub(crate) mod sources;
 pub(crate) mod values;
+pub mod versions;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use doses::{DoseEntry, DoseGroup, DoseSource, DoseTable};

@@ -10,9 +10,12 @@ pub mod contact;
 pub(crate) mod error;
 pub mod feedback;
 pub(crate) mod finder;
+pub mod hospital;
+pub mod leaflets;
 pub mod open_data;
 pub mod ops;
 pub(crate) mod pages;
+pub(crate) mod print_view;
 pub mod radiation;
 pub(crate) mod search;
 pub mod site;
@@ -75,6 +78,8 @@ pub struct App {
     pub contact: contact::ContactService,
     /// "Was this page helpful?": the feedback store, form tokens and rate limit.
     pub feedback: feedback::FeedbackService,
+    /// Leaflets made for hospitals: their cache and limits.
+    pub hospital: hospital::HospitalLeaflets,
 }
 
 impl App {
@@ -96,6 +101,7 @@ impl App {
             site: ArcSwap::from_pointee(site),
             contact,
             feedback,
+            hospital: hospital::HospitalLeaflets::default(),
         })
     }
 
@@ -134,6 +140,8 @@ pub fn router(state: AppState) -> Router {
     let strict_transport = strict_transport_security(&state.0.config);
     let router = Router::new()
         .merge(pages::router())
+        .merge(leaflets::router())
+        .merge(hospital::router())
         .merge(contact::router())
         .merge(feedback::router())
         // Pages made per request are compressed as they go out (the others were compressed

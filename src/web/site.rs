@@ -25,6 +25,7 @@ use super::assets::StaticAssets;
 use super::authority::AuthorityView;
 use super::cached::{CachedPage, http_date};
 pub use super::error::RenderError;
+use super::leaflets::Leaflets;
 use super::open_data::OpenData;
 use super::open_data::json_ld::PageFacts;
 use super::views::*;
@@ -62,6 +63,8 @@ pub struct Site {
     pages: HashMap<String, CachedPage>,
     /// The sitemap, robots file, feed and API documents (see [`super::open_data`]).
     pub open_data: OpenData,
+    /// Every sheet's printable leaflet (see [`super::leaflets`]).
+    pub leaflets: Leaflets,
     /// The fingerprinted address of the stylesheet every page links to.
     stylesheet: String,
     not_found: CachedPage,
@@ -92,7 +95,10 @@ impl Site {
         finder: Finder,
         config: &SiteConfig,
     ) -> Result<Self, BuildError> {
-        // Rendering reads bodies, never sources: they go first, to lower the peak.
+        // The leaflets read the sheets' Markdown (as blocks for the typesetter), so they are
+        // gathered first. Rendering reads bodies, never sources: they go next, to lower the
+        // peak.
+        let leaflets = super::leaflets::prepare(config, &library);
         library.drop_sources();
         let assets = StaticAssets::load(&config.paths.static_files)?;
         let stylesheet = assets
@@ -161,6 +167,7 @@ impl Site {
             assets,
             pages,
             open_data,
+            leaflets,
             stylesheet,
             not_found,
             server_error,
@@ -233,6 +240,19 @@ impl Site {
             .par_iter()
             .for_each(|(_, page)| page.make_brotli());
         self.open_data.make_brotli_copies();
+    }
+
+    /// Typesets every sheet's leaflet that is not made yet, on every core; the export calls
+    /// this before it writes. Until then a leaflet asked for is typeset for that request.
+    pub fn make_leaflets(&self) {
+        self.leaflets.make_all();
+    }
+
+    /// Like [`Site::make_leaflets`], at the lowest priority in a pool of its own, so that
+    /// nothing else waits for it: the server calls this in the background, after the brotli
+    /// copies.
+    pub fn make_leaflets_in_background(&self) {
+        self.leaflets.make_all_in_background();
     }
 
     /// The address of the stylesheet, fingerprinted; for layouts of pages rendered per request.

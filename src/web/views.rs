@@ -100,6 +100,9 @@ pub struct Layout {
     pub description: String,
     /// The full canonical address of the page.
     pub canonical: String,
+    /// The address a printed page says it was printed from: the canonical one, or none when
+    /// `site.base_url` names this machine (a loopback address on paper helps nobody).
+    pub print_address: Option<String>,
     pub nav: Vec<NavItem>,
     /// Pages above this one; empty on the home page.
     pub breadcrumbs: Vec<Crumb>,
@@ -148,6 +151,8 @@ impl Layout {
             title: title.into(),
             description: String::new(),
             canonical: format!("{}{}", config.site.base_url, path),
+            print_address: (!crate::config::names_this_machine(&config.site.base_url))
+                .then(|| format!("{}{}", config.site.base_url, path)),
             nav,
             breadcrumbs: Vec::new(),
             noindex: false,

@@ -19,6 +19,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("mail", &["content", "config"]),
     ("radiation", &["content", "config"]),
     ("feedback", &["content", "config"]),
+    // The leaflets' typesetter: plain data in, a PDF out (the web layer gathers the data).
+    ("leaflet", &["content", "config"]),
     (
         "web",
         &[
@@ -29,6 +31,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "mail",
             "radiation",
             "feedback",
+            "leaflet",
         ],
     ),
 ];

@@ -13,6 +13,7 @@ mod finder;
 mod fuzz;
 mod hardening;
 mod layers;
+mod leaflets;
 mod open_data;
 mod ops;
 mod pages;

@@ -34,6 +34,7 @@ use crate::config::SiteConfig;
 use crate::mail::{Clock, MailQueue, QueueId};
 use rate_limit::RateLimiter;
 use tokens::FormTokens;
+pub(in crate::web) use validation::is_hidden_or_control;
 pub use validation::{FieldError, FormValues, validate};
 
 /// Limits the issue sets for each field, in characters.

@@ -100,7 +100,7 @@ fn untrustworthy_field_errors(values: &FormValues) -> Vec<FieldError> {
 /// bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069), which can make
 /// text display in a different order from the one it is in, and the zero-width characters
 /// (U+200B to U+200D, U+2060, and U+FEFF), which cannot be seen at all.
-fn is_hidden_or_control(c: char) -> bool {
+pub(in crate::web) fn is_hidden_or_control(c: char) -> bool {
     c.is_control()
         || message::is_line_breaking(c)
         || matches!(

@@ -95,6 +95,8 @@ async function freePort() {
  */
 export function testSettings(spool) {
   const overrides = {
+    // A public address, as a deployed site has: printed pages name it (never a loopback one).
+    site: { base_url: JSON.stringify('https://irinfo.example.org') },
     mail: { spool: JSON.stringify(spool) },
     contact: { rate_per_hour: '100000', burst: '1000' },
     feedback: {

@@ -31,6 +31,9 @@ const CONTACT_FORM = 'main form';
 const FEEDBACK_FORM = 'form.feedback-form';
 const COMMENT_FORM = 'main form.contact-form';
 
+// The "print for your hospital" form on a procedure sheet's leaflet page.
+const HOSPITAL_FORM = 'main form.hospital-form';
+
 export const PAGES = [
   // The ways in (procedures, conditions, finder...) show on a phone's first screen, not after
   // the prose: a worried reader should not have to scroll to find them.
@@ -125,6 +128,31 @@ export const PAGES = [
       { submit: CONTACT_FORM },
     ],
     expect: { path: '/contact/thank-you', errorSummary: false, text: /thank you for your message/i },
+  },
+
+  // "Print for your hospital": the form, its errors, and the details checked (issue 16).
+  {
+    name: 'hospital-form', kind: 'leaflet form', path: '/procedures/angioplasty/for-your-hospital',
+    expect: { visible: HOSPITAL_FORM, errorSummary: false },
+  },
+  {
+    name: 'hospital-form-error', kind: 'leaflet form', path: '/procedures/angioplasty/for-your-hospital',
+    noJs: true, status: 400,
+    steps: [{ fill: '#phone_in_hours', value: '999' }, { submit: HOSPITAL_FORM }],
+    expect: { path: '/procedures/angioplasty/for-your-hospital', errorSummary: true },
+  },
+  {
+    name: 'hospital-form-checked', kind: 'leaflet form', path: '/procedures/angioplasty/for-your-hospital',
+    noJs: true,
+    steps: [
+      { fill: { label: /^hospital$/i }, value: 'St Elsewhere Hospital' },
+      { fill: { label: /^phone number in working hours$/i }, value: '020 7946 0000' },
+      { submit: HOSPITAL_FORM },
+    ],
+    expect: {
+      path: '/procedures/angioplasty/for-your-hospital', errorSummary: false,
+      visible: 'main .your-hospital', text: /download the leaflet with these details/i,
+    },
   },
 
   // "Was this page helpful?": Yes, No with the comment step, and a comment that is too long.
