@@ -18,7 +18,7 @@
 //! [`Leaflet`], made once per sheet when the site is built), `/local.json` (a hospital's
 //! [`LocalDetails`], or `null`) and `/qr.svg` (the QR code of the sheet's public address). The
 //! template reads the text as data, so no sheet or visitor can inject markup (see [`markup`]).
-//! Fonts are Noto Sans Regular and Bold (SIL Open Font License, `fonts/OFL.txt`), compiled into
+//! Fonts are Noto Sans Regular and Bold (SIL Open Font License, `templates/fonts/OFL.txt`), compiled into
 //! the binary: no system font is ever read, so a leaflet looks the same on every machine.
 //!
 //! # Memory
@@ -49,8 +49,8 @@ const TEMPLATE: &str = include_str!("../../templates/leaflet.typ");
 
 /// The fonts every leaflet uses: a clear sans-serif, regular and bold.
 const FONTS: [&[u8]; 2] = [
-    include_bytes!("../../fonts/NotoSans-Regular.ttf"),
-    include_bytes!("../../fonts/NotoSans-Bold.ttf"),
+    include_bytes!("../../templates/fonts/NotoSans-Regular.ttf"),
+    include_bytes!("../../templates/fonts/NotoSans-Bold.ttf"),
 ];
 
 /// How many compilations typst's memo cache keeps unused entries for.
