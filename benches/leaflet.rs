@@ -26,34 +26,38 @@ fn status_mib(field: &str) -> Option<f64> {
 fn leaflet_benches(c: &mut Criterion) {
     let config = shipped_config();
     let site = build(&config);
-    let before = status_mib("VmRSS:");
-    // Every leaflet once, timed by hand: the server does this once per build, not in a loop.
-    let started = Instant::now();
-    site.make_leaflets();
-    let all = started.elapsed();
-    let total_bytes: usize = site
-        .leaflets
-        .slugs()
-        .iter()
-        .map(|slug| {
-            site.leaflets
-                .pdf(slug)
-                .expect("a sheet")
-                .expect("typeset")
-                .identity()
-                .len()
-        })
-        .sum();
-    eprintln!(
-        "all {} leaflets: {:.2} s on {} threads, {} KiB of PDF; resident memory {:.0} MiB before, {:.0} MiB after (peak {:.0} MiB)",
-        site.leaflets.len(),
-        all.as_secs_f64(),
-        rayon::current_num_threads(),
-        total_bytes / 1024,
-        before.unwrap_or(f64::NAN),
-        status_mib("VmRSS:").unwrap_or(f64::NAN),
-        status_mib("VmHWM:").unwrap_or(f64::NAN),
-    );
+    // Every leaflet once, timed by hand (the server does this once per build, not in a loop);
+    // only when measuring: in the dev profile of a test run it costs a minute and checks nothing
+    // that tests/it/leaflets.rs does not.
+    if common::measuring() {
+        let before = status_mib("VmRSS:");
+        let started = Instant::now();
+        site.make_leaflets();
+        let all = started.elapsed();
+        let total_bytes: usize = site
+            .leaflets
+            .slugs()
+            .iter()
+            .map(|slug| {
+                site.leaflets
+                    .pdf(slug)
+                    .expect("a sheet")
+                    .expect("typeset")
+                    .identity()
+                    .len()
+            })
+            .sum();
+        eprintln!(
+            "all {} leaflets: {:.2} s on {} threads, {} KiB of PDF; resident memory {:.0} MiB before, {:.0} MiB after (peak {:.0} MiB)",
+            site.leaflets.len(),
+            all.as_secs_f64(),
+            rayon::current_num_threads(),
+            total_bytes / 1024,
+            before.unwrap_or(f64::NAN),
+            status_mib("VmRSS:").unwrap_or(f64::NAN),
+            status_mib("VmHWM:").unwrap_or(f64::NAN),
+        );
+    }
 
     let leaflet = site
         .leaflets

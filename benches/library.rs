@@ -48,12 +48,14 @@ fn build_benches(c: &mut Criterion) {
     let shipped = shipped_config();
     let temp = tempfile::tempdir().expect("temp dir");
     let mut generated = shipped_config();
-    generated.paths.content = generated_content(temp.path(), GENERATED_SHEETS);
+    let sheets = common::generated_count(GENERATED_SHEETS);
+    generated.paths.content = generated_content(temp.path(), sheets);
 
     let mut group = c.benchmark_group("build");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(8));
-    for (name, config) in [("shipped", &shipped), ("generated-1000", &generated)] {
+    let generated_name = format!("generated-{sheets}");
+    for (name, config) in [("shipped", &shipped), (generated_name.as_str(), &generated)] {
         group.bench_function(format!("library/{name}"), |b| {
             b.iter(|| black_box(load(config)))
         });

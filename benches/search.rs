@@ -93,9 +93,11 @@ fn search_latency(c: &mut Criterion) {
     let shipped = load(&irinfo::crate_dir().join("content"));
     bench_site(c, "shipped", &shipped);
 
-    let generated = content_with_generated_pages(2_000);
+    let count = common::generated_count(2_000);
+    let generated = content_with_generated_pages(count);
     let large = load(generated.path());
-    bench_site(c, "shipped+2000", &large);
+    let large_name = format!("shipped+{count}");
+    bench_site(c, &large_name, &large);
 
     // Building happens once per Site build, not per request; measured so a rebuild's cost is
     // known.
@@ -104,7 +106,7 @@ fn search_latency(c: &mut Criterion) {
     group.bench_function("shipped", |b| {
         b.iter(|| SearchIndex::build(std::hint::black_box(&shipped)).expect("index"));
     });
-    group.bench_function("shipped+2000", |b| {
+    group.bench_function(&large_name, |b| {
         b.iter(|| SearchIndex::build(std::hint::black_box(&large)).expect("index"));
     });
     group.finish();

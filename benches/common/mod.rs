@@ -10,6 +10,19 @@ use irinfo::content::LoadOptions;
 use irinfo::web::Site;
 use irinfo::{App, AppState, Content};
 
+/// Whether the benchmark is measuring (`cargo bench` passes `--bench`) rather than being run
+/// once as a test by `cargo test --all-targets`. A test run only has to show that every
+/// benchmark works, so the large generated inputs are made small: in the dev profile they took
+/// minutes of CI (scripts/test) for nothing that a test checks.
+pub fn measuring() -> bool {
+    std::env::args().any(|arg| arg == "--bench")
+}
+
+/// How many generated pages to add: `full` when measuring, a handful in a test run.
+pub fn generated_count(full: usize) -> usize {
+    if measuring() { full } else { full.min(20) }
+}
+
 /// Settings that read the shipped content and static files.
 pub fn shipped_config() -> SiteConfig {
     let mut config = SiteConfig::default();
