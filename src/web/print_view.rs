@@ -9,20 +9,9 @@ use std::fmt::Write as _;
 
 use crate::leaflet::{Block, Leaflet, Run};
 
-/// Escapes text for HTML content and attribute values.
+/// Escapes text for HTML content and attribute values, as the templates do.
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    super::escape_markup(text, "&#39;")
 }
 
 fn runs(out: &mut String, runs: &[Run]) {
