@@ -21,13 +21,12 @@
 //! numbers (`020 7946 0000`, `+44 20 7946 0000`).
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
@@ -37,7 +36,7 @@ use tokio::sync::Semaphore;
 use super::AppState;
 use super::cached::CachedPage;
 use super::contact::FieldError;
-use super::contact::rate_limit::{RateLimiter, client_key};
+use super::contact::rate_limit::{self, RateLimiter};
 use super::error::AppError;
 use super::pages::private_html;
 use super::views::{Crumb, Layout};
@@ -404,15 +403,7 @@ impl HospitalLeaflets {
 /// The client a request counts against, for the limit.
 async fn client_of(state: &AppState, request: Request) -> (std::net::IpAddr, Request) {
     let (mut parts, body) = request.into_parts();
-    let peer = ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, state)
-        .await
-        .ok()
-        .map(|ConnectInfo(address)| address.ip());
-    let client = client_key(
-        peer,
-        &parts.headers,
-        &state.0.config.contact.trusted_proxies,
-    );
+    let client = rate_limit::client_of(state, &mut parts).await;
     (client, Request::from_parts(parts, body))
 }
 
