@@ -35,7 +35,7 @@ use tokio::sync::Semaphore;
 
 use super::AppState;
 use super::cached::CachedPage;
-use super::contact::FieldError;
+use super::contact::{FieldError, TextFields, read_first_values};
 use super::contact::rate_limit::{self, RateLimiter};
 use super::error::AppError;
 use super::pages::private_html;
@@ -98,28 +98,9 @@ impl HospitalValues {
     /// Reads the fields from a query string; other keys are ignored.
     pub fn parse(query: &str) -> Self {
         let mut values = Self::default();
-        let mut seen: Vec<&'static str> = Vec::new();
-        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-            let (field, slot) = match key.as_ref() {
-                "hospital" => ("hospital", &mut values.hospital),
-                "department" => ("department", &mut values.department),
-                "phone_in_hours" => ("phone_in_hours", &mut values.phone_in_hours),
-                "phone_out_of_hours" => ("phone_out_of_hours", &mut values.phone_out_of_hours),
-                "where_to_go" => ("where_to_go", &mut values.where_to_go),
-                "fasting" => ("fasting", &mut values.fasting),
-                "other" => ("other", &mut values.other),
-                _ => continue,
-            };
-            values.sent = true;
-            if seen.contains(&field) {
-                if !values.repeated.contains(&field) {
-                    values.repeated.push(field);
-                }
-                continue;
-            }
-            seen.push(field);
-            *slot = value.into_owned();
-        }
+        let fields = read_first_values(query.as_bytes(), &mut values);
+        values.sent = !fields.sent.is_empty();
+        values.repeated = fields.repeated;
         values
     }
 
@@ -144,6 +125,21 @@ impl HospitalValues {
             ("fasting", &self.fasting),
             ("other", &self.other),
         ]
+    }
+}
+
+impl TextFields for HospitalValues {
+    fn slot(&mut self, key: &str) -> Option<(&'static str, &mut String)> {
+        Some(match key {
+            "hospital" => ("hospital", &mut self.hospital),
+            "department" => ("department", &mut self.department),
+            "phone_in_hours" => ("phone_in_hours", &mut self.phone_in_hours),
+            "phone_out_of_hours" => ("phone_out_of_hours", &mut self.phone_out_of_hours),
+            "where_to_go" => ("where_to_go", &mut self.where_to_go),
+            "fasting" => ("fasting", &mut self.fasting),
+            "other" => ("other", &mut self.other),
+            _ => return None,
+        })
     }
 }
 
