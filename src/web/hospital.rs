@@ -35,7 +35,7 @@ use tokio::sync::Semaphore;
 
 use super::AppState;
 use super::cached::CachedPage;
-use super::contact::{FieldError, TextFields, read_first_values};
+use super::contact::{FieldError, TextFields, hidden_character_message, read_first_values};
 use super::contact::rate_limit::{self, RateLimiter};
 use super::error::AppError;
 use super::pages::private_html;
@@ -168,13 +168,8 @@ pub fn validate(values: &HospitalValues) -> Result<LocalDetails, Vec<FieldError>
                 error: &mut dyn FnMut(&'static str, String)|
      -> Option<String> {
         let value = value.trim();
-        if value.chars().any(super::contact::is_hidden_or_control) {
-            error(
-                field,
-                format!(
-                    "{described} has a hidden character we cannot accept. Please type it again rather than pasting it."
-                ),
-            );
+        if let Some(message) = hidden_character_message(value, described) {
+            error(field, message);
             return None;
         }
         if value.is_empty() {

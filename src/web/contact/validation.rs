@@ -97,14 +97,8 @@ fn untrustworthy_field_errors(values: &FormValues) -> Vec<FieldError> {
         ("email", &values.email, "Your email address"),
     ];
     for (field, text, described) in single_line {
-        if text.chars().any(is_hidden_or_control) {
-            errors.push(FieldError {
-                field,
-                message: format!(
-                    "{described} has a hidden character we cannot accept. Please type it again \
-                     rather than pasting it."
-                ),
-            });
+        if let Some(message) = hidden_character_message(text, described) {
+            errors.push(FieldError { field, message });
         }
     }
     let visible = [
@@ -126,11 +120,23 @@ fn untrustworthy_field_errors(values: &FormValues) -> Vec<FieldError> {
     errors
 }
 
+/// The message for a one-line field whose `text` holds a character it may not (see
+/// [`is_hidden_or_control`]), or `None` when it holds none; `described` names the field with a
+/// capital ("Your name").
+pub(in crate::web) fn hidden_character_message(text: &str, described: &str) -> Option<String> {
+    text.chars().any(is_hidden_or_control).then(|| {
+        format!(
+            "{described} has a hidden character we cannot accept. Please type it again rather \
+             than pasting it."
+        )
+    })
+}
+
 /// Characters no one-line field may hold: control characters (line breaks included), the
 /// bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069), which can make
 /// text display in a different order from the one it is in, and the zero-width characters
 /// (U+200B to U+200D, U+2060, and U+FEFF), which cannot be seen at all.
-pub(in crate::web) fn is_hidden_or_control(c: char) -> bool {
+fn is_hidden_or_control(c: char) -> bool {
     c.is_control()
         || message::is_line_breaking(c)
         || matches!(
