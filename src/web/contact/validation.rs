@@ -58,8 +58,8 @@ pub(in crate::web) struct SentFields {
 
 /// Reads the urlencoded `body` of a form into `values`, the first value of each field; other
 /// keys are ignored. A field sent again keeps its first value, which is the one shown; the
-/// forms refuse such a submission (see `untrustworthy_field_errors`), so a second value can
-/// never slip through.
+/// forms refuse such a submission (the contact form in `untrustworthy_field_errors`, the
+/// hospital form in its `validate`), so a second value can never slip through.
 pub(in crate::web) fn read_first_values(body: &[u8], values: &mut impl TextFields) -> SentFields {
     let mut fields = SentFields::default();
     for (key, value) in form_urlencoded::parse(body) {
