@@ -35,8 +35,8 @@ use tokio::sync::Semaphore;
 
 use super::AppState;
 use super::cached::CachedPage;
-use super::contact::{FieldError, TextFields, hidden_character_message, read_first_values};
 use super::contact::rate_limit::{self, RateLimiter};
+use super::contact::{FieldError, TextFields, hidden_character_message, read_first_values};
 use super::error::AppError;
 use super::pages::private_html;
 use super::views::{Crumb, Layout};

@@ -111,7 +111,11 @@ fn insert(out: &mut String, leaflet: &Leaflet, what: &str) {
         }
         "risks" => {
             if !leaflet.risks.is_empty() {
-                open_table(out, "Each risk and how common it is", ["Risk", "How common it is"]);
+                open_table(
+                    out,
+                    "Each risk and how common it is",
+                    ["Risk", "How common it is"],
+                );
                 for risk in &leaflet.risks {
                     let _ = write!(out, "<tr><td>{}", escape(&risk.what));
                     if let Some(treatment) = &risk.treatment {

@@ -130,11 +130,7 @@ pub(in crate::web) async fn client_of(state: &AppState, parts: &mut Parts) -> Ip
 /// The address to rate-limit on. The peer address, unless the peer is a trusted proxy: then
 /// the nearest address in `X-Forwarded-For` that is not itself a trusted proxy. IPv6 clients
 /// are grouped by /64, the block one household or server usually has.
-fn client_key(
-    peer: Option<IpAddr>,
-    headers: &HeaderMap,
-    trusted: &[IpAddr],
-) -> IpAddr {
+fn client_key(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
     let Some(peer) = peer else {
         // No connection info (only in tests driving the router directly): all such requests
         // share one bucket, which is the cautious choice.
