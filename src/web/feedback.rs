@@ -27,13 +27,12 @@
 //! (a full disk, a read-only or unreachable database) gives the site's 503 page instead.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -41,7 +40,7 @@ use tower_http::csrf::CsrfLayer;
 
 use super::contact::RandomSourceError;
 use super::contact::handlers::{Notice, error_page, is_form, read_body_within};
-use super::contact::rate_limit::{RateLimiter, client_key};
+use super::contact::rate_limit::{RateLimiter, client_of};
 use super::contact::tokens::{FormTokens, TokenCheck};
 use super::error::{AppError, ErrorPage};
 use super::pages::private_html;
@@ -236,15 +235,7 @@ async fn read_form(
     request: Request,
 ) -> Result<(HashMap<String, String>, bool, std::net::IpAddr), Response> {
     let (mut parts, body) = request.into_parts();
-    let peer = ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, state)
-        .await
-        .ok()
-        .map(|ConnectInfo(address)| address.ip());
-    let client = client_key(
-        peer,
-        &parts.headers,
-        &state.0.config.contact.trusted_proxies,
-    );
+    let client = client_of(state, &mut parts).await;
     if !is_form(&parts.headers) {
         return Err(StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response());
     }

@@ -21,13 +21,12 @@
 //! numbers (`020 7946 0000`, `+44 20 7946 0000`).
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
@@ -36,8 +35,8 @@ use tokio::sync::Semaphore;
 
 use super::AppState;
 use super::cached::CachedPage;
-use super::contact::FieldError;
-use super::contact::rate_limit::{RateLimiter, client_key};
+use super::contact::rate_limit::{self, RateLimiter};
+use super::contact::{FieldError, TextFields, hidden_character_message, read_first_values};
 use super::error::AppError;
 use super::pages::private_html;
 use super::views::{Crumb, Layout};
@@ -99,28 +98,9 @@ impl HospitalValues {
     /// Reads the fields from a query string; other keys are ignored.
     pub fn parse(query: &str) -> Self {
         let mut values = Self::default();
-        let mut seen: Vec<&'static str> = Vec::new();
-        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-            let (field, slot) = match key.as_ref() {
-                "hospital" => ("hospital", &mut values.hospital),
-                "department" => ("department", &mut values.department),
-                "phone_in_hours" => ("phone_in_hours", &mut values.phone_in_hours),
-                "phone_out_of_hours" => ("phone_out_of_hours", &mut values.phone_out_of_hours),
-                "where_to_go" => ("where_to_go", &mut values.where_to_go),
-                "fasting" => ("fasting", &mut values.fasting),
-                "other" => ("other", &mut values.other),
-                _ => continue,
-            };
-            values.sent = true;
-            if seen.contains(&field) {
-                if !values.repeated.contains(&field) {
-                    values.repeated.push(field);
-                }
-                continue;
-            }
-            seen.push(field);
-            *slot = value.into_owned();
-        }
+        let fields = read_first_values(query.as_bytes(), &mut values);
+        values.sent = !fields.sent.is_empty();
+        values.repeated = fields.repeated;
         values
     }
 
@@ -145,6 +125,21 @@ impl HospitalValues {
             ("fasting", &self.fasting),
             ("other", &self.other),
         ]
+    }
+}
+
+impl TextFields for HospitalValues {
+    fn slot(&mut self, key: &str) -> Option<(&'static str, &mut String)> {
+        Some(match key {
+            "hospital" => ("hospital", &mut self.hospital),
+            "department" => ("department", &mut self.department),
+            "phone_in_hours" => ("phone_in_hours", &mut self.phone_in_hours),
+            "phone_out_of_hours" => ("phone_out_of_hours", &mut self.phone_out_of_hours),
+            "where_to_go" => ("where_to_go", &mut self.where_to_go),
+            "fasting" => ("fasting", &mut self.fasting),
+            "other" => ("other", &mut self.other),
+            _ => return None,
+        })
     }
 }
 
@@ -173,13 +168,8 @@ pub fn validate(values: &HospitalValues) -> Result<LocalDetails, Vec<FieldError>
                 error: &mut dyn FnMut(&'static str, String)|
      -> Option<String> {
         let value = value.trim();
-        if value.chars().any(super::contact::is_hidden_or_control) {
-            error(
-                field,
-                format!(
-                    "{described} has a hidden character we cannot accept. Please type it again rather than pasting it."
-                ),
-            );
+        if let Some(message) = hidden_character_message(value, described) {
+            error(field, message);
             return None;
         }
         if value.is_empty() {
@@ -404,15 +394,7 @@ impl HospitalLeaflets {
 /// The client a request counts against, for the limit.
 async fn client_of(state: &AppState, request: Request) -> (std::net::IpAddr, Request) {
     let (mut parts, body) = request.into_parts();
-    let peer = ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, state)
-        .await
-        .ok()
-        .map(|ConnectInfo(address)| address.ip());
-    let client = client_key(
-        peer,
-        &parts.headers,
-        &state.0.config.contact.trusted_proxies,
-    );
+    let client = rate_limit::client_of(state, &mut parts).await;
     (client, Request::from_parts(parts, body))
 }
 

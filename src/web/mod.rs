@@ -294,3 +294,21 @@ async fn render_error_pages(
     parts.headers.remove(header::LAST_MODIFIED);
     Response::from_parts(parts, fresh.into_body())
 }
+
+/// Escapes text for the content and attribute values of XML or HTML written by hand (the
+/// feeds, the sitemap, the print view): `&`, `<`, `>` and `"` as entities and `'` as
+/// `apostrophe` (`&apos;` for XML; `&#39;` for HTML, as the templates write it).
+pub(crate) fn escape_markup(text: &str, apostrophe: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str(apostrophe),
+            c => out.push(c),
+        }
+    }
+    out
+}

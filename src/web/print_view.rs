@@ -9,20 +9,9 @@ use std::fmt::Write as _;
 
 use crate::leaflet::{Block, Leaflet, Run};
 
-/// Escapes text for HTML content and attribute values.
+/// Escapes text for HTML content and attribute values, as the templates do.
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    super::escape_markup(text, "&#39;")
 }
 
 fn runs(out: &mut String, runs: &[Run]) {
@@ -84,6 +73,21 @@ fn plain_list(out: &mut String, items: &[String]) {
     out.push_str("</ul>\n");
 }
 
+/// Opens a table under its heading, in a region that scrolls on a narrow screen and is named
+/// by the heading; `heading` and `columns` are the page's own words, written as they are.
+fn open_table(out: &mut String, heading: &str, columns: [&str; 2]) {
+    let [first, second] = columns;
+    let _ = writeln!(
+        out,
+        "<h4>{heading}</h4>\n<div class=\"table-scroll\" role=\"region\" aria-label=\"{heading}\" tabindex=\"0\"><table class=\"print-table\"><thead><tr><th scope=\"col\">{first}</th><th scope=\"col\">{second}</th></tr></thead><tbody>"
+    );
+}
+
+/// Closes what [`open_table`] opened.
+fn close_table(out: &mut String) {
+    out.push_str("</tbody></table></div>\n");
+}
+
 fn insert(out: &mut String, leaflet: &Leaflet, what: &str) {
     match what {
         "get_help" => {
@@ -107,7 +111,11 @@ fn insert(out: &mut String, leaflet: &Leaflet, what: &str) {
         }
         "risks" => {
             if !leaflet.risks.is_empty() {
-                out.push_str("<h4>Each risk and how common it is</h4>\n<div class=\"table-scroll\" role=\"region\" aria-label=\"Each risk and how common it is\" tabindex=\"0\"><table class=\"print-table\"><thead><tr><th scope=\"col\">Risk</th><th scope=\"col\">How common it is</th></tr></thead><tbody>\n");
+                open_table(
+                    out,
+                    "Each risk and how common it is",
+                    ["Risk", "How common it is"],
+                );
                 for risk in &leaflet.risks {
                     let _ = write!(out, "<tr><td>{}", escape(&risk.what));
                     if let Some(treatment) = &risk.treatment {
@@ -119,9 +127,13 @@ fn insert(out: &mut String, leaflet: &Leaflet, what: &str) {
                     }
                     out.push_str("</td></tr>\n");
                 }
-                out.push_str("</tbody></table></div>\n");
+                close_table(out);
             }
-            out.push_str("<h4>What the words for how common a risk is mean</h4>\n<div class=\"table-scroll\" role=\"region\" aria-label=\"What the words for how common a risk is mean\" tabindex=\"0\"><table class=\"print-table\"><thead><tr><th scope=\"col\">Word</th><th scope=\"col\">How many people it happens to</th></tr></thead><tbody>\n");
+            open_table(
+                out,
+                "What the words for how common a risk is mean",
+                ["Word", "How many people it happens to"],
+            );
             for row in &leaflet.scale {
                 let _ = writeln!(
                     out,
@@ -130,7 +142,7 @@ fn insert(out: &mut String, leaflet: &Leaflet, what: &str) {
                     escape(&row.meaning)
                 );
             }
-            out.push_str("</tbody></table></div>\n");
+            close_table(out);
         }
         "radiation" => {
             out.push_str("<div class=\"panel\"><h4>Radiation at a glance</h4>\n");

@@ -1,12 +1,11 @@
 //! The contact form's pages and its submission: `GET /contact`, `POST /contact` and
 //! `GET /contact/thank-you`, in the order a submission is checked (see the module above).
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use askama::Template;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -15,7 +14,7 @@ use super::super::error::{AppError, ErrorPage};
 use super::super::pages::private_html;
 use super::super::views::Layout;
 use super::super::{App, AppState};
-use super::rate_limit::client_key;
+use super::rate_limit::client_of;
 use super::tokens::TokenCheck;
 use super::validation::{FieldError, FormValues, validate};
 use super::{FORM_PATH, THANK_YOU_PATH};
@@ -196,14 +195,8 @@ pub(super) async fn submit(
     let settings = &app.config.contact;
     let service = &app.contact;
     let (mut parts, body) = request.into_parts();
-    // The peer address, as the server records it for each connection; absent only when the
-    // router is driven without a server (axum's own extractor reads it, tests included).
-    let peer = ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, &state)
-        .await
-        .ok()
-        .map(|ConnectInfo(address)| address.ip());
+    let client = client_of(&state, &mut parts).await;
     let request = Request::from_parts(parts, body);
-    let client = client_key(peer, request.headers(), &settings.trusted_proxies);
     if let Some(length) = request
         .headers()
         .get(header::CONTENT_LENGTH)

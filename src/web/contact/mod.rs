@@ -34,8 +34,8 @@ use crate::config::SiteConfig;
 use crate::mail::{Clock, MailQueue, QueueId};
 use rate_limit::RateLimiter;
 use tokens::FormTokens;
-pub(in crate::web) use validation::is_hidden_or_control;
 pub use validation::{FieldError, FormValues, validate};
+pub(in crate::web) use validation::{TextFields, hidden_character_message, read_first_values};
 
 /// Limits the issue sets for each field, in characters.
 pub const NAME_MAX: usize = 100;

@@ -8,13 +8,17 @@
 //! nothing that could link one day's visitor to the next day's.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+
+use crate::web::AppState;
 
 /// How long one hashing key is used before a new one replaces it.
 const KEY_LIFETIME: Duration = Duration::from_secs(24 * 3600);
@@ -108,14 +112,25 @@ impl RateLimiter {
     }
 }
 
+/// The address a request counts against: [`client_key`] of the peer address the server
+/// records for each connection (absent only when the router is driven without a server, as
+/// tests do) and the request's headers, with the proxies the contact settings trust.
+pub(in crate::web) async fn client_of(state: &AppState, parts: &mut Parts) -> IpAddr {
+    let peer = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
+        .await
+        .ok()
+        .map(|ConnectInfo(address)| address.ip());
+    client_key(
+        peer,
+        &parts.headers,
+        &state.0.config.contact.trusted_proxies,
+    )
+}
+
 /// The address to rate-limit on. The peer address, unless the peer is a trusted proxy: then
 /// the nearest address in `X-Forwarded-For` that is not itself a trusted proxy. IPv6 clients
 /// are grouped by /64, the block one household or server usually has.
-pub(in crate::web) fn client_key(
-    peer: Option<IpAddr>,
-    headers: &HeaderMap,
-    trusted: &[IpAddr],
-) -> IpAddr {
+fn client_key(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
     let Some(peer) = peer else {
         // No connection info (only in tests driving the router directly): all such requests
         // share one bucket, which is the cautious choice.

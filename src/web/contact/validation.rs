@@ -22,30 +22,60 @@ pub struct FormValues {
 impl FormValues {
     pub(super) fn parse(body: &[u8]) -> Self {
         let mut values = Self::default();
-        let mut seen: Vec<&'static str> = Vec::new();
-        for (key, value) in form_urlencoded::parse(body) {
-            let (field, slot) = match key.as_ref() {
-                "name" => ("name", &mut values.name),
-                "email" => ("email", &mut values.email),
-                "topic" => ("topic", &mut values.topic),
-                "message" => ("message", &mut values.message),
-                "homepage" => ("homepage", &mut values.homepage),
-                "form_token" => ("form_token", &mut values.form_token),
-                _ => continue,
-            };
-            if seen.contains(&field) {
-                // The first value is kept and shown; the submission is refused (see
-                // `untrustworthy_field_errors`), so a second value can never slip through.
-                if !values.repeated.contains(&field) {
-                    values.repeated.push(field);
-                }
-                continue;
-            }
-            seen.push(field);
-            *slot = value.into_owned();
-        }
+        values.repeated = read_first_values(body, &mut values).repeated;
         values
     }
+}
+
+impl TextFields for FormValues {
+    fn slot(&mut self, key: &str) -> Option<(&'static str, &mut String)> {
+        Some(match key {
+            "name" => ("name", &mut self.name),
+            "email" => ("email", &mut self.email),
+            "topic" => ("topic", &mut self.topic),
+            "message" => ("message", &mut self.message),
+            "homepage" => ("homepage", &mut self.homepage),
+            "form_token" => ("form_token", &mut self.form_token),
+            _ => return None,
+        })
+    }
+}
+
+/// A form of text fields, as the site's forms are: where the value of each field goes.
+pub(in crate::web) trait TextFields {
+    /// The field `key` names and the value it fills, or `None` for a key the form does not have.
+    fn slot(&mut self, key: &str) -> Option<(&'static str, &mut String)>;
+}
+
+/// Which of a form's fields [`read_first_values`] found, each in the order first sent.
+#[derive(Debug, Clone, Default)]
+pub(in crate::web) struct SentFields {
+    /// Every field sent.
+    pub sent: Vec<&'static str>,
+    /// The fields sent more than once (a browser sends each once).
+    pub repeated: Vec<&'static str>,
+}
+
+/// Reads the urlencoded `body` of a form into `values`, the first value of each field; other
+/// keys are ignored. A field sent again keeps its first value, which is the one shown; the
+/// forms refuse such a submission (the contact form in `untrustworthy_field_errors`, the
+/// hospital form in its `validate`), so a second value can never slip through.
+pub(in crate::web) fn read_first_values(body: &[u8], values: &mut impl TextFields) -> SentFields {
+    let mut fields = SentFields::default();
+    for (key, value) in form_urlencoded::parse(body) {
+        let Some((field, slot)) = values.slot(&key) else {
+            continue;
+        };
+        if fields.sent.contains(&field) {
+            if !fields.repeated.contains(&field) {
+                fields.repeated.push(field);
+            }
+            continue;
+        }
+        fields.sent.push(field);
+        *slot = value.into_owned();
+    }
+    fields
 }
 
 /// A problem with one field, shown in the summary and beside the field.
@@ -67,14 +97,8 @@ fn untrustworthy_field_errors(values: &FormValues) -> Vec<FieldError> {
         ("email", &values.email, "Your email address"),
     ];
     for (field, text, described) in single_line {
-        if text.chars().any(is_hidden_or_control) {
-            errors.push(FieldError {
-                field,
-                message: format!(
-                    "{described} has a hidden character we cannot accept. Please type it again \
-                     rather than pasting it."
-                ),
-            });
+        if let Some(message) = hidden_character_message(text, described) {
+            errors.push(FieldError { field, message });
         }
     }
     let visible = [
@@ -96,11 +120,23 @@ fn untrustworthy_field_errors(values: &FormValues) -> Vec<FieldError> {
     errors
 }
 
+/// The message for a one-line field whose `text` holds a character it may not (see
+/// [`is_hidden_or_control`]), or `None` when it holds none; `described` names the field with a
+/// capital ("Your name").
+pub(in crate::web) fn hidden_character_message(text: &str, described: &str) -> Option<String> {
+    text.chars().any(is_hidden_or_control).then(|| {
+        format!(
+            "{described} has a hidden character we cannot accept. Please type it again rather \
+             than pasting it."
+        )
+    })
+}
+
 /// Characters no one-line field may hold: control characters (line breaks included), the
 /// bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069), which can make
 /// text display in a different order from the one it is in, and the zero-width characters
 /// (U+200B to U+200D, U+2060, and U+FEFF), which cannot be seen at all.
-pub(in crate::web) fn is_hidden_or_control(c: char) -> bool {
+fn is_hidden_or_control(c: char) -> bool {
     c.is_control()
         || message::is_line_breaking(c)
         || matches!(

@@ -129,18 +129,7 @@ pub fn robots(base: &str) -> String {
 
 /// Escapes text for XML content and attributes.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    super::super::escape_markup(text, "&apos;")
 }
 
 #[cfg(test)]
