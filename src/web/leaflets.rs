@@ -174,6 +174,7 @@ impl Leaflets {
                 tracing::error!(slug, "{error}");
             }
         });
+        crate::leaflet::forget_memoised_work();
     }
 
     /// Like [`Leaflets::make_all`], in the leaflets' own pool of threads at the lowest

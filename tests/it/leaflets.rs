@@ -208,6 +208,50 @@ async fn a_leaflet_is_tagged_a4_titled_in_english_with_every_font_embedded() {
     }
 }
 
+/// The leaflet's bottom margin, where only the running footer sits (templates/leaflet.typ:
+/// `bottom: 2.6cm`), in points.
+const FOOTER_AREA_PT: f64 = 2.6 / 2.54 * 72.0;
+
+#[tokio::test]
+async fn every_line_above_the_footer_is_set_in_12_pt_or_larger() {
+    let fetched = angioplasty().await;
+    let mut python = Command::new(venv_tool("python"));
+    python
+        .arg(repo().join("tests/fixtures/pdf_text_sizes.py"))
+        .arg(&fetched.pdf);
+    let output = python.output().unwrap();
+    assert!(
+        output.status.success(),
+        "pdfminer: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let listing = String::from_utf8(output.stdout).unwrap();
+    let (mut body_lines, mut footer_lines) = (0, 0);
+    let mut largest = 0.0_f64;
+    for line in listing.lines() {
+        let columns: Vec<&str> = line.splitn(4, '\t').collect();
+        let [page, bottom, size, text] = columns[..] else {
+            panic!("not page, bottom, size and text: {line:?}");
+        };
+        let bottom: f64 = bottom.parse().unwrap();
+        let size: f64 = size.parse().unwrap();
+        largest = largest.max(size);
+        if bottom < FOOTER_AREA_PT {
+            footer_lines += 1;
+            continue;
+        }
+        body_lines += 1;
+        assert!(
+            size >= 11.99,
+            "page {page}: {text:?} is set in {size} pt, under 12"
+        );
+    }
+    // The reader saw the text: hundreds of lines, a footer on each page, and the 24 pt title.
+    assert!(body_lines > 100, "{body_lines} lines:\n{listing}");
+    assert!(footer_lines >= 2, "{footer_lines} footer lines:\n{listing}");
+    assert!((largest - 24.0).abs() < 0.01, "largest text {largest} pt");
+}
+
 #[tokio::test]
 async fn the_qr_code_decodes_to_the_sheets_public_address() {
     let fetched = angioplasty().await;

@@ -305,20 +305,6 @@ async fn serve_shipped() -> (String, tokio::sync::oneshot::Sender<()>) {
     (base, stop)
 }
 
-/// A tool of the venv `scripts/test` makes; like [`require_installed`], a missing one ends the
-/// run with one line saying how to get it.
-fn venv_tool(name: &str) -> PathBuf {
-    let tool = repo().join("target/open-data-venv/bin").join(name);
-    if !tool.exists() {
-        eprintln!(
-            "\nirinfo tests: {} is missing: run scripts/test, which installs extruct, openapi-spec-validator and schemathesis into target/open-data-venv",
-            tool.display()
-        );
-        std::process::exit(2);
-    }
-    tool
-}
-
 /// Runs a command to the end on a blocking thread; panics with its output if it fails.
 async fn run(mut command: Command, what: &str) -> String {
     let what = what.to_string();

@@ -40,6 +40,20 @@ pub fn require_installed(marker: &str, what: &str, packages: &str) {
     }
 }
 
+/// A tool of the Python venv `scripts/test` makes in `target/open-data-venv` (extruct,
+/// openapi-spec-validator, schemathesis, pdfminer.six); like [`require_installed`], a missing one
+/// ends the run with one line saying how to get it.
+pub fn venv_tool(name: &str) -> PathBuf {
+    let tool = repo().join("target/open-data-venv/bin").join(name);
+    if !tool.exists() {
+        end_run(&format!(
+            "{} is missing: run scripts/test, which installs extruct, openapi-spec-validator, schemathesis and pdfminer.six into target/open-data-venv",
+            tool.display()
+        ));
+    }
+    tool
+}
+
 /// Ends the whole test run with `irinfo tests: <why>` on stderr. Written to stderr directly, not
 /// with `eprintln!`, which the test harness captures and would lose at the exit.
 pub fn end_run(why: &str) -> ! {
