@@ -204,6 +204,15 @@ pub fn minimal_copy() -> tempfile::TempDir {
     dir
 }
 
+/// Replaces the first `from` with `to` in `file` of the content folder `dir`; the text must be
+/// there, so that a fixture that changed shape fails here rather than testing something else.
+pub fn edit(dir: &Path, file: &str, from: &str, to: &str) {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} has no {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
 /// The report of loading content that must be refused; fails, naming `what` was loaded and
 /// showing the report, if the content built.
 pub fn refused_report(outcome: &irinfo::content::LoadOutcome, what: &str) -> String {
