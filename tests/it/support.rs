@@ -141,6 +141,15 @@ pub fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
     Some(&text[from..to])
 }
 
+/// The text after each `start` in `text`, in order, each up to the next `end`; where no `end`
+/// comes before the next `start`, up to that `start` (or to the end of the text).
+pub fn each_between<'a>(text: &'a str, start: &str, end: &str) -> Vec<&'a str> {
+    text.split(start)
+        .skip(1)
+        .map(|part| part.split_once(end).map_or(part, |(inside, _)| inside))
+        .collect()
+}
+
 /// Sends one request through the router in-process: the status, the headers and the body as
 /// raw bytes (compressed bodies are not text).
 pub async fn send_bytes(
