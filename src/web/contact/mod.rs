@@ -35,7 +35,9 @@ use crate::mail::{Clock, MailQueue, QueueId};
 use rate_limit::RateLimiter;
 use tokens::FormTokens;
 pub use validation::{FieldError, FormValues, validate};
-pub(in crate::web) use validation::{TextFields, hidden_character_message, read_first_values};
+pub(in crate::web) use validation::{
+    TextFields, hidden_character_message, read_first_values, text_fields,
+};
 
 /// Limits the issue sets for each field, in characters.
 pub const NAME_MAX: usize = 100;
