@@ -227,52 +227,30 @@ fn main() -> ExitCode {
                 LogFormatArg::Human => irinfo::logging::LogFormat::Human,
                 LogFormatArg::Json => irinfo::logging::LogFormat::Json,
             });
-            match serve(&cli.common, args) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("irinfo: {e:#}");
-                    ExitCode::FAILURE
-                }
-            }
+            success_or_say_why(serve(&cli.common, args))
         }
         Command::Check(args) => check(&cli.common, &args),
-        Command::Versions(args) => match versions(&cli.common, &args) {
-            Ok(code) => code,
-            Err(e) => {
-                eprintln!("irinfo: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::Versions(args) => exit_code_or_say_why(versions(&cli.common, &args)),
         Command::New(args) => new_page(&cli.common, &args),
-        Command::Export(args) => match export(&cli.common, &args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("irinfo: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::Queue(command) => match queue_command(&cli.common, command) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("irinfo: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::Feedback(command) => match feedback_command(&cli.common, command) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("irinfo: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::Reviews(args) => match reviews_command(&cli.common, &args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("irinfo: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::Export(args) => success_or_say_why(export(&cli.common, &args)),
+        Command::Queue(command) => success_or_say_why(queue_command(&cli.common, command)),
+        Command::Feedback(command) => success_or_say_why(feedback_command(&cli.common, command)),
+        Command::Reviews(args) => success_or_say_why(reviews_command(&cli.common, &args)),
     }
+}
+
+/// The exit code of a command that only says whether it worked: success, or failure once the
+/// error has been printed.
+fn success_or_say_why(outcome: anyhow::Result<()>) -> ExitCode {
+    exit_code_or_say_why(outcome.map(|()| ExitCode::SUCCESS))
+}
+
+/// The command's own exit code, or failure once the error has been printed.
+fn exit_code_or_say_why(outcome: anyhow::Result<ExitCode>) -> ExitCode {
+    outcome.unwrap_or_else(|e| {
+        eprintln!("irinfo: {e:#}");
+        ExitCode::FAILURE
+    })
 }
 
 /// The settings, or `None` once what is wrong with them has been printed.

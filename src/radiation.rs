@@ -330,9 +330,7 @@ mod tests {
 
     #[test]
     fn bands_are_ordered_and_described() {
-        let mut sorted = RiskBand::ALL;
-        sorted.sort();
-        assert_eq!(sorted, RiskBand::ALL);
+        assert!(RiskBand::ALL.is_sorted(), "{:?}", RiskBand::ALL);
         assert_eq!(RiskBand::VeryLow.to_string(), "Very low");
         assert_eq!(
             RiskBand::Minimal.range(),

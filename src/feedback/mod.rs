@@ -229,11 +229,7 @@ impl FeedbackStore {
                  FROM feedback_answers \
                  WHERE created_at >= $1 AND created_at < $2 AND ($3 = '' OR kind = $3) \
                  GROUP BY page, kind ORDER BY page",
-                &[
-                    Value::Int(from),
-                    Value::Int(until),
-                    Value::Text(kind.unwrap_or("").to_string()),
-                ],
+                &period_and_kind(from, until, kind),
             )?;
             rows.into_iter()
                 .map(|row| {
@@ -257,18 +253,15 @@ impl FeedbackStore {
         kind: Option<&str>,
         limit: u32,
     ) -> Result<Vec<Comment>, StoreError> {
+        let mut params = period_and_kind(from, until, kind);
+        params.push(Value::Int(i64::from(limit)));
         self.with(|db| {
             let rows = db.query(
                 "SELECT page, created_at, comment FROM feedback_answers \
                  WHERE comment IS NOT NULL AND created_at >= $1 AND created_at < $2 \
                  AND ($3 = '' OR kind = $3) \
                  ORDER BY created_at DESC, id LIMIT $4",
-                &[
-                    Value::Int(from),
-                    Value::Int(until),
-                    Value::Text(kind.unwrap_or("").to_string()),
-                    Value::Int(i64::from(limit)),
-                ],
+                &params,
             )?;
             rows.into_iter()
                 .map(|row| {
@@ -350,6 +343,17 @@ impl FeedbackStore {
             count(&rows)
         })
     }
+}
+
+/// The parameters `$1` to `$3` of a query over answers at `from` or later and before `until`
+/// (unix seconds), of `kind` or, with `None`, of every kind: `created_at >= $1 AND
+/// created_at < $2 AND ($3 = '' OR kind = $3)`.
+fn period_and_kind(from: i64, until: i64, kind: Option<&str>) -> Vec<Value> {
+    vec![
+        Value::Int(from),
+        Value::Int(until),
+        Value::Text(kind.unwrap_or("").to_string()),
+    ]
 }
 
 fn int(row: &[Value], column: usize) -> Result<i64, StoreError> {

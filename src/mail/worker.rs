@@ -380,13 +380,30 @@ mod tests {
         entries.iter().find(|e| &e.id == id).unwrap().status
     }
 
+    /// Runs one pass of `worker` and checks that the message `id` ended it `expected`, listed so
+    /// in the pass's report; returns the report.
+    async fn pass_leaves(
+        worker: &DeliveryWorker<MemoryTransport>,
+        id: &QueueId,
+        expected: MessageStatus,
+    ) -> PassReport {
+        let report = worker.run_once().await;
+        let listed = match expected {
+            MessageStatus::Sent => &report.delivered,
+            MessageStatus::Deferred => &report.deferred,
+            MessageStatus::Failed => &report.failed,
+            other => panic!("a pass lists no message as {other:?}"),
+        };
+        assert_eq!(listed, &vec![id.clone()]);
+        assert_eq!(status_of(worker, id), expected);
+        report
+    }
+
     #[tokio::test]
     async fn a_message_the_transport_takes_moves_to_sent_with_its_bytes_unchanged() {
         let transport = MemoryTransport::default();
         let (_dir, worker, _clock, id) = worker_with(transport.clone());
-        let report = worker.run_once().await;
-        assert_eq!(report.delivered, vec![id.clone()]);
-        assert_eq!(status_of(&worker, &id), MessageStatus::Sent);
+        pass_leaves(&worker, &id, MessageStatus::Sent).await;
         let handed = transport.handed();
         assert_eq!(handed.len(), 1);
         assert_eq!(handed[0].body, b"Subject: test\r\n\r\nHello\r\n");
@@ -398,9 +415,7 @@ mod tests {
         let transport =
             MemoryTransport::answering([SendOutcome::Temporary("421 try later".to_string())]);
         let (_dir, worker, clock, id) = worker_with(transport.clone());
-        let first = worker.run_once().await;
-        assert_eq!(first.deferred, vec![id.clone()]);
-        assert_eq!(status_of(&worker, &id), MessageStatus::Deferred);
+        let first = pass_leaves(&worker, &id, MessageStatus::Deferred).await;
         let state = worker.queue.state(queue::QUEUE, &id);
         assert_eq!(state.attempts, 1);
         assert_eq!(state.last_error.as_deref(), Some("421 try later"));
@@ -427,9 +442,7 @@ mod tests {
         let transport =
             MemoryTransport::answering([SendOutcome::Permanent("550 no such user".to_string())]);
         let (_dir, worker, clock, id) = worker_with(transport.clone());
-        let report = worker.run_once().await;
-        assert_eq!(report.failed, vec![id.clone()]);
-        assert_eq!(status_of(&worker, &id), MessageStatus::Failed);
+        pass_leaves(&worker, &id, MessageStatus::Failed).await;
         clock.advance(Duration::from_secs(7 * 86_400));
         assert_eq!(worker.run_once().await, PassReport::default());
         assert_eq!(transport.handed().len(), 1);

@@ -42,7 +42,7 @@ use super::contact::RandomSourceError;
 use super::contact::handlers::{Notice, error_page, is_form, read_body_within};
 use super::contact::rate_limit::{RateLimiter, client_of};
 use super::contact::tokens::{FormTokens, TokenCheck};
-use super::error::{AppError, ErrorPage};
+use super::error::AppError;
 use super::pages::private_html;
 use super::views::Layout;
 use super::{App, AppState, Site};
@@ -72,12 +72,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route(THANK_YOU_PATH, get(thank_you))
         .layer(DefaultBodyLimit::disable())
         .layer(CsrfLayer::new().with_rejection_response(|_error| {
-            let mut response = StatusCode::FORBIDDEN.into_response();
-            response.extensions_mut().insert(ErrorPage {
-                heading: "Your answer was not saved".to_string(),
-                message: "The form was sent from another website, so we did not accept it. If you meant to tell us about one of our pages, please go to the page and answer there.".to_string(),
-            });
-            response
+            error_page(
+                StatusCode::FORBIDDEN,
+                "Your answer was not saved",
+                "The form was sent from another website, so we did not accept it. If you meant to tell us about one of our pages, please go to the page and answer there.",
+            )
         }))
 }
 

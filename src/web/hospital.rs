@@ -36,7 +36,7 @@ use tokio::sync::Semaphore;
 use super::AppState;
 use super::cached::CachedPage;
 use super::contact::rate_limit::{self, RateLimiter};
-use super::contact::{FieldError, TextFields, hidden_character_message, read_first_values};
+use super::contact::{FieldError, hidden_character_message, read_first_values, text_fields};
 use super::error::AppError;
 use super::pages::private_html;
 use super::views::{Crumb, Layout};
@@ -128,20 +128,15 @@ impl HospitalValues {
     }
 }
 
-impl TextFields for HospitalValues {
-    fn slot(&mut self, key: &str) -> Option<(&'static str, &mut String)> {
-        Some(match key {
-            "hospital" => ("hospital", &mut self.hospital),
-            "department" => ("department", &mut self.department),
-            "phone_in_hours" => ("phone_in_hours", &mut self.phone_in_hours),
-            "phone_out_of_hours" => ("phone_out_of_hours", &mut self.phone_out_of_hours),
-            "where_to_go" => ("where_to_go", &mut self.where_to_go),
-            "fasting" => ("fasting", &mut self.fasting),
-            "other" => ("other", &mut self.other),
-            _ => return None,
-        })
-    }
-}
+text_fields!(HospitalValues {
+    hospital,
+    department,
+    phone_in_hours,
+    phone_out_of_hours,
+    where_to_go,
+    fasting,
+    other
+});
 
 /// Characters a field may hold besides letters and digits.
 const PUNCTUATION: &str = " .,'\u{2019}&()-\u{2013}/:;!?+";

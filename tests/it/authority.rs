@@ -15,14 +15,6 @@ fn load(dir: &Path) -> irinfo::content::LoadOutcome {
     ))
 }
 
-/// Replaces `from` with `to` in a file of the copy; the text must be there.
-fn edit(dir: &Path, file: &str, from: &str, to: &str) {
-    let path = dir.join(file);
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains(from), "{file} has no {from:?}");
-    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
-}
-
 const COIL_RISK: &str = "[[risks]]\nwhat = \"Pain for a day or two\"\nfrequency = \"1 in 2\"\nsources = [\"test-leaflet\"]\n";
 
 /// The fixture's coil sheet with its one risk replaced by `risks`.

@@ -11,18 +11,16 @@ use crate::support::*;
 
 /// The distances shown on a results page, in order, such as "8 miles (13 km)".
 fn distances(body: &str) -> Vec<String> {
-    body.split("<p class=\"distance\"><strong>")
-        .skip(1)
-        .filter_map(|part| part.split("</strong>").next())
+    each_between(body, "<p class=\"distance\"><strong>", "</strong>")
+        .into_iter()
         .map(str::to_string)
         .collect()
 }
 
 /// The hospitals of the listings on a page, in order.
 fn hospitals(body: &str) -> Vec<String> {
-    body.split("<p class=\"entry-role\">")
-        .skip(1)
-        .filter_map(|part| part.split("</p>").next())
+    each_between(body, "<p class=\"entry-role\">", "</p>")
+        .into_iter()
         .map(|role| role.rsplit(", ").next().unwrap_or_default().to_string())
         .collect()
 }

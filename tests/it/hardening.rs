@@ -581,7 +581,9 @@ fn assert_field_refused(response: &TestResponse, field: &str, case: &str) {
 
 #[tokio::test]
 async fn invisible_characters_and_repeated_fields_are_refused_kindly() {
-    use crate::contact::{contact_router_limited, encode, form_token, post_raw, valid_fields};
+    use crate::contact::{
+        contact_router_limited, encode, form_token, post_raw, post_valid_with, valid_fields,
+    };
     let (spool, _state, router) = contact_router_limited("192.0.2.55:5000", 1000, 1000);
     let hidden = [
         ("name", "Ann\u{202E}elpmaxE"),
@@ -598,9 +600,7 @@ async fn invisible_characters_and_repeated_fields_are_refused_kindly() {
         ("email", "\u{FEFF}ann@example.com"),
     ];
     for (field, value) in hidden {
-        let token = form_token(&router).await;
-        let body = encode(&valid_fields(&token, &[(field, value)]));
-        let response = post_raw(&router, body, &[]).await;
+        let response = post_valid_with(&router, &[(field, value)]).await;
         assert_field_refused(&response, field, &format!("{field}={value:?}"));
         assert!(
             response.body.contains("hidden character"),

@@ -89,12 +89,12 @@ async fn the_doses_page_is_grouped_ordered_by_dose_and_cites_its_sources() {
 
     // Within each table, doses rise.
     for (_, table) in charts_with_tables(&body) {
-        let doses: Vec<f64> = table
-            .unwrap()
-            .split("<td class=\"dose-msv\" data-label=\"Typical dose\">")
-            .skip(1)
-            .map(|cell| sort_figure(cell.split(" mSv").next().unwrap()))
-            .collect();
+        let cells = each_between(
+            table.unwrap(),
+            "<td class=\"dose-msv\" data-label=\"Typical dose\">",
+            " mSv",
+        );
+        let doses: Vec<f64> = cells.into_iter().map(sort_figure).collect();
         assert!(doses.len() > 1);
         assert!(doses.windows(2).all(|w| w[0] <= w[1]), "{doses:?}");
     }

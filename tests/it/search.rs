@@ -8,9 +8,8 @@ use crate::support::*;
 
 /// The result links of a search page, in order.
 fn result_paths(body: &str) -> Vec<String> {
-    body.split("<h2 class=\"result-title\"><a href=\"")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
+    each_between(body, "<h2 class=\"result-title\"><a href=\"", "\"")
+        .into_iter()
         .map(str::to_string)
         .collect()
 }

@@ -155,6 +155,15 @@ pub fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
     Some(&text[from..to])
 }
 
+/// The text after each `start` in `text`, in order, each up to the next `end`; where no `end`
+/// comes before the next `start`, up to that `start` (or to the end of the text).
+pub fn each_between<'a>(text: &'a str, start: &str, end: &str) -> Vec<&'a str> {
+    text.split(start)
+        .skip(1)
+        .map(|part| part.split_once(end).map_or(part, |(inside, _)| inside))
+        .collect()
+}
+
 /// Sends one request through the router in-process: the status, the headers and the body as
 /// raw bytes (compressed bodies are not text).
 pub async fn send_bytes(
@@ -216,6 +225,15 @@ pub fn minimal_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("tests/fixtures/minimal"), dir.path());
     dir
+}
+
+/// Replaces the first `from` with `to` in `file` of the content folder `dir`; the text must be
+/// there, so that a fixture that changed shape fails here rather than testing something else.
+pub fn edit(dir: &Path, file: &str, from: &str, to: &str) {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} has no {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
 }
 
 /// The report of loading content that must be refused; fails, naming `what` was loaded and

@@ -22,20 +22,20 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use axum::routing::get;
 use jiff::Timestamp;
 use tokio::sync::Notify;
 use tower_http::csrf::CsrfLayer;
 
 use super::AppState;
-use super::error::ErrorPage;
 use crate::config::SiteConfig;
 use crate::mail::{Clock, MailQueue, QueueId};
 use rate_limit::RateLimiter;
 use tokens::FormTokens;
 pub use validation::{FieldError, FormValues, validate};
-pub(in crate::web) use validation::{TextFields, hidden_character_message, read_first_values};
+pub(in crate::web) use validation::{
+    TextFields, hidden_character_message, read_first_values, text_fields,
+};
 
 /// Limits the issue sets for each field, in characters.
 pub const NAME_MAX: usize = 100;
@@ -52,16 +52,13 @@ pub fn router() -> Router<AppState> {
         .route(THANK_YOU_PATH, get(handlers::thank_you))
         // The handler reads the body itself, within the configured limit and deadline.
         .layer(DefaultBodyLimit::disable())
-        .layer(
-            CsrfLayer::new().with_rejection_response(|_error| {
-                let mut response = StatusCode::FORBIDDEN.into_response();
-                response.extensions_mut().insert(ErrorPage {
-                    heading: "Your message was not sent".to_string(),
-                    message: "The form was sent from another website, so we did not accept it. If you meant to contact us, please go to our contact page and fill in the form there.".to_string(),
-                });
-                response
-            }),
-        )
+        .layer(CsrfLayer::new().with_rejection_response(|_error| {
+            handlers::error_page(
+                StatusCode::FORBIDDEN,
+                "Your message was not sent",
+                "The form was sent from another website, so we did not accept it. If you meant to contact us, please go to our contact page and fill in the form there.",
+            )
+        }))
 }
 
 /// The system's random source failed, so the form tokens cannot be keyed safely; the site

@@ -27,25 +27,36 @@ impl FormValues {
     }
 }
 
-impl TextFields for FormValues {
-    fn slot(&mut self, key: &str) -> Option<(&'static str, &mut String)> {
-        Some(match key {
-            "name" => ("name", &mut self.name),
-            "email" => ("email", &mut self.email),
-            "topic" => ("topic", &mut self.topic),
-            "message" => ("message", &mut self.message),
-            "homepage" => ("homepage", &mut self.homepage),
-            "form_token" => ("form_token", &mut self.form_token),
-            _ => return None,
-        })
-    }
-}
-
 /// A form of text fields, as the site's forms are: where the value of each field goes.
 pub(in crate::web) trait TextFields {
     /// The field `key` names and the value it fills, or `None` for a key the form does not have.
     fn slot(&mut self, key: &str) -> Option<(&'static str, &mut String)>;
 }
+
+/// Implements [`TextFields`] for a struct whose listed `String` fields are each sent under the
+/// field's own name: `text_fields!(FormValues { name, email })`.
+macro_rules! text_fields {
+    ($form:ty { $($field:ident),+ $(,)? }) => {
+        impl $crate::web::contact::TextFields for $form {
+            fn slot(&mut self, key: &str) -> Option<(&'static str, &mut String)> {
+                Some(match key {
+                    $(stringify!($field) => (stringify!($field), &mut self.$field),)+
+                    _ => return None,
+                })
+            }
+        }
+    };
+}
+pub(in crate::web) use text_fields;
+
+text_fields!(FormValues {
+    name,
+    email,
+    topic,
+    message,
+    homepage,
+    form_token
+});
 
 /// Which of a form's fields [`read_first_values`] found, each in the order first sent.
 #[derive(Debug, Clone, Default)]

@@ -263,8 +263,7 @@ async fn header_injection_in_any_field_is_refused_and_nothing_is_queued() {
         ("topic", "press\u{85}Bcc: victim@example.net"),
     ];
     for (field, value) in attacks {
-        let token = form_token(&router).await;
-        let response = post_form(&router, &valid_fields(&token, &[(field, value)])).await;
+        let response = post_valid_with(&router, &[(field, value)]).await;
         assert_eq!(
             response.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -288,8 +287,7 @@ async fn the_rate_limit_answers_429_with_retry_after_and_keeps_the_message() {
         let token = form_token(&router).await;
         assert_sent(&router, &valid_fields(&token, &[])).await;
     }
-    let token = form_token(&router).await;
-    let limited = post_form(&router, &valid_fields(&token, &[("message", "Third one")])).await;
+    let limited = post_valid_with(&router, &[("message", "Third one")]).await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     let retry_after: u64 = limited.header("retry-after").parse().expect("Retry-After");
     assert!((500..=600).contains(&retry_after), "{retry_after}");

@@ -125,6 +125,12 @@ pub async fn post_form(router: &Router, fields: &[(&str, &str)]) -> TestResponse
     post_raw(router, encode(fields), &[]).await
 }
 
+/// Fetches the form for a fresh token and POSTs a valid submission with `changes` made to it.
+pub async fn post_valid_with(router: &Router, changes: &[(&str, &str)]) -> TestResponse {
+    let token = form_token(router).await;
+    post_form(router, &valid_fields(&token, changes)).await
+}
+
 /// Posts the form and checks it was accepted: a 303 to the thank-you page, else the page shown.
 pub async fn assert_sent(router: &Router, fields: &[(&str, &str)]) {
     let response = post_form(router, fields).await;

@@ -146,12 +146,7 @@ pub fn fixture_with_reviews(dir: &Path, today: jiff::civil::Date) -> PathBuf {
         &crate::support::repo().join("tests/fixtures/minimal"),
         &content,
     );
-    let set = |file: &str, from: &str, to: &str| {
-        let path = content.join(file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(from), "{file} has {from}");
-        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
-    };
+    let set = |file: &str, from: &str, to: &str| crate::support::edit(&content, file, from, to);
     let overdue = today - jiff::Span::new().days(20);
     let soon = today + jiff::Span::new().days(10);
     set(
