@@ -63,7 +63,6 @@ pub fn export(site: &Site, dir: &Path) -> Result<ExportSummary, ExportError> {
     }
 
     site.make_brotli_copies();
-    site.make_leaflets();
     let mut summary = ExportSummary::default();
     for path in site.paths() {
         let page = site.page(path).expect("listed by paths()");
@@ -79,14 +78,14 @@ pub fn export(site: &Site, dir: &Path) -> Result<ExportSummary, ExportError> {
         write_copies(dir, &document_file(key)?, document, &mut summary)?;
         summary.documents += 1;
     }
-    for slug in site.leaflets.slugs() {
-        let pdf = site.leaflets.pdf(slug).expect("listed by slugs()")?;
+    site.leaflets.for_each_pdf(|slug, pdf| {
         let path = crate::web::leaflets::leaflet_path(slug);
         let relative = path.strip_prefix('/').unwrap_or(&path);
         check_relative(relative, &path)?;
-        write_copies(dir, relative, pdf, &mut summary)?;
+        write_copies(dir, relative, &pdf?, &mut summary)?;
         summary.leaflets += 1;
-    }
+        Ok::<(), ExportError>(())
+    })?;
     write_copies(dir, "404.html", site.not_found(), &mut summary)?;
     for path in site.assets.paths() {
         let file = site.assets.get(path).expect("listed by paths()");

@@ -146,6 +146,7 @@ pub fn finish_site_in_background(site: Arc<Site>) {
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             leaflets = site.leaflets.len(),
+            kept = site.leaflets.kept_count(),
             "leaflets made"
         );
         release_freed_memory();

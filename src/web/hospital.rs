@@ -377,6 +377,18 @@ impl HospitalLeaflets {
         cache.truncate(CACHE_ENTRIES);
     }
 
+    /// Waits for a turn to typeset: [`TYPESET_AT_ONCE`] at a time, hospitals' leaflets and
+    /// plain ones that are not kept alike.
+    pub(crate) async fn typesetting_permit(
+        &self,
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        self.at_once
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| AppError::internal("waiting to typeset a leaflet", e))
+    }
+
     /// How many leaflets are cached.
     pub fn cached_count(&self) -> usize {
         self.cache
@@ -412,12 +424,7 @@ pub(crate) async fn leaflet_for_hospital(
             retry_after_secs: wait.as_secs(),
         });
     }
-    let permit = service
-        .at_once
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|e| AppError::internal("waiting to typeset a leaflet", e))?;
+    let permit = service.typesetting_permit().await?;
     // The work holds the permit and ends in the cache even if the client has gone by then (a
     // timeout): asked again, the leaflet is there, and abandoned requests cannot pile up
     // typesetting beyond the limit.

@@ -9,10 +9,17 @@
 //! sheet's Last-Modified, and `irinfo export` writes them all. A Site built again reuses the
 //! leaflets of the sheets that did not change ([`MADE`]).
 //!
+//! Memory: a leaflet is about 100 KB that typst has already compressed, so 10,000 sheets would
+//! hold about a gigabyte of PDFs and take minutes of CPU to make, for files few visitors ask
+//! for. So the process keeps at most [`KEPT_BYTES`] of them, dropping the one used least
+//! recently; the background work stops when that is full, and a leaflet that is not kept is
+//! typeset when asked for, no more at once than the hospitals' leaflets
+//! ([`hospital::TYPESET_AT_ONCE`]). The export typesets the rest a few at a time.
+//!
 //! [`Site::make_leaflets`]: super::Site::make_leaflets
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{LazyLock, Mutex, OnceLock, PoisonError};
+use std::sync::{LazyLock, Mutex, OnceLock, PoisonError, TryLockError};
 
 use axum::Router;
 use axum::extract::{Path, Request, State};
@@ -67,33 +74,118 @@ async fn leaflet(
             Err(errors) => hospital::form_page(&state, &slug, &title, values, Err(errors)),
         };
     }
-    let made = {
-        let site = site.clone();
-        let slug = slug.clone();
-        tokio::task::spawn_blocking(move || site.leaflets.pdf(&slug).map(|made| made.map(|_| ())))
-            .await
-            .map_err(|e| AppError::internal("typesetting a leaflet", e))?
-    };
-    match made {
-        Some(Ok(())) => {}
-        Some(Err(error)) => return Err(AppError::internal("typesetting a leaflet", error)),
-        None => return Err(AppError::NotFound),
+    if let Some(page) = site.leaflets.kept(&slug) {
+        return Ok(page.respond(StatusCode::OK, request.headers()));
     }
-    match site.leaflets.pdf(&slug) {
+    // Typeset for this request, no more at once than the hospitals' leaflets are.
+    let _permit = state.0.hospital.typesetting_permit().await?;
+    let made = tokio::task::spawn_blocking(move || site.leaflets.pdf(&slug))
+        .await
+        .map_err(|e| AppError::internal("typesetting a leaflet", e))?;
+    match made {
         Some(Ok(page)) => Ok(page.respond(StatusCode::OK, request.headers())),
-        _ => Err(AppError::NotFound),
+        Some(Err(error)) => Err(AppError::internal("typesetting a leaflet", error)),
+        None => Err(AppError::NotFound),
     }
 }
 
-/// The PDFs of plain leaflets this process has made, by a SHA-256 of what they show: a Site
-/// built again (a reload, `--watch`) takes those of unchanged sheets from here instead of
-/// typesetting them again, so only the sheets that changed are typeset. Each [`prepare`] keeps
-/// only what its sheets show, so this holds no more than the newest Site does (and shares its
-/// bytes).
-static MADE: LazyLock<Mutex<HashMap<[u8; 32], CachedPage>>> = LazyLock::new(Mutex::default);
+/// How many bytes of plain leaflets a process keeps: 64 MiB, about 650 leaflets of about
+/// 100 KB. The shipped sheets' leaflets (about 5 MB) all fit; with thousands of sheets the
+/// leaflets asked for least recently are dropped and typeset again when next asked for (about
+/// 15-35 ms each, optimised), instead of holding a gigabyte of PDFs that typst has already
+/// compressed and that few visitors ask for.
+pub const KEPT_BYTES: usize = 64 * 1024 * 1024;
 
-fn made() -> std::sync::MutexGuard<'static, HashMap<[u8; 32], CachedPage>> {
+/// The PDFs of plain leaflets this process has made, by a SHA-256 of what they show, the ones
+/// used least recently dropped beyond [`KEPT_BYTES`]. A Site built again (a reload, `--watch`)
+/// takes those of unchanged sheets from here instead of typesetting them again, so only the
+/// sheets that changed are typeset. Each [`prepare`] keeps only what its sheets show.
+static MADE: LazyLock<Mutex<MadeLeaflets>> =
+    LazyLock::new(|| Mutex::new(MadeLeaflets::new(KEPT_BYTES)));
+
+fn made() -> std::sync::MutexGuard<'static, MadeLeaflets> {
     MADE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Made PDFs within a byte budget, dropping the one used least recently first.
+#[derive(Debug)]
+struct MadeLeaflets {
+    kept: HashMap<[u8; 32], KeptLeaflet>,
+    /// The bytes `kept` holds, by [`CachedPage::resident_bytes`].
+    bytes: usize,
+    budget: usize,
+    /// Counts uses: a leaflet's `last_used` is the count when it was last asked for.
+    clock: u64,
+}
+
+#[derive(Debug)]
+struct KeptLeaflet {
+    page: CachedPage,
+    last_used: u64,
+}
+
+impl MadeLeaflets {
+    fn new(budget: usize) -> Self {
+        Self {
+            kept: HashMap::new(),
+            bytes: 0,
+            budget,
+            clock: 0,
+        }
+    }
+
+    /// The leaflet made from `digest`, marked as just used.
+    fn get(&mut self, digest: &[u8; 32]) -> Option<CachedPage> {
+        self.clock += 1;
+        let kept = self.kept.get_mut(digest)?;
+        kept.last_used = self.clock;
+        Some(kept.page.clone())
+    }
+
+    /// Keeps `page`, dropping the least recently used until it fits. A page larger than the
+    /// whole budget is served but not kept.
+    fn insert(&mut self, digest: [u8; 32], page: CachedPage) {
+        let size = page.resident_bytes();
+        if size > self.budget {
+            return;
+        }
+        if let Some(old) = self.kept.remove(&digest) {
+            self.bytes -= old.page.resident_bytes();
+        }
+        while self.bytes + size > self.budget {
+            let Some(oldest) = self
+                .kept
+                .iter()
+                .min_by_key(|(_, kept)| kept.last_used)
+                .map(|(digest, _)| *digest)
+            else {
+                break;
+            };
+            if let Some(dropped) = self.kept.remove(&oldest) {
+                self.bytes -= dropped.page.resident_bytes();
+            }
+        }
+        self.clock += 1;
+        self.bytes += size;
+        self.kept.insert(
+            digest,
+            KeptLeaflet {
+                page,
+                last_used: self.clock,
+            },
+        );
+    }
+
+    /// Whether another leaflet of `size` bytes would push one out.
+    fn is_full(&self, size: usize) -> bool {
+        self.bytes + size > self.budget
+    }
+
+    /// Drops the leaflets whose digest is not in `current`.
+    fn retain(&mut self, current: &HashSet<[u8; 32]>) {
+        self.kept.retain(|digest, _| current.contains(digest));
+        self.bytes = self.kept.values().map(|k| k.page.resident_bytes()).sum();
+    }
 }
 
 /// The threads the leaflets are typeset on in the background: a pool of their own, so that a
@@ -119,7 +211,7 @@ fn lowest_priority() {
     }
 }
 
-/// One sheet's leaflet: what it shows, and its PDF once made.
+/// One sheet's leaflet: what it shows; its PDF is in [`MADE`] once made.
 #[derive(Debug)]
 struct SheetLeaflet {
     leaflet: Leaflet,
@@ -128,7 +220,11 @@ struct SheetLeaflet {
     digest: [u8; 32],
     /// When the sheet last changed, as an HTTP date.
     last_modified: Option<String>,
-    pdf: OnceLock<Result<CachedPage, LeafletError>>,
+    /// Held while this leaflet is typeset, so that requests asking meanwhile wait for that PDF
+    /// instead of typesetting it again (see [`SheetLeaflet::pdf`]).
+    typesetting: Mutex<()>,
+    /// Typesetting fails the same way each time for the same data: the failure is kept.
+    failed: OnceLock<LeafletError>,
 }
 
 /// Every sheet's leaflet, by slug.
@@ -136,6 +232,10 @@ struct SheetLeaflet {
 pub struct Leaflets {
     sheets: HashMap<String, SheetLeaflet>,
 }
+
+/// A typical leaflet's size: the background work stops making leaflets when one more of this
+/// size would push another out of [`MADE`].
+const TYPICAL_BYTES: usize = 100 * 1024;
 
 impl Leaflets {
     /// What the leaflet of `slug` shows, if there is such a sheet.
@@ -150,26 +250,62 @@ impl Leaflets {
         slugs
     }
 
-    /// The PDF of `slug`'s leaflet, typesetting it if it is not made yet (this blocks: call it
+    /// The PDF of `slug`'s leaflet, typesetting it if it is not kept (this blocks: call it
     /// where blocking is fine). The error is the typesetter's, for the log.
-    pub fn pdf(&self, slug: &str) -> Option<Result<&CachedPage, LeafletError>> {
+    pub fn pdf(&self, slug: &str) -> Option<Result<CachedPage, LeafletError>> {
         let sheet = self.sheets.get(slug)?;
-        let made = sheet.pdf.get_or_init(|| {
-            let last_modified = sheet.last_modified.clone();
-            if let Some(page) = made().get(&sheet.digest) {
-                return Ok(page.clone().with_last_modified(last_modified));
-            }
-            let page = CachedPage::new(MEDIA_TYPE, sheet.leaflet.typeset(None)?)
-                .with_last_modified(last_modified);
-            made().insert(sheet.digest, page.clone());
-            Ok(page)
-        });
-        Some(made.as_ref().map_err(Clone::clone))
+        Some(sheet.pdf())
     }
 
-    /// Makes every leaflet that is not made yet, on every core (the export waits for this).
+    /// The PDF of `slug`'s leaflet if it is made and kept: nothing to typeset.
+    pub fn kept(&self, slug: &str) -> Option<CachedPage> {
+        let sheet = self.sheets.get(slug)?;
+        let page = made().get(&sheet.digest)?;
+        Some(page.with_last_modified(sheet.last_modified.clone()))
+    }
+
+    /// Typesets every leaflet, on every core, keeping what fits in [`KEPT_BYTES`] (the
+    /// benchmark times this).
     pub fn make_all(&self) {
+        self.make_while(|| true);
+    }
+
+    /// Makes leaflets in the leaflets' own pool of threads at the lowest priority
+    /// ([`POOL`]), in the order of their slugs, until [`MADE`] is full: what a serving process
+    /// does after it starts. The rest are typeset when first asked for.
+    pub fn make_all_in_background(&self) {
+        let until_full = || !made().is_full(TYPICAL_BYTES);
+        match &*POOL {
+            Some(pool) => pool.install(|| self.make_while(until_full)),
+            None => self.make_while(until_full),
+        }
+    }
+
+    /// Calls `each` with every leaflet's slug and PDF, typesetting on every core a few at a
+    /// time, so that no more than a few PDFs beyond [`MADE`]'s are held at once (the export).
+    pub fn for_each_pdf<E>(
+        &self,
+        mut each: impl FnMut(&str, Result<CachedPage, LeafletError>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let slugs = self.slugs();
+        for chunk in slugs.chunks(4 * rayon::current_num_threads().max(1)) {
+            let made: Vec<_> = chunk
+                .par_iter()
+                .map(|slug| (*slug, self.sheets[*slug].pdf()))
+                .collect();
+            for (slug, pdf) in made {
+                each(slug, pdf)?;
+            }
+        }
+        crate::leaflet::forget_memoised_work();
+        Ok(())
+    }
+
+    fn make_while(&self, go_on: impl Fn() -> bool + Sync) {
         self.slugs().par_iter().for_each(|slug| {
+            if !go_on() {
+                return;
+            }
             if let Some(Err(error)) = self.pdf(slug) {
                 tracing::error!(slug, "{error}");
             }
@@ -177,13 +313,13 @@ impl Leaflets {
         crate::leaflet::forget_memoised_work();
     }
 
-    /// Like [`Leaflets::make_all`], in the leaflets' own pool of threads at the lowest
-    /// priority ([`POOL`]): what a serving process does after it starts.
-    pub fn make_all_in_background(&self) {
-        match &*POOL {
-            Some(pool) => pool.install(|| self.make_all()),
-            None => self.make_all(),
-        }
+    /// How many leaflets are made and kept in memory.
+    pub fn kept_count(&self) -> usize {
+        let made = made();
+        self.sheets
+            .values()
+            .filter(|sheet| made.kept.contains_key(&sheet.digest))
+            .count()
     }
 
     /// How many leaflets there are.
@@ -194,6 +330,44 @@ impl Leaflets {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.sheets.is_empty()
+    }
+}
+
+impl SheetLeaflet {
+    fn pdf(&self) -> Result<CachedPage, LeafletError> {
+        let with_date = |page: CachedPage| page.with_last_modified(self.last_modified.clone());
+        if let Some(page) = made().get(&self.digest) {
+            return Ok(with_date(page));
+        }
+        // Someone typesetting this one already? A thread outside rayon's pools waits for
+        // them. One inside must not: while typst's own parallel work waits, rayon may hand
+        // its thread the job of another leaflet, whose typesetter may be waiting for this one
+        // (a deadlock the export and the background work found). It typesets it too.
+        let _typesetting = match self.typesetting.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) if rayon::current_thread_index().is_none() => Some(
+                self.typesetting
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner),
+            ),
+            Err(TryLockError::WouldBlock) => None,
+        };
+        if let Some(error) = self.failed.get() {
+            return Err(error.clone());
+        }
+        // Made by whoever held the lock before us?
+        if let Some(page) = made().get(&self.digest) {
+            return Ok(with_date(page));
+        }
+        match self.leaflet.typeset(None) {
+            Ok(pdf) => {
+                let page = CachedPage::new(MEDIA_TYPE, pdf);
+                made().insert(self.digest, page.clone());
+                Ok(with_date(page))
+            }
+            Err(error) => Err(self.failed.get_or_init(|| error).clone()),
+        }
     }
 }
 
@@ -210,13 +384,14 @@ pub(crate) fn prepare(config: &SiteConfig, library: &Library) -> Leaflets {
                 leaflet,
                 digest,
                 last_modified: sheet.page.source.modified.and_then(http_date),
-                pdf: OnceLock::new(),
+                typesetting: Mutex::default(),
+                failed: OnceLock::new(),
             };
             (sheet.page.slug.clone(), entry)
         })
         .collect::<HashMap<String, SheetLeaflet>>();
     let current: HashSet<[u8; 32]> = sheets.values().map(|s| s.digest).collect();
-    made().retain(|digest, _| current.contains(digest));
+    made().retain(&current);
     Leaflets { sheets }
 }
 
@@ -363,4 +538,87 @@ fn radiation_lines(panel: &RadiationPanel) -> RadiationLines {
         lines.after.push("The team will only use X-rays when the benefit of the procedure to you is judged to outweigh the small risk. They keep the dose as low as they can.".into());
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pdf_of(bytes: usize) -> CachedPage {
+        CachedPage::new(MEDIA_TYPE, vec![b'%'; bytes])
+    }
+
+    /// One case: a budget; leaflets kept in order (digest byte, size); those asked for again;
+    /// one more kept; and the digests kept at the end.
+    struct Case {
+        budget: usize,
+        first: &'static [(u8, usize)],
+        asked_again: &'static [u8],
+        last: (u8, usize),
+        expected: &'static [u8],
+    }
+
+    #[test]
+    fn made_leaflets_drop_the_least_recently_used_beyond_their_budget() {
+        let case = |budget, first, asked_again, last, expected| Case {
+            budget,
+            first,
+            asked_again,
+            last,
+            expected,
+        };
+        let rows = [
+            // Room for all three.
+            case(300, &[(1, 100), (2, 100)], &[], (3, 100), &[1, 2, 3]),
+            // The oldest goes.
+            case(250, &[(1, 100), (2, 100)], &[], (3, 100), &[2, 3]),
+            // Asked for again, 1 is newer than 2, so 2 goes.
+            case(250, &[(1, 100), (2, 100)], &[1], (3, 100), &[1, 3]),
+            // A big one pushes out as many as it needs, oldest first: 1 and 3, not 2.
+            case(
+                300,
+                &[(1, 100), (2, 100), (3, 100)],
+                &[2],
+                (4, 200),
+                &[2, 4],
+            ),
+            // One larger than the whole budget is not kept, and drops nothing.
+            case(250, &[(1, 100), (2, 100)], &[], (3, 300), &[1, 2]),
+        ];
+        for Case {
+            budget,
+            first,
+            asked_again,
+            last,
+            expected,
+        } in rows
+        {
+            let mut made = MadeLeaflets::new(budget);
+            for &(digest, size) in first {
+                made.insert([digest; 32], pdf_of(size));
+            }
+            for &digest in asked_again {
+                assert!(made.get(&[digest; 32]).is_some());
+            }
+            made.insert([last.0; 32], pdf_of(last.1));
+            let mut kept: Vec<u8> = made.kept.keys().map(|d| d[0]).collect();
+            kept.sort_unstable();
+            assert_eq!(kept, expected, "budget {budget}, then {last:?}");
+            let held: usize = made.kept.values().map(|k| k.page.resident_bytes()).sum();
+            assert_eq!(made.bytes, held, "the count of bytes held stays true");
+            assert!(made.bytes <= budget);
+        }
+    }
+
+    #[test]
+    fn made_leaflets_say_when_one_more_would_push_another_out() {
+        let mut made = MadeLeaflets::new(250);
+        made.insert([1; 32], pdf_of(100));
+        assert!(!made.is_full(100));
+        made.insert([2; 32], pdf_of(100));
+        assert!(made.is_full(100));
+        made.retain(&HashSet::from([[2; 32]]));
+        assert_eq!(made.bytes, 100);
+        assert!(!made.is_full(100));
+    }
 }

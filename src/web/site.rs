@@ -242,15 +242,16 @@ impl Site {
         self.open_data.make_brotli_copies();
     }
 
-    /// Typesets every sheet's leaflet that is not made yet, on every core; the export calls
-    /// this before it writes. Until then a leaflet asked for is typeset for that request.
+    /// Typesets every sheet's leaflet that is not kept, on every core, keeping as many as fit
+    /// in [`super::leaflets::KEPT_BYTES`]; the benchmark times this. A leaflet asked for that
+    /// is not kept is typeset for that request.
     pub fn make_leaflets(&self) {
         self.leaflets.make_all();
     }
 
     /// Like [`Site::make_leaflets`], at the lowest priority in a pool of its own, so that
-    /// nothing else waits for it: the server calls this in the background, after the brotli
-    /// copies.
+    /// nothing else waits for it, and only until the leaflets kept are at their budget: the
+    /// server calls this in the background, after the brotli copies.
     pub fn make_leaflets_in_background(&self) {
         self.leaflets.make_all_in_background();
     }

@@ -29,12 +29,21 @@ describe('printed pages', () => {
         }
         assert.equal(await page.locator('.print-only').first().isVisible(), false,
           'the printed-from line should not show on screen');
+        const professionalOnScreen = await page.locator('main section.professional').count() > 0
+          && await page.locator('main section.professional').isVisible();
 
         await page.emulateMedia({ media: 'print' });
         for (const [what, selector] of Object.entries(HIDDEN_IN_PRINT)) {
           assert.equal(await page.locator(selector).first().isVisible(), false, `${what} should not print`);
         }
         assert.ok(await page.locator('main h1').isVisible(), 'the title should print');
+        // A sheet's section for professionals is on screen but not in the patient's printout.
+        const professional = page.locator('main section.professional');
+        if (entry.kind === 'procedure') {
+          assert.ok(professionalOnScreen, 'a sheet shows its section for professionals on screen');
+          assert.equal(await professional.isVisible(), false, 'the section for professionals should not print');
+          assert.ok(await page.locator('main h2').first().isVisible(), 'the patient sections should print');
+        }
 
         const printedFrom = page.locator('.print-only').first();
         assert.ok(await printedFrom.isVisible(), 'the page address should print');

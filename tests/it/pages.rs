@@ -288,3 +288,28 @@ async fn a_real_socket_serves_pages_and_shuts_down_gracefully() {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+/// A printed page names the public address it came from, and no address at all when the
+/// settings' base_url names this machine: "printed from http://127.0.0.1:3000" helps nobody.
+#[tokio::test]
+async fn a_printed_page_names_its_public_address_and_never_a_loopback_one() {
+    for (base_url, printed) in [
+        (
+            "https://www.irinfo.example",
+            Some("https://www.irinfo.example/procedures/balloon"),
+        ),
+        ("http://127.0.0.1:3000", None),
+        ("http://localhost:3000", None),
+    ] {
+        let mut config = fixture_config("minimal");
+        config.site.base_url = base_url.to_string();
+        let router = irinfo::web::router(state_for(config));
+        let body = get_ok(&router, "/procedures/balloon").await.body;
+        let line = between(&body, "<p class=\"print-only\">", "</p>");
+        assert_eq!(
+            line.map(|l| l.trim_start_matches("Printed from ").trim()),
+            printed,
+            "base_url {base_url}"
+        );
+    }
+}
