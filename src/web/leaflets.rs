@@ -77,11 +77,15 @@ async fn leaflet(
     if let Some(page) = site.leaflets.kept(&slug) {
         return Ok(page.respond(StatusCode::OK, request.headers()));
     }
-    // Typeset for this request, no more at once than the hospitals' leaflets are.
-    let _permit = state.0.hospital.typesetting_permit().await?;
-    let made = tokio::task::spawn_blocking(move || site.leaflets.pdf(&slug))
-        .await
-        .map_err(|e| AppError::internal("typesetting a leaflet", e))?;
+    // Typeset for this request, no more at once than the hospitals' leaflets are. The work
+    // holds the permit, so a client that has gone cannot leave more typesetting running.
+    let permit = state.0.hospital.typesetting_permit().await?;
+    let made = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        site.leaflets.pdf(&slug)
+    })
+    .await
+    .map_err(|e| AppError::internal("typesetting a leaflet", e))?;
     match made {
         Some(Ok(page)) => Ok(page.respond(StatusCode::OK, request.headers())),
         Some(Err(error)) => Err(AppError::internal("typesetting a leaflet", error)),

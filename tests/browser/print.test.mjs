@@ -42,7 +42,7 @@ describe('printed pages', () => {
         if (entry.kind === 'procedure') {
           assert.ok(professionalOnScreen, 'a sheet shows its section for professionals on screen');
           assert.equal(await professional.isVisible(), false, 'the section for professionals should not print');
-          assert.ok(await page.locator('main h2').first().isVisible(), 'the patient sections should print');
+          assert.ok(await page.locator('main .prose h2').first().isVisible(), 'the patient sections should print');
         }
 
         const printedFrom = page.locator('.print-only').first();
