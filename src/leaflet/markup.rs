@@ -9,12 +9,12 @@
 //! cannot be followed), made absolute with the site's public address.
 
 use pulldown_cmark::{BrokenLink, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::content::citations;
 
 /// One block of the body.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Block {
     /// A heading: level 1 is a `##` of the body (the sheet's title is above them all).
@@ -29,14 +29,27 @@ pub enum Block {
         ordered: bool,
         items: Vec<Vec<Block>>,
     },
-    /// Where the sheet's own parts go: `"get_help"`, `"risks"` or `"radiation"`.
+    /// Where one of the sheet's own parts goes.
     Insert {
-        what: &'static str,
+        what: Part,
     },
 }
 
+/// A part of the sheet that is not in its Markdown body, placed after one of its sections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    /// When to get help: the care cards.
+    GetHelp,
+    /// The risks with their numbers.
+    Risks,
+    /// The radiation panel.
+    Radiation,
+}
+
 /// A piece of text in one style.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Run {
     pub text: String,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -64,11 +77,7 @@ const CITATION_MARK: &str = "\u{0}cite:";
 
 /// Converts a Markdown body to blocks, with an insert after the section named `after` for each
 /// `(after, what)` (at the end when the section is last or missing).
-pub(crate) fn blocks(
-    body: &str,
-    context: &Context<'_>,
-    inserts: &[(&str, &'static str)],
-) -> Vec<Block> {
+pub(crate) fn blocks(body: &str, context: &Context<'_>, inserts: &[(&str, Part)]) -> Vec<Block> {
     let mut cite_links = |link: BrokenLink<'_>| {
         citations::parse_label(&link.reference).map(|_| {
             (
@@ -89,7 +98,7 @@ pub(crate) fn blocks(
 }
 
 /// Puts each insert before the level-1 heading that follows its section.
-fn place_inserts(blocks: &mut Vec<Block>, inserts: &[(&str, &'static str)]) {
+fn place_inserts(blocks: &mut Vec<Block>, inserts: &[(&str, Part)]) {
     for (after, what) in inserts {
         let start = blocks
             .iter()
@@ -102,7 +111,7 @@ fn place_inserts(blocks: &mut Vec<Block>, inserts: &[(&str, &'static str)]) {
                     .map(|i| start + 1 + i)
             })
             .unwrap_or(blocks.len());
-        blocks.insert(at, Block::Insert { what });
+        blocks.insert(at, Block::Insert { what: *what });
     }
 }
 
@@ -273,7 +282,7 @@ mod tests {
         blocks(
             body,
             &context,
-            &[("Afterwards", "get_help"), ("Risks", "risks")],
+            &[("Afterwards", Part::GetHelp), ("Risks", Part::Risks)],
         )
     }
 
@@ -339,17 +348,24 @@ mod tests {
         assert!(!ordered);
         assert_eq!(items.len(), 2);
         assert!(matches!(&items[1][1], Block::List { ordered: true, .. }));
-        assert_eq!(blocks[2], Block::Insert { what: "get_help" });
+        assert_eq!(
+            blocks[2],
+            Block::Insert {
+                what: Part::GetHelp
+            }
+        );
         assert!(matches!(&blocks[3], Block::Heading { text, .. } if text == "Risks"));
-        assert_eq!(blocks[5], Block::Insert { what: "risks" });
+        assert_eq!(blocks[5], Block::Insert { what: Part::Risks });
         assert!(matches!(&blocks[6], Block::Heading { text, .. } if text == "Radiation"));
         // A section that is missing puts its insert at the end.
         let blocks = convert("Text.\n");
         assert_eq!(
             &blocks[1..],
             [
-                Block::Insert { what: "get_help" },
-                Block::Insert { what: "risks" }
+                Block::Insert {
+                    what: Part::GetHelp
+                },
+                Block::Insert { what: Part::Risks }
             ]
         );
     }

@@ -32,7 +32,7 @@ pub mod markup;
 
 use std::sync::LazyLock;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime, Smart};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
@@ -42,7 +42,7 @@ use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
 
 pub use local::LocalDetails;
-pub use markup::{Block, Run};
+pub use markup::{Block, Part, Run};
 
 /// The leaflet template, read into the binary when it is compiled (like the HTML templates).
 const TEMPLATE: &str = include_str!("../../templates/leaflet.typ");
@@ -57,7 +57,7 @@ const FONTS: [&[u8]; 2] = [
 const CACHE_AGE: usize = 4;
 
 /// Everything a leaflet shows of one sheet, as the template reads it from `/sheet.json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Leaflet {
     pub title: String,
     pub summary: String,
@@ -86,7 +86,7 @@ pub struct Leaflet {
 }
 
 /// One version of a sheet.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HistoryLine {
     pub version: String,
     pub date: String,
@@ -94,7 +94,7 @@ pub struct HistoryLine {
 }
 
 /// One risk with how common it is.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RiskLine {
     pub what: String,
     /// "Common: about 3 in 100 people", or "Not known: why".
@@ -105,14 +105,14 @@ pub struct RiskLine {
 }
 
 /// One word of the scale and what it means.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScaleLine {
     pub word: String,
     pub meaning: String,
 }
 
 /// When to get help, as the sheet's care cards say.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GetHelpLines {
     pub call_999: Vec<String>,
     pub same_day: Vec<String>,
@@ -120,7 +120,7 @@ pub struct GetHelpLines {
 }
 
 /// The radiation panel: paragraphs before and after its facts.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RadiationLines {
     pub before: Vec<String>,
     pub facts: Vec<Fact>,
@@ -128,14 +128,14 @@ pub struct RadiationLines {
 }
 
 /// A term and its value, such as "Typical dose" and "12 mSv (millisieverts)".
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Fact {
     pub term: String,
     pub value: String,
 }
 
 /// One numbered source.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SourceLine {
     pub number: usize,
     pub citation: String,
@@ -151,6 +151,11 @@ impl Leaflet {
     /// The leaflet as the template reads it.
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("a leaflet is plain data")
+    }
+
+    /// A leaflet from what [`Leaflet::to_json`] wrote.
+    pub fn from_json(json: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(json)
     }
 
     /// Typesets this leaflet, with a hospital's details if given, with the process's one

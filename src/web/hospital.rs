@@ -608,7 +608,7 @@ pub(crate) fn form_page(
         fields: field_views(&values, &errors),
         errors,
         print_view: match (&details, site.leaflets.get(slug)) {
-            (Some(_), Some(leaflet)) => super::print_view::leaflet_html(leaflet),
+            (Some(_), Some(leaflet)) => super::print_view::leaflet_html(&leaflet),
             _ => String::new(),
         },
         details,
@@ -628,10 +628,9 @@ async fn form(
     let site = state.site();
     let title = site
         .leaflets
-        .get(&slug)
+        .title(&slug)
         .ok_or(AppError::NotFound)?
-        .title
-        .clone();
+        .to_string();
     let values = HospitalValues::parse(request.uri().query().unwrap_or(""));
     let outcome = if values.sent {
         validate(&values).map(Some)

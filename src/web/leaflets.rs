@@ -18,6 +18,7 @@
 //!
 //! [`Site::make_leaflets`]: super::Site::make_leaflets
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::{LazyLock, Mutex, OnceLock, PoisonError, TryLockError};
 
@@ -26,6 +27,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
+use libdeflater::{CompressionLvl, Compressor, Decompressor};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -38,8 +40,8 @@ use super::views::RadiationPanel;
 use crate::config::SiteConfig;
 use crate::content::{Library, PageKind, ProcedureSheet};
 use crate::leaflet::{
-    Fact, GetHelpLines, HistoryLine, Leaflet, LeafletError, MEDIA_TYPE, RadiationLines, RiskLine,
-    ScaleLine, SourceLine, markup,
+    Fact, GetHelpLines, HistoryLine, Leaflet, LeafletError, MEDIA_TYPE, Part, RadiationLines,
+    RiskLine, ScaleLine, SourceLine, markup,
 };
 
 pub use super::hospital::leaflet_path;
@@ -60,18 +62,17 @@ async fn leaflet(
     request: Request,
 ) -> Result<Response, AppError> {
     let site = state.site();
-    let Some(leaflet) = site.leaflets.get(&slug) else {
+    let Some(title) = site.leaflets.title(&slug) else {
         return Err(AppError::NotFound);
     };
     let values = HospitalValues::parse(request.uri().query().unwrap_or(""));
     if values.sent {
-        let title = leaflet.title.clone();
         return match hospital::validate(&values) {
             Ok(details) => {
-                let leaflet = leaflet.clone();
+                let leaflet = site.leaflets.get(&slug).ok_or(AppError::NotFound)?;
                 hospital::leaflet_for_hospital(&state, &slug, leaflet, details, request).await
             }
-            Err(errors) => hospital::form_page(&state, &slug, &title, values, Err(errors)),
+            Err(errors) => hospital::form_page(&state, &slug, title, values, Err(errors)),
         };
     }
     if let Some(page) = site.leaflets.kept(&slug) {
@@ -215,10 +216,18 @@ fn lowest_priority() {
     }
 }
 
-/// One sheet's leaflet: what it shows; its PDF is in [`MADE`] once made.
+/// One sheet's leaflet: what it shows, packed; its PDF is in [`MADE`] once made.
 #[derive(Debug)]
 struct SheetLeaflet {
-    leaflet: Leaflet,
+    /// The sheet's title, for the hospital form's heading.
+    title: String,
+    /// The leaflet's JSON ([`Leaflet::to_json`]), deflated: with thousands of sheets a
+    /// [`Leaflet`] of every one would be another copy of every sheet's text, about 20 KB each
+    /// in small strings, where this is a few KB, and unpacking costs microseconds beside the
+    /// milliseconds of typesetting.
+    packed: Box<[u8]>,
+    /// The JSON's length, to inflate it into.
+    json_len: usize,
     /// The SHA-256 of what the leaflet shows (its data; the template and the fonts are the
     /// same for the life of the process), the key of [`MADE`].
     digest: [u8; 32],
@@ -243,8 +252,13 @@ const TYPICAL_BYTES: usize = 100 * 1024;
 
 impl Leaflets {
     /// What the leaflet of `slug` shows, if there is such a sheet.
-    pub fn get(&self, slug: &str) -> Option<&Leaflet> {
-        self.sheets.get(slug).map(|s| &s.leaflet)
+    pub fn get(&self, slug: &str) -> Option<Leaflet> {
+        self.sheets.get(slug)?.unpack()
+    }
+
+    /// The title of `slug`'s sheet, if there is such a sheet.
+    pub fn title(&self, slug: &str) -> Option<&str> {
+        self.sheets.get(slug).map(|s| s.title.as_str())
     }
 
     /// Every slug with a leaflet, sorted.
@@ -338,6 +352,49 @@ impl Leaflets {
 }
 
 impl SheetLeaflet {
+    fn new(leaflet: &Leaflet, last_modified: Option<String>) -> Self {
+        thread_local! {
+            static DEFLATE: RefCell<Compressor> =
+                RefCell::new(Compressor::new(CompressionLvl::default()));
+        }
+        let json = leaflet.to_json();
+        let packed = DEFLATE.with_borrow_mut(|deflate| {
+            let mut packed = vec![0; deflate.deflate_compress_bound(json.len())];
+            let written = deflate.deflate_compress(&json, &mut packed).unwrap_or(0);
+            packed.truncate(written);
+            packed.into_boxed_slice()
+        });
+        Self {
+            title: leaflet.title.clone(),
+            packed,
+            json_len: json.len(),
+            digest: Sha256::digest(&json).into(),
+            last_modified,
+            typesetting: Mutex::default(),
+            failed: OnceLock::new(),
+        }
+    }
+
+    /// The leaflet, unpacked. `None` only if packing went wrong, which is logged.
+    fn unpack(&self) -> Option<Leaflet> {
+        thread_local! {
+            static INFLATE: RefCell<Decompressor> = RefCell::new(Decompressor::new());
+        }
+        let mut json = vec![0; self.json_len];
+        let inflated =
+            INFLATE.with_borrow_mut(|inflate| inflate.deflate_decompress(&self.packed, &mut json));
+        let unpacked = match inflated {
+            Ok(len) if len == self.json_len => Leaflet::from_json(&json).map_err(|e| e.to_string()),
+            Ok(len) => Err(format!("{len} bytes instead of {}", self.json_len)),
+            Err(e) => Err(e.to_string()),
+        };
+        unpacked
+            .inspect_err(|error| {
+                tracing::error!(title = self.title, "unpacking a leaflet: {error}")
+            })
+            .ok()
+    }
+
     fn pdf(&self) -> Result<CachedPage, LeafletError> {
         let with_date = |page: CachedPage| page.with_last_modified(self.last_modified.clone());
         if let Some(page) = made().get(&self.digest) {
@@ -364,7 +421,12 @@ impl SheetLeaflet {
         if let Some(page) = made().get(&self.digest) {
             return Ok(with_date(page));
         }
-        match self.leaflet.typeset(None) {
+        let Some(leaflet) = self.unpack() else {
+            return Err(LeafletError::Typeset(
+                "the leaflet's data could not be read".into(),
+            ));
+        };
+        match leaflet.typeset(None) {
             Ok(pdf) => {
                 let page = CachedPage::new(MEDIA_TYPE, pdf);
                 made().insert(self.digest, page.clone());
@@ -383,14 +445,8 @@ pub(crate) fn prepare(config: &SiteConfig, library: &Library) -> Leaflets {
         .par_iter()
         .map(|sheet| {
             let leaflet = leaflet_of(sheet, library, config);
-            let digest = Sha256::digest(leaflet.to_json()).into();
-            let entry = SheetLeaflet {
-                leaflet,
-                digest,
-                last_modified: sheet.page.source.modified.and_then(http_date),
-                typesetting: Mutex::default(),
-                failed: OnceLock::new(),
-            };
+            let last_modified = sheet.page.source.modified.and_then(http_date);
+            let entry = SheetLeaflet::new(&leaflet, last_modified);
             (sheet.page.slug.clone(), entry)
         })
         .collect::<HashMap<String, SheetLeaflet>>();
@@ -427,9 +483,9 @@ fn leaflet_of(sheet: &ProcedureSheet<'_>, library: &Library, config: &SiteConfig
         body,
         &context,
         &[
-            (crate::content::authority::AFTERWARDS_SECTION, "get_help"),
-            (crate::content::authority::RISKS_SECTION, "risks"),
-            ("Radiation", "radiation"),
+            (crate::content::authority::AFTERWARDS_SECTION, Part::GetHelp),
+            (crate::content::authority::RISKS_SECTION, Part::Risks),
+            ("Radiation", Part::Radiation),
         ],
     );
     let history = &page.meta.review.history;
@@ -612,6 +668,46 @@ mod tests {
             assert_eq!(made.bytes, held, "the count of bytes held stays true");
             assert!(made.bytes <= budget);
         }
+    }
+
+    /// A leaflet is kept deflated and reads back as it was, every kind of block included.
+    #[test]
+    fn a_packed_leaflet_unpacks_to_what_it_was() {
+        let json = serde_json::json!({
+            "title": "Angioplasty", "summary": "Widening an artery.", "also_known_as": ["PTA"],
+            "version": "2.0", "version_date": "1 December 2026",
+            "history": [{"version": "2.0", "date": "1 December 2026", "change": "Risks."}],
+            "next_review": "1 December 2028", "review_notice": "Not yet checked.",
+            "disclaimer": "General information only.", "publisher": "The society",
+            "url": "https://www.irinfo.example/procedures/angioplasty",
+            "blocks": [
+                {"kind": "heading", "level": 1, "text": "What is it?"},
+                {"kind": "paragraph", "runs": [
+                    {"text": "A balloon ", "strong": true}, {"text": "", "cite": "1, 2"},
+                    {"text": "NHS", "url": "https://www.nhs.uk/"}]},
+                {"kind": "list", "ordered": true, "items": [[{"kind": "paragraph", "runs": [{"text": "One"}]}]]},
+                {"kind": "insert", "what": "get_help"},
+                {"kind": "insert", "what": "risks"},
+                {"kind": "insert", "what": "radiation"}
+            ],
+            "risks": [{"what": "Bruising", "how_common": "Common: about 1 in 10",
+                       "treatment": null, "cites": "1"}],
+            "scale": [{"word": "Common", "meaning": "1 in 10 to 1 in 100"}],
+            "get_help": {"call_999": ["Chest pain"], "same_day": [], "non_urgent": []},
+            "radiation": {"before": ["X-rays."], "facts": [{"term": "Dose", "value": "1 mSv"}], "after": []},
+            "sources": [{"number": 1, "citation": "NICE", "kind": "Guideline", "url": "https://www.nice.org.uk/"}]
+        });
+        let leaflet = Leaflet::from_json(json.to_string().as_bytes()).unwrap();
+        let packed = SheetLeaflet::new(&leaflet, None);
+        assert!(
+            packed.packed.len() < packed.json_len,
+            "deflated, it is smaller"
+        );
+        assert_eq!(packed.title, "Angioplasty");
+        assert_eq!(packed.unpack().unwrap().to_json(), leaflet.to_json());
+        // A part no sheet has is refused, not read as something else.
+        let unknown = json.to_string().replace("\"radiation\"}", "\"scores\"}");
+        assert!(Leaflet::from_json(unknown.as_bytes()).is_err());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use crate::leaflet::{Block, Leaflet, Run};
+use crate::leaflet::{Block, Leaflet, Part, Run};
 
 /// Escapes text for HTML content and attribute values, as the templates do.
 fn escape(text: &str) -> String {
@@ -60,7 +60,7 @@ fn blocks(out: &mut String, leaflet: &Leaflet, list: &[Block]) {
                 }
                 let _ = writeln!(out, "</{tag}>");
             }
-            Block::Insert { what } => insert(out, leaflet, what),
+            Block::Insert { what } => insert(out, leaflet, *what),
         }
     }
 }
@@ -88,9 +88,9 @@ fn close_table(out: &mut String) {
     out.push_str("</tbody></table></div>\n");
 }
 
-fn insert(out: &mut String, leaflet: &Leaflet, what: &str) {
+fn insert(out: &mut String, leaflet: &Leaflet, what: Part) {
     match what {
-        "get_help" => {
+        Part::GetHelp => {
             let Some(help) = &leaflet.get_help else {
                 return;
             };
@@ -109,7 +109,7 @@ fn insert(out: &mut String, leaflet: &Leaflet, what: &str) {
                 }
             }
         }
-        "risks" => {
+        Part::Risks => {
             if !leaflet.risks.is_empty() {
                 open_table(
                     out,
@@ -144,7 +144,7 @@ fn insert(out: &mut String, leaflet: &Leaflet, what: &str) {
             }
             close_table(out);
         }
-        "radiation" => {
+        Part::Radiation => {
             out.push_str("<div class=\"panel\"><h4>Radiation at a glance</h4>\n");
             for paragraph in &leaflet.radiation.before {
                 let _ = writeln!(out, "<p>{}</p>", escape(paragraph));
@@ -166,7 +166,6 @@ fn insert(out: &mut String, leaflet: &Leaflet, what: &str) {
             }
             out.push_str("</div>\n");
         }
-        _ => {}
     }
 }
 
