@@ -303,11 +303,28 @@ impl Leaflets {
     /// time, so that no more than a few PDFs beyond [`MADE`]'s are held at once (the export).
     pub fn for_each_pdf<E>(
         &self,
+        each: impl FnMut(&str, Result<CachedPage, LeafletError>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.for_each_pdf_while(|| true, each)
+    }
+
+    /// Typesets leaflets one per thread at a time while `go_on` says so, and gives each to
+    /// `each`. One per thread, not all the slugs to rayon at once: typst works in parallel
+    /// too, and a thread waiting for that work takes on whatever else is queued, on the same
+    /// stack. With a thousand leaflets queued, typesets nested inside typesets until a stack
+    /// overflowed (`scripts/memory` found it); with one per thread queued, a thread nests
+    /// at most the others of its round.
+    fn for_each_pdf_while<E>(
+        &self,
+        go_on: impl Fn() -> bool,
         mut each: impl FnMut(&str, Result<CachedPage, LeafletError>) -> Result<(), E>,
     ) -> Result<(), E> {
         let slugs = self.slugs();
-        for chunk in slugs.chunks(4 * rayon::current_num_threads().max(1)) {
-            let made: Vec<_> = chunk
+        for round in slugs.chunks(rayon::current_num_threads().max(1)) {
+            if !go_on() {
+                break;
+            }
+            let made: Vec<_> = round
                 .par_iter()
                 .map(|slug| (*slug, self.sheets[*slug].pdf()))
                 .collect();
@@ -319,16 +336,14 @@ impl Leaflets {
         Ok(())
     }
 
-    fn make_while(&self, go_on: impl Fn() -> bool + Sync) {
-        self.slugs().par_iter().for_each(|slug| {
-            if !go_on() {
-                return;
-            }
-            if let Some(Err(error)) = self.pdf(slug) {
+    fn make_while(&self, go_on: impl Fn() -> bool) {
+        let logged = self.for_each_pdf_while(go_on, |slug, pdf| {
+            if let Err(error) = pdf {
                 tracing::error!(slug, "{error}");
             }
+            Ok::<(), std::convert::Infallible>(())
         });
-        crate::leaflet::forget_memoised_work();
+        let Ok(()) = logged;
     }
 
     /// How many leaflets are made and kept in memory.
