@@ -14,7 +14,7 @@
 //! for. So the process keeps at most [`KEPT_BYTES`] of them, dropping the one used least
 //! recently; the background work stops when that is full, and a leaflet that is not kept is
 //! typeset when asked for, no more at once than the hospitals' leaflets
-//! ([`hospital::TYPESET_AT_ONCE`]). The export typesets the rest a few at a time.
+//! ([`hospital::TYPESET_AT_ONCE`]). The export typesets the rest one per thread at a time.
 //!
 //! [`Site::make_leaflets`]: super::Site::make_leaflets
 
@@ -299,8 +299,8 @@ impl Leaflets {
         }
     }
 
-    /// Calls `each` with every leaflet's slug and PDF, typesetting on every core a few at a
-    /// time, so that no more than a few PDFs beyond [`MADE`]'s are held at once (the export).
+    /// Calls `each` with every leaflet's slug and PDF, typesetting one per thread at a time,
+    /// so that no more than a few PDFs beyond [`MADE`]'s are held at once (the export).
     pub fn for_each_pdf<E>(
         &self,
         each: impl FnMut(&str, Result<CachedPage, LeafletError>) -> Result<(), E>,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  axeViolations, describeViolations, horizontalOverflow, screenshotPath, testOptions, useSiteAndBrowser, withPage,
+  axeViolations, describeViolations, horizontalOverflow, screenshotPage, testOptions, useSiteAndBrowser, withPage,
 } from './lib/harness.mjs';
 
 const env = useSiteAndBrowser({ content: 'tests/fixtures/minimal' });
@@ -46,7 +46,7 @@ describe('a sheet with risks, care cards and sources', () => {
       await page.goto(new URL(SHEET, env.baseUrl).href);
       const overflow = await horizontalOverflow(page);
       assert.equal(overflow.overflow, 0, JSON.stringify(overflow));
-      await page.screenshot({ path: screenshotPath('authority-sheet-320.png'), fullPage: true });
+      await screenshotPage(page, 'authority-sheet-320.png');
       await page.emulateMedia({ media: 'print' });
       for (const selector of ['main .care-cards', 'main dl.risk-list', 'main table.risk-scale', 'main .page-sources', 'main .page-history']) {
         assert.ok(await page.locator(selector).isVisible(), `${selector} should print`);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  openEntry, screenshotPath, testOptions, useSiteAndBrowser, withPage,
+  openEntry, screenshotPage, screenshotPath, testOptions, useSiteAndBrowser, withPage,
 } from './lib/harness.mjs';
 import { PAGES } from './lib/pages.mjs';
 
@@ -74,7 +74,7 @@ describe('printed pages', () => {
         }
         assert.ok(await page.locator('main .page-history').isVisible(), 'the page history should print');
 
-        await page.screenshot({ path: screenshotPath(`${entry.name}-print.png`), fullPage: true });
+        await screenshotPage(page, `${entry.name}-print.png`);
         await page.pdf({ path: screenshotPath(`${entry.name}-print.pdf`), format: 'A4' });
       });
     });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  applyTextSpacing, horizontalOverflow, openEntry, screenshotPath, testOptions, useSiteAndBrowser, withPage,
+  applyTextSpacing, horizontalOverflow, openEntry, screenshotPage, testOptions, useSiteAndBrowser, withPage,
 } from './lib/harness.mjs';
 import { PAGES } from './lib/pages.mjs';
 
@@ -21,7 +21,7 @@ describe('no sideways scrolling; screenshots at 320 and 1280 px', () => {
         await withPage(env.browser, { viewport: { width, height: 800 } }, async (page) => {
           await openEntry(page, env.baseUrl, entry);
           const { viewport, overflow, culprits } = await horizontalOverflow(page);
-          await page.screenshot({ path: screenshotPath(`${entry.name}-${width}.png`), fullPage: true });
+          await screenshotPage(page, `${entry.name}-${width}.png`);
           assert.equal(viewport, width, `the viewport should be ${width} px wide`);
           assert.equal(overflow, 0,
             `at ${width} px ${page.url()} is ${overflow} px wider than the screen; ` +

@@ -451,6 +451,26 @@ export async function horizontalOverflow(page) {
   });
 }
 
+/**
+ * Photographs the whole page into the screenshot folder, for a person to look at. Headless
+ * Chromium now and then answers a full-page capture with "Unable to capture screenshot" (seen
+ * once on /a-z, which passed before and after): it is tried again, and then the visible part is
+ * taken instead, with a line in the log. A picture is never what a test asserts.
+ */
+export async function screenshotPage(page, file) {
+  const path = screenshotPath(file);
+  for (let attempt = 1; attempt <= 2; attempt += 1) {
+    try {
+      await page.screenshot({ path, fullPage: true });
+      return;
+    } catch (error) {
+      if (!/Unable to capture screenshot/.test(String(error))) throw error;
+    }
+  }
+  console.log(`# ${file}: the full page could not be captured twice; the visible part is saved`);
+  await page.screenshot({ path });
+}
+
 /** Makes sure the screenshot folder exists and returns the path of one screenshot. */
 export function screenshotPath(file) {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
