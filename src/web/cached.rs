@@ -385,24 +385,43 @@ impl CachedPage {
 
 thread_local! {
     /// The identity bodies this thread made lately (see the module documentation).
-    static IDENTITY_CACHE: RefCell<IdentityCache> =
-        RefCell::new(IdentityCache::new(IDENTITY_CACHE_BYTES));
+    static IDENTITY_CACHE: RefCell<RecentlyUsed<[u8; 16], Bytes>> =
+        RefCell::new(RecentlyUsed::new(IDENTITY_CACHE_BYTES));
 }
 
-/// Bodies by the digest of their bytes, the least recently used dropped first once they add up
-/// to more than `budget` bytes. Small enough (a few dozen entries) that finding the oldest by
-/// looking at each is cheaper than keeping them in order on every hit.
+/// Values by a digest of what they were made from, the least recently used dropped first once
+/// they add up to more than `budget` bytes: the identity bodies a thread inflated lately, and
+/// the leaflets a process keeps ([`super::leaflets`]). Small enough (a few dozen to a few
+/// hundred entries) that finding the oldest by looking at each is cheaper than keeping them in
+/// order on every hit.
 #[derive(Debug)]
-struct IdentityCache {
-    entries: FxHashMap<[u8; 16], (Bytes, u64)>,
+pub(crate) struct RecentlyUsed<K, V> {
+    entries: FxHashMap<K, (V, u64)>,
     bytes: usize,
     budget: usize,
     /// Counts uses, to tell which entry was used longest ago.
     clock: u64,
 }
 
-impl IdentityCache {
-    fn new(budget: usize) -> Self {
+/// What a [`RecentlyUsed`] counts against its budget: the bytes a value holds.
+pub(crate) trait Resident {
+    fn resident(&self) -> usize;
+}
+
+impl Resident for Bytes {
+    fn resident(&self) -> usize {
+        self.len()
+    }
+}
+
+impl Resident for CachedPage {
+    fn resident(&self) -> usize {
+        self.resident_bytes()
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash, V: Clone + Resident> RecentlyUsed<K, V> {
+    pub(crate) fn new(budget: usize) -> Self {
         Self {
             entries: FxHashMap::default(),
             bytes: 0,
@@ -411,40 +430,68 @@ impl IdentityCache {
         }
     }
 
-    fn get(&mut self, digest: &[u8; 16]) -> Option<Bytes> {
+    /// The value kept for `key`, marked as just used.
+    pub(crate) fn get(&mut self, key: &K) -> Option<V> {
         self.clock += 1;
-        let (body, used) = self.entries.get_mut(digest)?;
+        let (value, used) = self.entries.get_mut(key)?;
         *used = self.clock;
-        Some(body.clone())
+        Some(value.clone())
     }
 
-    /// Keeps `body`, dropping the oldest entries to make room; a body over the whole budget is
-    /// not kept.
-    fn insert(&mut self, digest: [u8; 16], body: Bytes) {
+    /// Keeps `value`, dropping the oldest entries to make room; a value over the whole budget
+    /// is not kept.
+    pub(crate) fn insert(&mut self, key: K, value: V) {
         self.clock += 1;
-        // The same digest is the same bytes: one kept already only needs its use noted.
-        if let Some((_, used)) = self.entries.get_mut(&digest) {
+        // The same digest is the same value: one kept already only needs its use noted.
+        if let Some((_, used)) = self.entries.get_mut(&key) {
             *used = self.clock;
             return;
         }
-        if body.len() > self.budget {
+        let size = value.resident();
+        if size > self.budget {
             return;
         }
-        while self.bytes + body.len() > self.budget {
+        while self.bytes + size > self.budget {
             let Some(oldest) = self
                 .entries
                 .iter()
                 .min_by_key(|(_, (_, used))| *used)
-                .map(|(digest, _)| *digest)
+                .map(|(key, _)| *key)
             else {
                 break;
             };
             if let Some((dropped, _)) = self.entries.remove(&oldest) {
-                self.bytes -= dropped.len();
+                self.bytes -= dropped.resident();
             }
         }
-        self.bytes += body.len();
-        self.entries.insert(digest, (body, self.clock));
+        self.bytes += size;
+        self.entries.insert(key, (value, self.clock));
+    }
+
+    /// Whether a value of `size` bytes more would push one out.
+    pub(crate) fn is_full(&self, size: usize) -> bool {
+        self.bytes + size > self.budget
+    }
+
+    /// Whether a value is kept for `key` (not counted as a use).
+    pub(crate) fn contains(&self, key: &K) -> bool {
+        self.entries.contains_key(key)
+    }
+
+    /// Drops the values whose key `keep` refuses.
+    pub(crate) fn retain(&mut self, keep: impl Fn(&K) -> bool) {
+        self.entries.retain(|key, _| keep(key));
+        self.bytes = self
+            .entries
+            .values()
+            .map(|(value, _)| value.resident())
+            .sum();
+    }
+
+    /// The bytes the values kept hold.
+    #[cfg(test)]
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
     }
 }
 
@@ -759,7 +806,7 @@ mod tests {
 
     #[test]
     fn the_identity_cache_keeps_the_recently_used_within_its_budget() {
-        let mut cache = IdentityCache::new(100);
+        let mut cache = RecentlyUsed::new(100);
         let body = |n: u8| Bytes::from(vec![n; 40]);
         cache.insert([1; 16], body(1));
         cache.insert([2; 16], body(2));

@@ -33,7 +33,7 @@ use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::authority::AuthorityView;
-use super::cached::{CachedPage, http_date};
+use super::cached::{CachedPage, RecentlyUsed, http_date};
 use super::error::AppError;
 use super::hospital::{self, HospitalValues};
 use super::views::RadiationPanel;
@@ -112,86 +112,8 @@ fn made() -> std::sync::MutexGuard<'static, MadeLeaflets> {
     MADE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Made PDFs within a byte budget, dropping the one used least recently first.
-#[derive(Debug)]
-struct MadeLeaflets {
-    kept: HashMap<[u8; 32], KeptLeaflet>,
-    /// The bytes `kept` holds, by [`CachedPage::resident_bytes`].
-    bytes: usize,
-    budget: usize,
-    /// Counts uses: a leaflet's `last_used` is the count when it was last asked for.
-    clock: u64,
-}
-
-#[derive(Debug)]
-struct KeptLeaflet {
-    page: CachedPage,
-    last_used: u64,
-}
-
-impl MadeLeaflets {
-    fn new(budget: usize) -> Self {
-        Self {
-            kept: HashMap::new(),
-            bytes: 0,
-            budget,
-            clock: 0,
-        }
-    }
-
-    /// The leaflet made from `digest`, marked as just used.
-    fn get(&mut self, digest: &[u8; 32]) -> Option<CachedPage> {
-        self.clock += 1;
-        let kept = self.kept.get_mut(digest)?;
-        kept.last_used = self.clock;
-        Some(kept.page.clone())
-    }
-
-    /// Keeps `page`, dropping the least recently used until it fits. A page larger than the
-    /// whole budget is served but not kept.
-    fn insert(&mut self, digest: [u8; 32], page: CachedPage) {
-        let size = page.resident_bytes();
-        if size > self.budget {
-            return;
-        }
-        if let Some(old) = self.kept.remove(&digest) {
-            self.bytes -= old.page.resident_bytes();
-        }
-        while self.bytes + size > self.budget {
-            let Some(oldest) = self
-                .kept
-                .iter()
-                .min_by_key(|(_, kept)| kept.last_used)
-                .map(|(digest, _)| *digest)
-            else {
-                break;
-            };
-            if let Some(dropped) = self.kept.remove(&oldest) {
-                self.bytes -= dropped.page.resident_bytes();
-            }
-        }
-        self.clock += 1;
-        self.bytes += size;
-        self.kept.insert(
-            digest,
-            KeptLeaflet {
-                page,
-                last_used: self.clock,
-            },
-        );
-    }
-
-    /// Whether another leaflet of `size` bytes would push one out.
-    fn is_full(&self, size: usize) -> bool {
-        self.bytes + size > self.budget
-    }
-
-    /// Drops the leaflets whose digest is not in `current`.
-    fn retain(&mut self, current: &HashSet<[u8; 32]>) {
-        self.kept.retain(|digest, _| current.contains(digest));
-        self.bytes = self.kept.values().map(|k| k.page.resident_bytes()).sum();
-    }
-}
+/// Made PDFs by the digest of their data, within [`KEPT_BYTES`].
+type MadeLeaflets = RecentlyUsed<[u8; 32], CachedPage>;
 
 /// The threads the leaflets are typeset on in the background: a pool of their own, so that a
 /// rebuild (`--watch`, a reload) or a page compressed per request never waits behind them in
@@ -351,7 +273,7 @@ impl Leaflets {
         let made = made();
         self.sheets
             .values()
-            .filter(|sheet| made.kept.contains_key(&sheet.digest))
+            .filter(|sheet| made.contains(&sheet.digest))
             .count()
     }
 
@@ -466,7 +388,7 @@ pub(crate) fn prepare(config: &SiteConfig, library: &Library) -> Leaflets {
         })
         .collect::<HashMap<String, SheetLeaflet>>();
     let current: HashSet<[u8; 32]> = sheets.values().map(|s| s.digest).collect();
-    made().retain(&current);
+    made().retain(|digest| current.contains(digest));
     Leaflets { sheets }
 }
 
@@ -676,12 +598,18 @@ mod tests {
                 assert!(made.get(&[digest; 32]).is_some());
             }
             made.insert([last.0; 32], pdf_of(last.1));
-            let mut kept: Vec<u8> = made.kept.keys().map(|d| d[0]).collect();
-            kept.sort_unstable();
+            let kept: Vec<u8> = (1..=4).filter(|d| made.contains(&[*d; 32])).collect();
             assert_eq!(kept, expected, "budget {budget}, then {last:?}");
-            let held: usize = made.kept.values().map(|k| k.page.resident_bytes()).sum();
-            assert_eq!(made.bytes, held, "the count of bytes held stays true");
-            assert!(made.bytes <= budget);
+            let size_of = |digest: u8| {
+                let sizes = first.iter().chain([&last]);
+                sizes
+                    .filter(|(d, _)| *d == digest)
+                    .map(|(_, size)| size)
+                    .sum::<usize>()
+            };
+            let held: usize = kept.iter().map(|d| size_of(*d)).sum();
+            assert_eq!(made.bytes(), held, "the count of bytes held stays true");
+            assert!(made.bytes() <= budget);
         }
     }
 
@@ -732,8 +660,9 @@ mod tests {
         assert!(!made.is_full(100));
         made.insert([2; 32], pdf_of(100));
         assert!(made.is_full(100));
-        made.retain(&HashSet::from([[2; 32]]));
-        assert_eq!(made.bytes, 100);
+        made.retain(|digest| *digest == [2; 32]);
+        assert!(made.contains(&[2; 32]) && !made.contains(&[1; 32]));
+        assert_eq!(made.bytes(), 100);
         assert!(!made.is_full(100));
     }
 }
