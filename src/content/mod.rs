@@ -3,6 +3,7 @@
 pub(crate) mod authority;
 pub(crate) mod citations;
 pub(crate) mod codes;
+pub mod deflated;
 pub(crate) mod diagnostics;
 pub(crate) mod diagrams;
 pub(crate) mod doses;

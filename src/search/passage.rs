@@ -10,18 +10,17 @@
 //! Every page's body is held here as well as in the index, so it is held small (issue 22):
 //! each word is three LEB128 numbers (the bytes since the previous word, its length, its term's
 //! number), about 4 bytes where a struct of three `u32`s took 12, and a text longer than
-//! [`DEFLATE_ABOVE_BYTES`] is deflated (libdeflate), about a third of its size. A search inflates
+//! [`DEFLATE_ABOVE_BYTES`] is deflated ([`Deflated`]), about a third of its size. A search inflates
 //! only the bodies whose passage it shows (ten at most, some microseconds each), and counts
 //! matches straight from the packed words.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
-
 use std::collections::HashMap;
 
-use libdeflater::{CompressionLvl, Compressor, Decompressor};
 use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
+
+use crate::content::deflated::Deflated;
 
 /// How long a passage from a long text is, in bytes (about as many characters in English).
 pub const PASSAGE_BYTES: usize = 220;
@@ -32,9 +31,6 @@ const LEAD_IN_BYTES: usize = 50;
 /// Texts longer than this are kept deflated: page bodies, not titles, names or summaries, which
 /// are shown on every result and would gain little.
 pub const DEFLATE_ABOVE_BYTES: usize = 1024;
-
-/// libdeflate's level for the bodies: made once per build, on the background thread.
-const DEFLATE_LEVEL: i32 = 6;
 
 /// Each distinct term gets a number, so texts store numbers rather than strings.
 #[derive(Debug, Default)]
@@ -79,7 +75,7 @@ pub struct AnalysedText {
 #[derive(Debug, Clone)]
 enum StoredText {
     Plain(Box<str>),
-    Deflated { bytes: Box<[u8]>, len: usize },
+    Deflated(Deflated),
 }
 
 impl AnalysedText {
@@ -115,7 +111,12 @@ impl AnalysedText {
     pub fn text(&self) -> Cow<'_, str> {
         match &self.text {
             StoredText::Plain(text) => Cow::Borrowed(text),
-            StoredText::Deflated { bytes, len } => Cow::Owned(inflate(bytes, *len)),
+            StoredText::Deflated(deflated) => Cow::Owned(
+                deflated
+                    .inflate()
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .unwrap_or_default(),
+            ),
         }
     }
 
@@ -123,7 +124,7 @@ impl AnalysedText {
     fn len(&self) -> usize {
         match &self.text {
             StoredText::Plain(text) => text.len(),
-            StoredText::Deflated { len, .. } => *len,
+            StoredText::Deflated(deflated) => deflated.len(),
         }
     }
 
@@ -133,7 +134,7 @@ impl AnalysedText {
         self.words.len()
             + match &self.text {
                 StoredText::Plain(text) => text.len(),
-                StoredText::Deflated { bytes, .. } => bytes.len(),
+                StoredText::Deflated(deflated) => deflated.resident_bytes(),
             }
     }
 
@@ -162,39 +163,10 @@ impl StoredText {
         if text.len() <= DEFLATE_ABOVE_BYTES {
             return Self::Plain(text.into());
         }
-        thread_local! {
-            static DEFLATE: RefCell<Compressor> = RefCell::new(Compressor::new(
-                CompressionLvl::new(DEFLATE_LEVEL).unwrap_or_default(),
-            ));
+        match Deflated::new(text.as_bytes()) {
+            Some(deflated) => Self::Deflated(deflated),
+            None => Self::Plain(text.into()),
         }
-        let deflated = DEFLATE.with_borrow_mut(|compressor| {
-            let mut out = vec![0; compressor.deflate_compress_bound(text.len())];
-            let written = compressor
-                .deflate_compress(text.as_bytes(), &mut out)
-                .ok()?;
-            out.truncate(written);
-            Some(out)
-        });
-        match deflated {
-            Some(bytes) if bytes.len() < text.len() => Self::Deflated {
-                bytes: bytes.into_boxed_slice(),
-                len: text.len(),
-            },
-            _ => Self::Plain(text.into()),
-        }
-    }
-}
-
-/// `bytes` inflated to the `len` bytes of text they were deflated from, or an empty text.
-fn inflate(bytes: &[u8], len: usize) -> String {
-    thread_local! {
-        static INFLATE: RefCell<Decompressor> = RefCell::new(Decompressor::new());
-    }
-    let mut out = vec![0; len];
-    let written = INFLATE.with_borrow_mut(|d| d.deflate_decompress(bytes, &mut out));
-    match written {
-        Ok(written) if written == len => String::from_utf8(out).unwrap_or_default(),
-        _ => String::new(),
     }
 }
 
@@ -416,7 +388,7 @@ mod tests {
         let mut ids = TermIds::default();
         let mut analyser = content_analyser();
         let packed = AnalysedText::new(&body, &mut analyser, &mut ids);
-        assert!(matches!(packed.text, StoredText::Deflated { .. }));
+        assert!(matches!(packed.text, StoredText::Deflated(_)));
         assert_eq!(packed.text(), body);
         // The words decoded are the tokens the analyser gives, with their terms' numbers.
         let mut stream = analyser.token_stream(&body);

@@ -18,7 +18,6 @@
 //!
 //! [`Site::make_leaflets`]: super::Site::make_leaflets
 
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::{LazyLock, Mutex, OnceLock, PoisonError, TryLockError};
 
@@ -27,7 +26,6 @@ use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use libdeflater::{CompressionLvl, Compressor, Decompressor};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -38,6 +36,7 @@ use super::error::AppError;
 use super::hospital::{self, HospitalValues};
 use super::views::RadiationPanel;
 use crate::config::SiteConfig;
+use crate::content::deflated::Deflated;
 use crate::content::{Library, PageKind, ProcedureSheet};
 use crate::leaflet::{
     Fact, GetHelpLines, HistoryLine, Leaflet, LeafletError, MEDIA_TYPE, Part, RadiationLines,
@@ -147,9 +146,7 @@ struct SheetLeaflet {
     /// [`Leaflet`] of every one would be another copy of every sheet's text, about 20 KB each
     /// in small strings, where this is a few KB, and unpacking costs microseconds beside the
     /// milliseconds of typesetting.
-    packed: Box<[u8]>,
-    /// The JSON's length, to inflate it into.
-    json_len: usize,
+    packed: Packed,
     /// The SHA-256 of what the leaflet shows (its data; the template and the fonts are the
     /// same for the life of the process), the key of [`MADE`].
     digest: [u8; 32],
@@ -160,6 +157,13 @@ struct SheetLeaflet {
     typesetting: Mutex<()>,
     /// Typesetting fails the same way each time for the same data: the failure is kept.
     failed: OnceLock<LeafletError>,
+}
+
+/// A leaflet's JSON as kept: deflated, or as it is when deflating would not shrink it.
+#[derive(Debug)]
+enum Packed {
+    Plain(Box<[u8]>),
+    Deflated(Deflated),
 }
 
 /// Every sheet's leaflet, by slug.
@@ -290,42 +294,25 @@ impl Leaflets {
 
 impl SheetLeaflet {
     fn new(leaflet: &Leaflet, last_modified: Option<String>) -> Self {
-        thread_local! {
-            static DEFLATE: RefCell<Compressor> =
-                RefCell::new(Compressor::new(CompressionLvl::default()));
-        }
         let json = leaflet.to_json();
-        let packed = DEFLATE.with_borrow_mut(|deflate| {
-            let mut packed = vec![0; deflate.deflate_compress_bound(json.len())];
-            let written = deflate.deflate_compress(&json, &mut packed).unwrap_or(0);
-            packed.truncate(written);
-            packed.into_boxed_slice()
-        });
         Self {
             title: leaflet.title.clone(),
-            packed,
-            json_len: json.len(),
             digest: Sha256::digest(&json).into(),
+            packed: Deflated::new(&json)
+                .map_or(Packed::Plain(json.into_boxed_slice()), Packed::Deflated),
             last_modified,
             typesetting: Mutex::default(),
             failed: OnceLock::new(),
         }
     }
 
-    /// The leaflet, unpacked. `None` only if packing went wrong, which is logged.
+    /// The leaflet, unpacked. `None` only if packing went wrong (a bug), which is logged.
     fn unpack(&self) -> Option<Leaflet> {
-        thread_local! {
-            static INFLATE: RefCell<Decompressor> = RefCell::new(Decompressor::new());
-        }
-        let mut json = vec![0; self.json_len];
-        let inflated =
-            INFLATE.with_borrow_mut(|inflate| inflate.deflate_decompress(&self.packed, &mut json));
-        let unpacked = match inflated {
-            Ok(len) if len == self.json_len => Leaflet::from_json(&json).map_err(|e| e.to_string()),
-            Ok(len) => Err(format!("{len} bytes instead of {}", self.json_len)),
-            Err(e) => Err(e.to_string()),
+        let json = match &self.packed {
+            Packed::Plain(json) => std::borrow::Cow::Borrowed(&json[..]),
+            Packed::Deflated(deflated) => std::borrow::Cow::Owned(deflated.inflate()?),
         };
-        unpacked
+        Leaflet::from_json(&json)
             .inspect_err(|error| {
                 tracing::error!(title = self.title, "unpacking a leaflet: {error}")
             })
@@ -643,7 +630,7 @@ mod tests {
         let leaflet = Leaflet::from_json(json.to_string().as_bytes()).unwrap();
         let packed = SheetLeaflet::new(&leaflet, None);
         assert!(
-            packed.packed.len() < packed.json_len,
+            matches!(&packed.packed, Packed::Deflated(d) if d.resident_bytes() < leaflet.to_json().len()),
             "deflated, it is smaller"
         );
         assert_eq!(packed.title, "Angioplasty");
